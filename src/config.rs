@@ -1,0 +1,218 @@
+//! `site.toml` → [`Config`]. Every key is optional; unknown keys are errors so a typo never
+//! silently does nothing.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Location, Result, line_col};
+
+pub const CONFIG_FILE: &str = "site.toml";
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub title: String,
+    pub description: String,
+    pub author: String,
+    /// Where the site is published, e.g. `https://user.github.io/repo`; its path is the base path.
+    pub url: String,
+    /// A Jekyll permalink style (`date`, `pretty`, `ordinal`, `weekdate`, `none`) or a pattern.
+    pub permalink: String,
+    /// IANA zone that dates are shown in and URLs are computed in, as Jekyll's `timezone`.
+    pub timezone: String,
+    /// Written to `_site/CNAME` for a custom domain on GitHub Pages.
+    pub cname: Option<String>,
+    pub math: MathConfig,
+    pub highlight: HighlightConfig,
+    pub markdown: MarkdownConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            title: "My notes".into(),
+            description: String::new(),
+            author: String::new(),
+            url: String::new(),
+            permalink: "date".into(),
+            timezone: "UTC".into(),
+            cname: None,
+            math: MathConfig::default(),
+            highlight: HighlightConfig::default(),
+            markdown: MarkdownConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash, Default)]
+#[serde(rename_all = "camelCase")]
+pub enum MathOutput {
+    #[default]
+    HtmlAndMathml,
+    Html,
+    Mathml,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct MathConfig {
+    /// `\name = "expansion"`, passed to KaTeX's `macros`.
+    pub macros: BTreeMap<String, String>,
+    pub output: MathOutput,
+    /// `cdn` (default), or a folder holding `katex.min.css` and `fonts/` to self-host.
+    pub stylesheet: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct HighlightConfig {
+    pub theme: String,
+    pub dark_theme: String,
+}
+
+impl Default for HighlightConfig {
+    fn default() -> Self {
+        Self {
+            theme: "InspiredGitHub".into(),
+            dark_theme: "base16-ocean.dark".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct MarkdownConfig {
+    /// CommonMark CJK-friendly amendments for `*`, `_` and `~~`.
+    pub cjk_friendly_emphasis: bool,
+    /// A soft line break between two CJK characters renders as nothing.
+    pub east_asian_line_breaks: bool,
+}
+
+impl Default for MarkdownConfig {
+    fn default() -> Self {
+        Self {
+            cjk_friendly_emphasis: true,
+            east_asian_line_breaks: true,
+        }
+    }
+}
+
+impl Config {
+    /// Reads `site.toml` under `root`; a missing file means all defaults.
+    pub fn load(root: &Path) -> Result<Config> {
+        let path = root.join(CONFIG_FILE);
+        if !path.exists() {
+            return Ok(Config::default());
+        }
+        let text = crate::fs::read_to_string(&path)?;
+        Self::parse(&text, Path::new(CONFIG_FILE))
+    }
+
+    pub fn parse(text: &str, display_path: &Path) -> Result<Config> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let loc = match e.span() {
+                Some(span) => {
+                    let (line, col) = line_col(text, span.start);
+                    Location::at(display_path, line, col)
+                }
+                None => Location::file(display_path),
+            };
+            Error::at(loc, e.message().trim().to_string())
+        })?;
+        config.validate(display_path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, path: &Path) -> Result<()> {
+        let bad = |msg: String| Err(Error::at(Location::file(path), msg));
+        if jiff::tz::TimeZone::get(&self.timezone).is_err() {
+            return bad(format!(
+                "timezone: unknown IANA time zone `{}`",
+                self.timezone
+            ));
+        }
+        if !self.url.is_empty()
+            && !(self.url.starts_with("http://") || self.url.starts_with("https://"))
+        {
+            return bad(format!(
+                "url: `{}` must start with http:// or https://",
+                self.url
+            ));
+        }
+        for name in self.math.macros.keys() {
+            if !name.starts_with('\\') {
+                return bad(format!(
+                    "math.macros: macro name `{name}` must start with a backslash"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The path part of `url` without a trailing slash: `""` for a root site, `/repo` for a
+    /// project page. Every root-relative link in the output is prefixed with it.
+    pub fn base_path(&self) -> String {
+        base_path_of(&self.url)
+    }
+}
+
+pub fn base_path_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest.find('/').map_or("", |i| &rest[i..]);
+    path.trim_end_matches('/').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_config_is_all_defaults() {
+        let c = Config::parse("", Path::new("site.toml")).unwrap();
+        assert_eq!(c, Config::default());
+        assert!(c.markdown.cjk_friendly_emphasis);
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let err =
+            Config::parse("title = \"x\"\ntitel = \"y\"\n", Path::new("site.toml")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("site.toml:2:1:"), "{msg}");
+        assert!(msg.contains("titel"), "{msg}");
+    }
+
+    #[test]
+    fn wrong_type_names_line() {
+        let err = Config::parse("[math]\noutput = 3\n", Path::new("site.toml")).unwrap_err();
+        assert!(err.to_string().starts_with("site.toml:2:"), "{err}");
+    }
+
+    #[test]
+    fn bad_timezone_is_an_error() {
+        let err = Config::parse("timezone = \"Mars/Base\"", Path::new("site.toml")).unwrap_err();
+        assert!(err.to_string().contains("Mars/Base"));
+    }
+
+    #[test]
+    fn math_section_parses() {
+        let c = Config::parse(
+            "[math]\noutput = \"mathml\"\nmacros = { '\\RR' = '\\mathbb{R}' }\n",
+            Path::new("site.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.math.output, MathOutput::Mathml);
+        assert_eq!(c.math.macros["\\RR"], "\\mathbb{R}");
+    }
+
+    #[test]
+    fn base_path() {
+        assert_eq!(base_path_of(""), "");
+        assert_eq!(base_path_of("https://u.github.io"), "");
+        assert_eq!(base_path_of("https://u.github.io/"), "");
+        assert_eq!(base_path_of("https://u.github.io/repo/"), "/repo");
+        assert_eq!(base_path_of("https://u.github.io/a/b"), "/a/b");
+    }
+}

@@ -1,0 +1,201 @@
+//! Splits a post into YAML front matter and Markdown body, and parses the YAML into
+//! [`FrontMatter`]. Errors point at the line in the post file, not in the YAML snippet.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{Error, Location, Result};
+
+/// Front matter as the author wrote it. Fields Jekyll gives meaning to are typed; everything
+/// else lands in `extra` and reaches templates as `page.extra`.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(default)]
+pub struct FrontMatter {
+    pub layout: Option<String>,
+    pub title: Option<String>,
+    /// Kept as text: its meaning depends on the site's time zone, decided in `date.rs`.
+    pub date: Option<Scalar>,
+    pub categories: Option<Value>,
+    pub category: Option<Value>,
+    pub tags: Option<Value>,
+    pub tag: Option<Value>,
+    pub slug: Option<String>,
+    pub permalink: Option<String>,
+    pub published: Option<bool>,
+    pub excerpt: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// A YAML scalar that may arrive as a string or a number (`date: 2019` is legal YAML).
+#[derive(Debug, Deserialize, Clone, PartialEq)]
+#[serde(untagged)]
+pub enum Scalar {
+    Text(String),
+    Int(i64),
+}
+
+impl Scalar {
+    pub fn as_text(&self) -> String {
+        match self {
+            Scalar::Text(s) => s.clone(),
+            Scalar::Int(i) => i.to_string(),
+        }
+    }
+}
+
+/// A post split at its front matter fences.
+#[derive(Debug)]
+pub struct Split<'a> {
+    pub yaml: &'a str,
+    /// 1-based line in the file where the YAML starts.
+    pub yaml_line: usize,
+    pub body: &'a str,
+    /// Byte offset of `body` in the whole file, to map Markdown offsets to file lines.
+    pub body_offset: usize,
+}
+
+/// Jekyll's rule: the file starts with a `---` line, and the front matter ends at the next line
+/// that is `---` or `...`. A file without that opening line has no front matter.
+pub fn split(text: &str) -> Option<Split<'_>> {
+    let first_end = text.find('\n')?;
+    if text[..first_end].trim_end() != "---" {
+        return None;
+    }
+    let yaml_start = first_end + 1;
+    let mut pos = yaml_start;
+    while pos <= text.len() {
+        let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        let line = text[pos..line_end].trim_end();
+        if line == "---" || line == "..." {
+            let body_offset = (line_end + 1).min(text.len());
+            return Some(Split {
+                yaml: &text[yaml_start..pos],
+                yaml_line: 2,
+                body: &text[body_offset..],
+                body_offset,
+            });
+        }
+        if line_end == text.len() {
+            break;
+        }
+        pos = line_end + 1;
+    }
+    None
+}
+
+/// Parses front matter YAML. `path` is what error messages show.
+pub fn parse(split: &Split<'_>, path: &Path) -> Result<FrontMatter> {
+    if split.yaml.trim().is_empty() {
+        return Ok(FrontMatter::default());
+    }
+    serde_saphyr::from_str::<FrontMatter>(split.yaml).map_err(|e| {
+        let loc = match e.location() {
+            Some(l) if l.line() > 0 => Location::at(
+                path,
+                split.yaml_line + l.line() as usize - 1,
+                l.column().max(1) as usize,
+            ),
+            _ => Location::file(path),
+        };
+        Error::at(loc, format!("front matter: {}", first_line(&e.to_string())))
+    })
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s).trim()
+}
+
+/// The 1-based file line of a top-level front matter key, for messages about its value.
+pub fn key_line(split: &Split<'_>, key: &str) -> Option<usize> {
+    split
+        .yaml
+        .lines()
+        .position(|l| {
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map(|i| split.yaml_line + i)
+}
+
+/// Jekyll's list fields accept `a b c` (split on whitespace) or a YAML list.
+pub fn string_list(value: &Option<Value>, split_strings: bool) -> Vec<String> {
+    match value {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(s)) if split_strings => s.split_whitespace().map(String::from).collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items.iter().filter_map(scalar_text).collect(),
+        Some(other) => scalar_text(other).into_iter().collect(),
+    }
+}
+
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_jekyll_front_matter() {
+        let text = "---\ntitle: x\n---\n# Body\n";
+        let s = split(text).unwrap();
+        assert_eq!(s.yaml, "title: x\n");
+        assert_eq!(s.body, "# Body\n");
+        assert_eq!(&text[s.body_offset..], "# Body\n");
+    }
+
+    #[test]
+    fn accepts_dots_terminator_and_crlf() {
+        let s = split("---\r\ntitle: x\r\n...\r\nbody").unwrap();
+        assert_eq!(s.yaml, "title: x\r\n");
+        assert_eq!(s.body, "body");
+    }
+
+    #[test]
+    fn no_front_matter() {
+        assert!(split("# just markdown\n").is_none());
+        assert!(split("---\nnever closed\n").is_none());
+    }
+
+    #[test]
+    fn seed_style_front_matter_parses() {
+        let text = "---\nlayout: post\ntitle:  \"深度学习\"\ndate:   2018-12-31 15:30:58 +0800\ncategories: jekyll update\nmathjax: true\n---\n";
+        let s = split(text).unwrap();
+        let fm = parse(&s, Path::new("p.md")).unwrap();
+        assert_eq!(fm.title.as_deref(), Some("深度学习"));
+        assert_eq!(fm.date.unwrap().as_text(), "2018-12-31 15:30:58 +0800");
+        assert_eq!(string_list(&fm.categories, true), ["jekyll", "update"]);
+        assert_eq!(fm.extra["mathjax"], Value::Bool(true));
+        assert_eq!(key_line(&s, "date"), Some(4));
+    }
+
+    #[test]
+    fn bad_yaml_names_file_line() {
+        let text = "---\ntitle: ok\ncategories: [a, b\nlayout: post\n---\nbody";
+        let s = split(text).unwrap();
+        let err = parse(&s, Path::new("posts/bad.md"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("posts/bad.md:"), "{err}");
+        let line: usize = err.split(':').nth(1).unwrap().parse().unwrap();
+        assert!((3..=5).contains(&line), "{err}");
+    }
+
+    #[test]
+    fn list_fields() {
+        let v = Some(serde_json::json!(["Machine Learning", "news", 2019]));
+        assert_eq!(string_list(&v, true), ["Machine Learning", "news", "2019"]);
+        let v = Some(serde_json::json!("a b"));
+        assert_eq!(string_list(&v, false), ["a b"]);
+    }
+}

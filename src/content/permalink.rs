@@ -1,0 +1,282 @@
+//! The one place that decides a post's URL, following Jekyll 4.3's `UrlDrop` and `URL` classes:
+//! styles, placeholders, slugify modes and percent-escaping.
+
+use jiff::ZonedDateTime as Zoned;
+
+/// What a permalink pattern is filled from.
+pub struct UrlParts<'a> {
+    pub date: &'a Zoned,
+    /// The `slug` front matter, else the title part of the file name.
+    pub slug: &'a str,
+    /// The file name without date and extension-less, for `:name`.
+    pub basename: &'a str,
+    pub categories: &'a [String],
+}
+
+/// Expands a named style to its pattern, as Jekyll's `URL::permalink_style` does.
+pub fn style_pattern(style: &str) -> &str {
+    match style {
+        "date" => "/:categories/:year/:month/:day/:title:output_ext",
+        "pretty" => "/:categories/:year/:month/:day/:title/",
+        "ordinal" => "/:categories/:year/:y_day/:title:output_ext",
+        "weekdate" => "/:categories/:year/W:week/:short_day/:title:output_ext",
+        "none" => "/:categories/:title:output_ext",
+        other => other,
+    }
+}
+
+/// Fills `pattern` and returns the URL as Jekyll's `post.url` gives it: percent-escaped.
+pub fn url(pattern: &str, parts: &UrlParts<'_>) -> String {
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(i) = rest.find(':') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let name_len = after
+            .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+            .unwrap_or(after.len());
+        let name = &after[..name_len];
+        match placeholder(name, parts) {
+            Some(value) if value.is_empty() && out.ends_with('/') => {
+                // Jekyll drops `/:placeholder` when it is empty instead of leaving `//`.
+                out.pop();
+            }
+            Some(value) => out.push_str(&escape_path(&value)),
+            None => {
+                out.push(':');
+                out.push_str(name);
+            }
+        }
+        rest = &after[name_len..];
+    }
+    out.push_str(rest);
+    sanitize(&out)
+}
+
+fn placeholder(name: &str, p: &UrlParts<'_>) -> Option<String> {
+    let d = p.date;
+    let f = |fmt: &str| d.strftime(fmt).to_string();
+    Some(match name {
+        "year" => f("%Y"),
+        "month" => f("%m"),
+        "day" => f("%d"),
+        "hour" => f("%H"),
+        "minute" => f("%M"),
+        "second" => f("%S"),
+        "i_day" => f("%-d"),
+        "i_month" => f("%-m"),
+        "short_month" => f("%b"),
+        "long_month" => f("%B"),
+        "short_year" => f("%y"),
+        "y_day" => f("%j"),
+        "week" => f("%V"),
+        "w_year" => f("%G"),
+        "w_day" => f("%u"),
+        "short_day" => f("%a"),
+        "long_day" => f("%A"),
+        "title" => slugify(p.slug, SlugMode::Pretty, true),
+        "slug" => slugify(p.slug, SlugMode::Default, false),
+        "name" => slugify(p.basename, SlugMode::Default, false),
+        "categories" => categories_path(p.categories),
+        "output_ext" => ".html".into(),
+        _ => return None,
+    })
+}
+
+/// The page listing a category's posts: `/categories/machine%20learning/`.
+pub fn category_url(name: &str) -> String {
+    format!(
+        "/categories/{}/",
+        escape_path(&name.to_lowercase().replace('/', "-"))
+    )
+}
+
+/// Lowercased, de-duplicated, joined by `/`, as Jekyll's `UrlDrop#categories`.
+pub fn categories_path(categories: &[String]) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for c in categories {
+        let lower = c.to_lowercase();
+        if !seen.contains(&lower) {
+            seen.push(lower);
+        }
+    }
+    seen.join("/")
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SlugMode {
+    /// Keep letters, marks and digits; everything else becomes `-`.
+    Default,
+    /// Also keep `._~!$&'()+,;=@`, which are safe in URLs.
+    Pretty,
+}
+
+/// Jekyll's `Utils.slugify` for the `default` and `pretty` modes.
+pub fn slugify(text: &str, mode: SlugMode, cased: bool) -> String {
+    let keep = |c: char| {
+        c.is_alphanumeric()
+            || is_mark(c)
+            || (mode == SlugMode::Pretty && "._~!$&'()+,;=@".contains(c))
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut pending_dash = false;
+    for c in text.chars() {
+        if keep(c) {
+            if pending_dash && !out.is_empty() {
+                out.push('-');
+            }
+            pending_dash = false;
+            out.push(c);
+        } else {
+            pending_dash = true;
+        }
+    }
+    if cased { out } else { out.to_lowercase() }
+}
+
+fn is_mark(c: char) -> bool {
+    // Combining marks used by Indic and other scripts; enough to keep them in slugs.
+    matches!(c as u32, 0x0300..=0x036F | 0x0900..=0x0DFF | 0x3099..=0x309A)
+}
+
+/// Percent-escapes what is not allowed in a URL path, like Jekyll's `URL.escape_path`.
+pub fn escape_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path.as_bytes() {
+        let c = b as char;
+        if c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@/".contains(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Undoes [`escape_path`], to find the file a URL is written to.
+pub fn unescape_path(url: &str) -> String {
+    let bytes = url.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 {
+            if let Ok(v) = u8::from_str_radix(&url[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Collapses `//`, removes `..` segments and makes the URL absolute.
+fn sanitize(url: &str) -> String {
+    let mut out = String::from("/");
+    for seg in url.split('/') {
+        if seg.is_empty() || seg == "." || seg == ".." {
+            continue;
+        }
+        out.push_str(seg);
+        out.push('/');
+    }
+    if !url.ends_with('/') && out.len() > 1 {
+        out.pop();
+    }
+    out
+}
+
+/// The file under the site root that serves `url`: `/a/` → `a/index.html`.
+pub fn output_path(url: &str) -> String {
+    let path = unescape_path(url);
+    let path = path.trim_start_matches('/');
+    if path.is_empty() || path.ends_with('/') {
+        format!("{path}index.html")
+    } else if path
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains('.'))
+    {
+        path.to_string()
+    } else {
+        format!("{path}/index.html")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts<'a>(date: &'a Zoned, slug: &'a str, cats: &'a [String]) -> UrlParts<'a> {
+        UrlParts {
+            date,
+            slug,
+            basename: slug,
+            categories: cats,
+        }
+    }
+
+    fn date() -> Zoned {
+        "2018-12-31T07:30:58+00:00[UTC]".parse().unwrap()
+    }
+
+    #[test]
+    fn seed_post_url() {
+        let d = date();
+        let cats = vec!["jekyll".to_string(), "update".to_string()];
+        let p = parts(&d, "deep-learning-interview-questions", &cats);
+        assert_eq!(
+            url(style_pattern("date"), &p),
+            "/jekyll/update/2018/12/31/deep-learning-interview-questions.html"
+        );
+        assert_eq!(
+            url(style_pattern("pretty"), &p),
+            "/jekyll/update/2018/12/31/deep-learning-interview-questions/"
+        );
+    }
+
+    #[test]
+    fn categories_are_lowercased_escaped_and_optional() {
+        let d = date();
+        let cats = vec!["Machine Learning".to_string(), "深度".to_string()];
+        let p = parts(&d, "x", &cats);
+        assert_eq!(
+            url(style_pattern("none"), &p),
+            "/machine%20learning/%E6%B7%B1%E5%BA%A6/x.html"
+        );
+        let p = parts(&d, "x", &[]);
+        assert_eq!(url(style_pattern("date"), &p), "/2018/12/31/x.html");
+    }
+
+    #[test]
+    fn other_styles() {
+        let d = date();
+        let p = parts(&d, "x", &[]);
+        assert_eq!(url(style_pattern("ordinal"), &p), "/2018/365/x.html");
+        assert_eq!(url(style_pattern("weekdate"), &p), "/2018/W01/Mon/x.html");
+        assert_eq!(url("/blog/:year/:i_month/:slug/", &p), "/blog/2018/12/x/");
+    }
+
+    #[test]
+    fn slugify_modes() {
+        assert_eq!(
+            slugify("Hello World!", SlugMode::Pretty, true),
+            "Hello-World!"
+        );
+        assert_eq!(
+            slugify("Hello World!", SlugMode::Default, false),
+            "hello-world"
+        );
+        assert_eq!(slugify("卷积 网络", SlugMode::Default, false), "卷积-网络");
+    }
+
+    #[test]
+    fn output_paths() {
+        assert_eq!(output_path("/a/b.html"), "a/b.html");
+        assert_eq!(output_path("/a/b/"), "a/b/index.html");
+        assert_eq!(output_path("/"), "index.html");
+        assert_eq!(output_path("/%E6%B7%B1/x.html"), "深/x.html");
+    }
+}

@@ -1,0 +1,217 @@
+//! [`Post`]: a source file turned into typed metadata (date, slug, categories, URL) by Jekyll's
+//! rules. Rendering the body is the markdown stage's job, not this one's.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use jiff::ZonedDateTime as Zoned;
+use jiff::tz::TimeZone;
+use serde_json::Value;
+
+use super::front_matter::{self, FrontMatter};
+use super::load::Source;
+use super::{date, permalink};
+use crate::error::{Error, Location, Result};
+
+/// What post metadata depends on from the site configuration.
+pub struct PostRules<'a> {
+    pub timezone: &'a TimeZone,
+    /// The site's permalink style or pattern.
+    pub permalink: &'a str,
+    /// For drafts without a date.
+    pub now: &'a Zoned,
+}
+
+#[derive(Debug, Clone)]
+pub struct Post {
+    /// Relative to the site root, e.g. `posts/2018-12-31-x.md`.
+    pub source: PathBuf,
+    /// The whole file; the body starts at `body_offset`. Kept whole so Markdown offsets map to
+    /// file lines.
+    pub text: String,
+    pub body_offset: usize,
+    pub title: String,
+    pub date: Zoned,
+    pub slug: String,
+    pub categories: Vec<String>,
+    pub tags: Vec<String>,
+    pub layout: String,
+    /// Site-relative and percent-escaped, as Jekyll's `post.url`.
+    pub url: String,
+    pub published: bool,
+    pub draft: bool,
+    /// `excerpt` from front matter, if the author wrote one.
+    pub excerpt: Option<String>,
+    pub extra: BTreeMap<String, Value>,
+}
+
+impl Post {
+    pub fn body(&self) -> &str {
+        &self.text[self.body_offset..]
+    }
+
+    pub fn from_source(src: Source, rules: &PostRules<'_>) -> Result<Post> {
+        let split = front_matter::split(&src.text);
+        let fm = match &split {
+            Some(s) => front_matter::parse(s, &src.rel)?,
+            None => FrontMatter::default(),
+        };
+        let at_key = |key: &str| match split.as_ref().and_then(|s| front_matter::key_line(s, key)) {
+            Some(line) => Location::at(&src.rel, line, 1),
+            None => Location::file(&src.rel),
+        };
+
+        let file_stem = src
+            .rel
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (file_date, file_slug) = match date::from_file_stem(&file_stem) {
+            Some(Ok((d, rest))) => (Some(d), rest.to_string()),
+            Some(Err(msg)) => return Err(Error::at(Location::file(&src.rel), msg)),
+            None => (None, file_stem.clone()),
+        };
+
+        let date = match (&fm.date, file_date) {
+            (Some(d), _) => date::parse(&d.as_text(), rules.timezone)
+                .map_err(|msg| Error::at(at_key("date"), msg))?,
+            (None, Some(d)) => date::midnight(d, rules.timezone)
+                .map_err(|msg| Error::at(Location::file(&src.rel), msg))?,
+            (None, None) if src.draft => rules.now.clone(),
+            (None, None) => {
+                return Err(Error::at(
+                    Location::file(&src.rel),
+                    "a post needs a date: name it YYYY-MM-DD-title.md or set `date:` in its front matter",
+                ));
+            }
+        };
+
+        let slug = fm.slug.clone().unwrap_or(file_slug);
+        // Jekyll: `categories` (string split on spaces, or list) then `category`, de-duplicated.
+        let mut categories = front_matter::string_list(&fm.categories, true);
+        for c in front_matter::string_list(&fm.category, false) {
+            categories.push(c);
+        }
+        dedup(&mut categories);
+        let mut tags = front_matter::string_list(&fm.tags, true);
+        tags.extend(front_matter::string_list(&fm.tag, false));
+        dedup(&mut tags);
+
+        let pattern = fm
+            .permalink
+            .as_deref()
+            .unwrap_or_else(|| permalink::style_pattern(rules.permalink));
+        let url = permalink::url(
+            pattern,
+            &permalink::UrlParts {
+                date: &date,
+                slug: &slug,
+                basename: &file_stem,
+                categories: &categories,
+            },
+        );
+        let title = fm.title.clone().unwrap_or_else(|| titleize(&slug));
+        let body_offset = split.as_ref().map_or(0, |s| s.body_offset);
+        Ok(Post {
+            source: src.rel,
+            text: src.text,
+            body_offset,
+            title,
+            date,
+            slug,
+            categories,
+            tags,
+            layout: fm.layout.unwrap_or_else(|| "post".into()),
+            url,
+            published: fm.published.unwrap_or(true),
+            draft: src.draft,
+            excerpt: fm.excerpt,
+            extra: fm.extra,
+        })
+    }
+}
+
+fn dedup(v: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|x| seen.insert(x.clone()));
+}
+
+/// Jekyll's `titleize_slug`: `my-first-post` → `My First Post`.
+fn titleize(slug: &str) -> String {
+    slug.split('-')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().chain(c).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(rel: &str, text: &str) -> Result<Post> {
+        let now: Zoned = "2026-01-01T00:00:00+00:00[UTC]".parse().unwrap();
+        let rules = PostRules {
+            timezone: &TimeZone::UTC,
+            permalink: "date",
+            now: &now,
+        };
+        let src = Source {
+            rel: rel.into(),
+            in_posts: rel.trim_start_matches("posts/").into(),
+            draft: false,
+            text: text.into(),
+        };
+        Post::from_source(src, &rules)
+    }
+
+    #[test]
+    fn seed_front_matter() {
+        let p = post(
+            "posts/2018-12-31-deep-learning.md",
+            "---\nlayout: post\ntitle:  \"深度\"\ndate:   2018-12-31 15:30:58 +0800\ncategories: jekyll update\n---\nbody",
+        )
+        .unwrap();
+        assert_eq!(p.url, "/jekyll/update/2018/12/31/deep-learning.html");
+        assert_eq!(p.body(), "body");
+        assert_eq!(p.title, "深度");
+    }
+
+    #[test]
+    fn title_from_slug_and_category_merge() {
+        let p = post(
+            "posts/2020-02-02-my-first-post.md",
+            "---\ncategories: [A]\ncategory: B\n---\n",
+        )
+        .unwrap();
+        assert_eq!(p.title, "My First Post");
+        assert_eq!(p.categories, ["A", "B"]);
+        assert_eq!(p.url, "/a/b/2020/02/02/my-first-post.html");
+    }
+
+    #[test]
+    fn impossible_date_names_the_line() {
+        let e = post(
+            "posts/2020-02-02-x.md",
+            "---\ntitle: x\ndate: 2019-02-30\n---\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("posts/2020-02-02-x.md:3:1: invalid date `2019-02-30`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn undated_post_is_an_error() {
+        let e = post("posts/about.md", "hello").unwrap_err();
+        assert!(e.to_string().contains("needs a date"), "{e}");
+    }
+}

@@ -1,0 +1,64 @@
+//! `std::fs` wrappers whose errors name the path, so no caller has to remember to.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+pub fn read_to_string(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
+}
+
+pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        create_dir_all(parent)?;
+    }
+    std::fs::write(path, contents).map_err(|e| Error::io(path, e))
+}
+
+pub fn create_dir_all(path: &Path) -> Result<()> {
+    std::fs::create_dir_all(path).map_err(|e| Error::io(path, e))
+}
+
+pub fn copy(from: &Path, to: &Path) -> Result<()> {
+    if let Some(parent) = to.parent() {
+        create_dir_all(parent)?;
+    }
+    std::fs::copy(from, to)
+        .map(|_| ())
+        .map_err(|e| Error::io(from, e))
+}
+
+pub fn rename(from: &Path, to: &Path) -> Result<()> {
+    std::fs::rename(from, to).map_err(|e| Error::io(to, e))
+}
+
+pub fn remove_dir_all(path: &Path) -> Result<()> {
+    std::fs::remove_dir_all(path).map_err(|e| Error::io(path, e))
+}
+
+/// Copies a directory tree; missing `from` is not an error because `static/` and `gif/` are
+/// optional in a site.
+pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    if !from.is_dir() {
+        return Ok(());
+    }
+    for entry in walkdir::WalkDir::new(from).follow_links(true) {
+        let entry = entry.map_err(|e| walk_error(from, e))?;
+        let rel = entry.path().strip_prefix(from).unwrap_or(entry.path());
+        let target = to.join(rel);
+        if entry.file_type().is_dir() {
+            create_dir_all(&target)?;
+        } else {
+            copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn walk_error(root: &Path, e: walkdir::Error) -> Error {
+    let path = e.path().unwrap_or(root).to_path_buf();
+    let io = e
+        .into_io_error()
+        .unwrap_or_else(|| std::io::Error::other("filesystem loop"));
+    Error::io(path, io)
+}

@@ -1,0 +1,17 @@
+//! quire: a static site generator for math-heavy technical writing.
+//!
+//! The pipeline, one module per stage: [`content`] (load posts, front matter, Jekyll dates and
+//! URLs) → [`site`] (which posts are published) → [`markdown`] (Markdown, math, code, headings)
+//! → [`pages`] + [`templates`] (Tera) → [`output`] (staged write, atomic swap).
+
+pub mod build;
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod fs;
+pub mod markdown;
+pub mod output;
+pub mod pages;
+pub mod site;
+pub mod templates;
+pub mod urls;

@@ -1,0 +1,198 @@
+//! TeX → HTML with KaTeX at build time. Formulas are gathered from every post first and each
+//! distinct one is rendered once, in parallel; the `katex` crate keeps one QuickJS engine per
+//! thread, so rayon's workers each get their own.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::config::{MathConfig, MathOutput};
+
+/// A formula as pulldown-cmark delivers it, plus whether it is display math.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Formula {
+    pub tex: String,
+    pub display: bool,
+}
+
+/// KaTeX's output for a formula, or its error message.
+pub type Rendering = Result<String, String>;
+
+/// Rendered formulas, reusable across builds while the math options stay the same (the preview
+/// server keeps one alive so an edit only renders the formulas it added).
+#[derive(Default)]
+pub struct MathCache {
+    config: MathConfig,
+    map: HashMap<Formula, Rendering>,
+}
+
+impl MathCache {
+    pub fn new(config: &MathConfig) -> Self {
+        Self {
+            config: config.clone(),
+            map: HashMap::new(),
+        }
+    }
+
+    /// Drops everything if the options changed, since KaTeX output depends on them.
+    pub fn reconfigure(&mut self, config: &MathConfig) {
+        if &self.config != config {
+            self.config = config.clone();
+            self.map.clear();
+        }
+    }
+
+    /// Renders the formulas not yet known; returns how many were rendered.
+    pub fn render_missing<'a>(&mut self, formulas: impl IntoIterator<Item = &'a Formula>) -> usize {
+        let mut missing: Vec<&Formula> = formulas
+            .into_iter()
+            .filter(|f| !self.map.contains_key(*f))
+            .collect();
+        missing.sort();
+        missing.dedup();
+        let config = &self.config;
+        let done: Vec<(Formula, Rendering)> = missing
+            .par_iter()
+            .map(|f| ((*f).clone(), render(f, config)))
+            .collect();
+        let n = done.len();
+        self.map.extend(done);
+        n
+    }
+
+    pub fn get(&self, f: &Formula) -> Option<&Rendering> {
+        self.map.get(f)
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+fn opts(display: bool, config: &MathConfig) -> Result<katex::Opts, String> {
+    let mut b = katex::Opts::builder();
+    b.display_mode(display)
+        .throw_on_error(true)
+        .output_type(match config.output {
+            MathOutput::HtmlAndMathml => katex::OutputType::HtmlAndMathml,
+            MathOutput::Html => katex::OutputType::Html,
+            MathOutput::Mathml => katex::OutputType::Mathml,
+        });
+    let mut opts = b.build().map_err(|e| e.to_string())?;
+    for (name, expansion) in &config.macros {
+        opts.add_macro(name.clone(), expansion.clone());
+    }
+    Ok(opts)
+}
+
+/// Exactly KaTeX's `renderToString` output, or a readable message.
+pub fn render(f: &Formula, config: &MathConfig) -> Rendering {
+    let opts = opts(f.display, config)?;
+    katex::render_with_opts(&f.tex, &opts).map_err(|e| match e {
+        katex::Error::JsExecError(detail) => clean_message(&detail),
+        other => other.to_string(),
+    })
+}
+
+/// The QuickJS engine hands back KaTeX's exception as a debug-printed JS value
+/// (`String("ParseError: KaTeX parse error: …")`); users need only KaTeX's words.
+fn clean_message(detail: &str) -> String {
+    let detail = detail.trim();
+    let msg = match detail
+        .strip_prefix("String(\"")
+        .and_then(|s| s.strip_suffix("\")"))
+    {
+        Some(inner) => inner
+            .replace("\\\"", "\"")
+            .replace("\\n", " ")
+            .replace("\\\\", "\\"),
+        None => detail.to_string(),
+    };
+    msg.strip_prefix("ParseError: ").unwrap_or(&msg).to_string()
+}
+
+/// What a reader sees for a formula KaTeX rejects: the TeX, in KaTeX's error style.
+pub fn error_html(f: &Formula, message: &str) -> String {
+    let tag = if f.display { "div" } else { "span" };
+    format!(
+        "<{tag} class=\"katex-error math-error\" title=\"{}\">{}</{tag}>",
+        escape(message),
+        escape(&f.tex)
+    )
+}
+
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(tex: &str, display: bool) -> Formula {
+        Formula {
+            tex: tex.into(),
+            display,
+        }
+    }
+
+    #[test]
+    fn renders_inline_and_display() {
+        let c = MathConfig::default();
+        let inline = render(&f("x^2", false), &c).unwrap();
+        assert!(inline.starts_with("<span class=\"katex\">"), "{inline}");
+        let display = render(&f("x^2", true), &c).unwrap();
+        assert!(
+            display.starts_with("<span class=\"katex-display\">"),
+            "{display}"
+        );
+    }
+
+    #[test]
+    fn errors_are_katex_messages() {
+        let e = render(&f("\\frac{1}{", false), &MathConfig::default()).unwrap_err();
+        assert_eq!(
+            e,
+            "KaTeX parse error: Unexpected end of input in a macro argument, expected '}' at end of input: \\frac{1}{"
+        );
+    }
+
+    #[test]
+    fn macros_and_output_are_applied() {
+        let mut c = MathConfig::default();
+        c.macros.insert("\\RR".into(), "\\mathbb{R}".into());
+        c.output = MathOutput::Mathml;
+        let html = render(&f("\\RR", false), &c).unwrap();
+        assert!(html.contains("<math"), "{html}");
+        assert!(!html.contains("katex-html"), "{html}");
+        assert!(html.contains("double-struck"), "{html}");
+    }
+
+    #[test]
+    fn cache_renders_each_formula_once() {
+        let mut cache = MathCache::new(&MathConfig::default());
+        let a = f("a", false);
+        assert_eq!(cache.render_missing([&a, &a]), 1);
+        assert_eq!(cache.render_missing([&a]), 0);
+        cache.reconfigure(&MathConfig {
+            output: MathOutput::Html,
+            ..Default::default()
+        });
+        assert!(cache.is_empty());
+    }
+}

@@ -1,0 +1,266 @@
+//! Markdown stage: a post body → HTML, a table of contents and an excerpt. Each pass is a small
+//! function over pulldown-cmark's event stream, run in this order:
+//! CJK emphasis → heading ids → math → code → East Asian line breaks → HTML.
+
+pub mod headings;
+pub mod highlight;
+pub mod math;
+
+use std::ops::Range;
+use std::path::Path;
+
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
+
+use crate::config::MarkdownConfig;
+use crate::error::{Error, Location, line_col};
+use headings::TocEntry;
+use highlight::Highlighter;
+use math::{Formula, MathCache};
+
+/// The extensions the site's Markdown dialect has: GFM plus math.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_GFM
+        | Options::ENABLE_MATH
+}
+
+/// A post's body with where it sits in its file, so messages can give file:line:col.
+pub struct Input<'a> {
+    pub path: &'a Path,
+    pub text: &'a str,
+    pub body_offset: usize,
+}
+
+impl Input<'_> {
+    fn body(&self) -> &str {
+        &self.text[self.body_offset..]
+    }
+
+    fn location(&self, body_pos: usize) -> Location {
+        let (line, col) = line_col(self.text, self.body_offset + body_pos);
+        Location::at(self.path, line, col)
+    }
+}
+
+/// What the passes need besides the text; all shared read-only across threads.
+pub struct Renderer<'a> {
+    pub config: &'a MarkdownConfig,
+    pub math: &'a MathCache,
+    pub highlighter: &'a Highlighter,
+}
+
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    /// The first paragraph, as HTML.
+    pub excerpt: String,
+    pub has_math: bool,
+    /// KaTeX errors, each with the file:line:col of its formula.
+    pub warnings: Vec<Error>,
+}
+
+/// The formulas of a body in document order, as pulldown-cmark delivers them.
+pub fn formulas(body: &str) -> Vec<Formula> {
+    Parser::new_ext(body, options())
+        .filter_map(|e| match e {
+            Event::InlineMath(t) => Some(Formula {
+                tex: t.into_string(),
+                display: false,
+            }),
+            Event::DisplayMath(t) => Some(Formula {
+                tex: t.into_string(),
+                display: true,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn render(input: &Input<'_>, r: &Renderer<'_>) -> Rendered {
+    let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(input.body(), options())
+        .into_offset_iter()
+        .collect();
+    let (events, toc) = headings::assign_ids(events);
+    let mut warnings = Vec::new();
+    let (events, has_math) = render_math(events, input, r.math, &mut warnings);
+    let events = highlight_code(events, r.highlighter);
+    let mut html = String::with_capacity(input.body().len() * 2);
+    pulldown_cmark::html::push_html(&mut html, events.iter().cloned());
+    let excerpt = first_paragraph(&events);
+    Rendered {
+        html,
+        toc,
+        excerpt,
+        has_math,
+        warnings,
+    }
+}
+
+/// Replaces math events with KaTeX's HTML from the cache (filled beforehand for all posts).
+fn render_math<'a>(
+    events: Vec<(Event<'a>, Range<usize>)>,
+    input: &Input<'_>,
+    cache: &MathCache,
+    warnings: &mut Vec<Error>,
+) -> (Vec<Event<'a>>, bool) {
+    let mut has_math = false;
+    let out = events
+        .into_iter()
+        .map(|(event, range)| {
+            let (tex, display) = match event {
+                Event::InlineMath(t) => (t, false),
+                Event::DisplayMath(t) => (t, true),
+                other => return other,
+            };
+            has_math = true;
+            let formula = Formula {
+                tex: tex.into_string(),
+                display,
+            };
+            let html = match cache.get(&formula) {
+                Some(Ok(html)) => html.clone(),
+                Some(Err(msg)) => {
+                    warnings.push(Error::at(
+                        input.location(range.start),
+                        format!("KaTeX: {msg}"),
+                    ));
+                    math::error_html(&formula, msg)
+                }
+                None => {
+                    // A caller forgot the prepass: render here rather than drop the formula.
+                    let msg = "formula was not rendered (internal: missing from math cache)";
+                    warnings.push(Error::at(input.location(range.start), msg));
+                    math::error_html(&formula, msg)
+                }
+            };
+            Event::InlineHtml(CowStr::from(html))
+        })
+        .collect();
+    (out, has_math)
+}
+
+/// Turns each code block (start, text…, end) into one highlighted HTML event.
+fn highlight_code<'a>(events: Vec<Event<'a>>, highlighter: &Highlighter) -> Vec<Event<'a>> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut block: Option<(String, String)> = None;
+    for event in events {
+        match (&mut block, event) {
+            (None, Event::Start(Tag::CodeBlock(kind))) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(lang) => lang.to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                block = Some((lang, String::new()));
+            }
+            (Some((_, code)), Event::Text(t)) => code.push_str(&t),
+            (Some(_), Event::End(TagEnd::CodeBlock)) => {
+                let (lang, code) = block.take().unwrap_or_default();
+                out.push(Event::Html(CowStr::from(
+                    highlighter.highlight(&code, &lang),
+                )));
+            }
+            (Some(_), _) => {}
+            (None, other) => out.push(other),
+        }
+    }
+    out
+}
+
+fn first_paragraph(events: &[Event<'_>]) -> String {
+    let Some(start) = events
+        .iter()
+        .position(|e| matches!(e, Event::Start(Tag::Paragraph)))
+    else {
+        return String::new();
+    };
+    let end = events[start..]
+        .iter()
+        .position(|e| matches!(e, Event::End(TagEnd::Paragraph)))
+        .map_or(events.len(), |p| start + p + 1);
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events[start..end].iter().cloned());
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::MathConfig;
+
+    fn render_str(md: &str) -> Rendered {
+        let mut cache = MathCache::new(&MathConfig::default());
+        cache.render_missing(&formulas(md));
+        let h = Highlighter::default();
+        let config = MarkdownConfig::default();
+        let r = Renderer {
+            config: &config,
+            math: &cache,
+            highlighter: &h,
+        };
+        render(
+            &Input {
+                path: Path::new("posts/t.md"),
+                text: md,
+                body_offset: 0,
+            },
+            &r,
+        )
+    }
+
+    #[test]
+    fn math_becomes_katex_and_no_dollars_remain() {
+        let out = render_str("a $x^2$ b\n\n$$\\sum_i i$$\n");
+        assert!(out.has_math);
+        assert!(!out.html.contains('$'), "{}", out.html);
+        assert_eq!(out.html.matches("class=\"katex\"").count(), 2);
+        assert!(out.html.contains("katex-display"));
+    }
+
+    #[test]
+    fn katex_error_is_a_located_warning_and_visible() {
+        let out = render_str("line one\n\ntext $\\nope{1}$ more\n");
+        assert_eq!(out.warnings.len(), 1);
+        let w = out.warnings[0].to_string();
+        assert!(
+            w.starts_with("posts/t.md:3:6: KaTeX: KaTeX parse error"),
+            "{w}"
+        );
+        assert!(
+            out.html.contains("class=\"katex-error math-error\""),
+            "{}",
+            out.html
+        );
+        assert!(out.html.contains("\\nope{1}"));
+    }
+
+    #[test]
+    fn raw_html_passes_through() {
+        let md = "<table>\n<tr>\n    <td><img width=\"150px\" src=\"/gif/a.gif\"></td>\n</tr>\n</table>\n";
+        assert!(
+            render_str(md)
+                .html
+                .contains("<img width=\"150px\" src=\"/gif/a.gif\">")
+        );
+    }
+
+    #[test]
+    fn code_is_highlighted_and_excerpt_is_first_paragraph() {
+        let out = render_str("# T\n\nFirst *para*.\n\n```python\nx = 1\n```\n");
+        assert!(out.html.contains("language-python"));
+        assert_eq!(out.excerpt, "<p>First <em>para</em>.</p>\n");
+        assert_eq!(out.toc.len(), 1);
+    }
+
+    #[test]
+    fn gfm_extensions() {
+        let out = render_str("| a |\n|---|\n| b |\n\n~~s~~ [^1]\n\n- [x] done\n\n[^1]: note\n");
+        for needle in ["<table>", "<del>", "checkbox", "footnote"] {
+            assert!(out.html.contains(needle), "{needle}: {}", out.html);
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! Which pages a site has (posts, index, categories, 404) and the typed data each template gets:
+//! `site` and `page`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::content::permalink::{category_url, output_path};
+use crate::content::post::Post;
+use crate::error::{Error, Location, Result, collect_all};
+use crate::markdown::Rendered;
+use crate::markdown::headings::TocEntry;
+use crate::output::OutputFile;
+use crate::site::Site;
+use crate::templates::Templates;
+
+/// KaTeX 0.16.4's stylesheet on jsDelivr, pinned with its SRI hash.
+pub const KATEX_CDN_HREF: &str = "https://cdn.jsdelivr.net/npm/katex@0.16.4/dist/katex.min.css";
+pub const KATEX_CDN_INTEGRITY: &str =
+    "sha384-vKruj+a13U8yHIkAyGgK1J3ArTLzrFGBbBc0tDp4ad/EyewESeXE/Iv67Aj8gKZ0";
+
+#[derive(Serialize, Clone)]
+pub struct KatexCss {
+    pub href: String,
+    pub integrity: Option<String>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct Link {
+    pub name: String,
+    pub url: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct PostSummary {
+    pub title: String,
+    pub url: String,
+    /// RFC 3339 in the site's time zone.
+    pub date: String,
+    /// `2018-12-31`, for display.
+    pub date_display: String,
+    pub excerpt: String,
+    pub categories: Vec<Link>,
+    pub tags: Vec<String>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct CategorySummary {
+    pub name: String,
+    pub url: String,
+    pub posts: Vec<PostSummary>,
+}
+
+#[derive(Serialize)]
+pub struct SiteContext<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub author: &'a str,
+    pub url: &'a str,
+    pub base_path: String,
+    pub posts: &'a [PostSummary],
+    pub categories: &'a [CategorySummary],
+    pub katex: KatexCss,
+}
+
+#[derive(Serialize, Default)]
+pub struct PageContext {
+    /// `post`, `index`, `category` or `404`.
+    pub kind: &'static str,
+    pub title: String,
+    pub url: String,
+    pub date: Option<String>,
+    pub date_display: Option<String>,
+    pub categories: Vec<Link>,
+    pub tags: Vec<String>,
+    pub content: String,
+    pub toc: Vec<TocEntry>,
+    pub excerpt: String,
+    pub has_math: bool,
+    pub layout: String,
+    /// Front matter keys quire gives no meaning to, for the templates.
+    pub extra: BTreeMap<String, Value>,
+    /// On category pages: the category and its posts.
+    pub category: Option<CategorySummary>,
+}
+
+fn summary(post: &Post, rendered: &Rendered) -> PostSummary {
+    PostSummary {
+        title: post.title.clone(),
+        url: post.url.clone(),
+        date: post.date.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+        date_display: post.date.strftime("%Y-%m-%d").to_string(),
+        excerpt: match &post.excerpt {
+            Some(text) => crate::markdown::math::escape(text),
+            None => rendered.excerpt.clone(),
+        },
+        categories: post
+            .categories
+            .iter()
+            .map(|c| Link {
+                name: c.clone(),
+                url: category_url(c),
+            })
+            .collect(),
+        tags: post.tags.clone(),
+    }
+}
+
+/// Categories in first-seen order of case-insensitive name, each with its posts newest first.
+fn categories(site: &Site, summaries: &[PostSummary]) -> Vec<CategorySummary> {
+    let mut out: Vec<CategorySummary> = Vec::new();
+    for (post, s) in site.posts.iter().zip(summaries) {
+        for c in &post.categories {
+            let url = category_url(c);
+            match out.iter_mut().find(|x| x.url == url) {
+                Some(cat) => cat.posts.push(s.clone()),
+                None => out.push(CategorySummary {
+                    name: c.clone(),
+                    url,
+                    posts: vec![s.clone()],
+                }),
+            }
+        }
+    }
+    out.sort_by_key(|c| c.name.to_lowercase());
+    out
+}
+
+/// Renders every page of the site. `rendered[i]` belongs to `site.posts[i]`.
+pub fn render_all(
+    site: &Site,
+    rendered: &[Rendered],
+    templates: &Templates,
+    katex: KatexCss,
+) -> Result<Vec<OutputFile>> {
+    let summaries: Vec<PostSummary> = site
+        .posts
+        .iter()
+        .zip(rendered)
+        .map(|(p, r)| summary(p, r))
+        .collect();
+    let cats = categories(site, &summaries);
+    let site_ctx = SiteContext {
+        title: &site.config.title,
+        description: &site.config.description,
+        author: &site.config.author,
+        url: &site.config.url,
+        base_path: site.base_path(),
+        posts: &summaries,
+        categories: &cats,
+        katex,
+    };
+    // Serialised once; every page gets a clone of the value instead of re-serialising.
+    let site_value = serde_json::to_value(&site_ctx).map_err(|e| Error::Usage(e.to_string()))?;
+
+    let render = |template: &str, page: PageContext, for_page: &Path| -> Result<OutputFile> {
+        let mut ctx = tera::Context::new();
+        ctx.insert("site", &site_value);
+        let path = PathBuf::from(output_path(&page.url));
+        ctx.insert("page", &page);
+        let html = templates.render(template, &ctx, for_page)?;
+        Ok(OutputFile {
+            path,
+            contents: html.into_bytes(),
+        })
+    };
+
+    let mut files: Vec<Result<OutputFile>> = site
+        .posts
+        .par_iter()
+        .zip(rendered.par_iter())
+        .zip(summaries.par_iter())
+        .map(|((post, r), s)| {
+            let template = format!("{}.html", post.layout);
+            if !templates.has(&template) {
+                return Err(Error::at(
+                    Location::file(&post.source),
+                    format!(
+                        "layout `{}`: no template {template} (looked in templates/ and the built-in theme: {})",
+                        post.layout,
+                        templates.names().join(", ")
+                    ),
+                ));
+            }
+            let page = PageContext {
+                kind: "post",
+                title: post.title.clone(),
+                url: post.url.clone(),
+                date: Some(s.date.clone()),
+                date_display: Some(s.date_display.clone()),
+                categories: s.categories.clone(),
+                tags: post.tags.clone(),
+                content: r.html.clone(),
+                toc: r.toc.clone(),
+                excerpt: s.excerpt.clone(),
+                has_math: r.has_math,
+                layout: post.layout.clone(),
+                extra: post.extra.clone(),
+                category: None,
+            };
+            render(&template, page, &post.source)
+        })
+        .collect();
+
+    let index = PageContext {
+        kind: "index",
+        title: site.config.title.clone(),
+        url: "/".into(),
+        layout: "index".into(),
+        ..Default::default()
+    };
+    files.push(render("index.html", index, Path::new("index.html")));
+    for cat in &cats {
+        let page = PageContext {
+            kind: "category",
+            title: cat.name.clone(),
+            url: cat.url.clone(),
+            layout: "category".into(),
+            category: Some(cat.clone()),
+            ..Default::default()
+        };
+        files.push(render("category.html", page, Path::new(&cat.url)));
+    }
+    let not_found = PageContext {
+        kind: "404",
+        title: "Page not found".into(),
+        url: "/404.html".into(),
+        layout: "404".into(),
+        ..Default::default()
+    };
+    files.push(render("404.html", not_found, Path::new("404.html")));
+    let files = collect_all(files)?;
+    check_unique_paths(&files, site)?;
+    Ok(files)
+}
+
+/// A post whose permalink lands on the index or a category page would silently replace it.
+fn check_unique_paths(files: &[OutputFile], site: &Site) -> Result<()> {
+    let mut seen = std::collections::HashMap::new();
+    for (i, f) in files.iter().enumerate() {
+        if let Some(j) = seen.insert(&f.path, i) {
+            let who = |k: usize| {
+                site.posts.get(k).map_or_else(
+                    || format!("a generated page ({})", f.path.display()),
+                    |p| p.source.display().to_string(),
+                )
+            };
+            return Err(Error::Usage(format!(
+                "{} and {} are both written to {}",
+                who(j),
+                who(i),
+                f.path.display()
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,96 @@
+//! [`Site`]: the configuration and the posts that will be published, newest first. Decides which
+//! posts are in (drafts, future, unpublished) and that no two share a URL.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use jiff::ZonedDateTime as Zoned;
+use jiff::tz::TimeZone;
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::content::load;
+use crate::content::post::{Post, PostRules};
+use crate::error::{Error, Location, Result, collect_all};
+
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Overrides `url` from `site.toml` (its path becomes the base path).
+    pub base_url: Option<String>,
+    pub drafts: bool,
+    pub future: bool,
+    pub unpublished: bool,
+}
+
+pub struct Site {
+    pub root: PathBuf,
+    pub config: Config,
+    pub posts: Vec<Post>,
+}
+
+impl Site {
+    pub fn load(root: &Path, opts: &LoadOptions) -> Result<Site> {
+        let mut config = Config::load(root)?;
+        if let Some(url) = &opts.base_url {
+            config.url = url.clone();
+        }
+        let tz = TimeZone::get(&config.timezone)
+            .map_err(|e| Error::at(Location::file(crate::config::CONFIG_FILE), e.to_string()))?;
+        let now = Zoned::now().with_time_zone(tz.clone());
+        let rules = PostRules {
+            timezone: &tz,
+            permalink: &config.permalink,
+            now: &now,
+        };
+        let sources = load::read_all(root, load::find(root, opts.drafts)?)?;
+        let posts = collect_all(
+            sources
+                .into_par_iter()
+                .map(|s| Post::from_source(s, &rules))
+                .collect(),
+        )?;
+        let mut posts: Vec<Post> = posts
+            .into_iter()
+            .filter(|p| opts.unpublished || p.published)
+            .filter(|p| opts.future || p.date.timestamp() <= now.timestamp())
+            .collect();
+        // Newest first; ties broken by path so output never depends on the file system's order.
+        posts.sort_by(|a, b| {
+            b.date
+                .timestamp()
+                .cmp(&a.date.timestamp())
+                .then(a.source.cmp(&b.source))
+        });
+        check_collisions(&posts)?;
+        Ok(Site {
+            root: root.to_path_buf(),
+            config,
+            posts,
+        })
+    }
+
+    pub fn base_path(&self) -> String {
+        self.config.base_path()
+    }
+}
+
+fn check_collisions(posts: &[Post]) -> Result<()> {
+    let mut seen: HashMap<&str, &Post> = HashMap::new();
+    let mut errors = Vec::new();
+    for p in posts {
+        if let Some(first) = seen.insert(&p.url, p) {
+            errors.push(Error::at(
+                Location::file(&p.source),
+                format!(
+                    "URL {} is also the URL of {}; set `slug` or `permalink` in one of them",
+                    p.url,
+                    first.source.display()
+                ),
+            ));
+        }
+    }
+    match Error::from_many(errors) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,185 @@
+//! Tera templates: the default theme compiled into the binary, overridden file by file by the
+//! site's own `templates/`. So `quire build` works on a bare folder of posts.
+
+use std::collections::{BTreeMap, HashMap};
+use std::error::Error as _;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Location, Result};
+
+pub const TEMPLATES_DIR: &str = "templates";
+
+/// The default theme: the same files as this repository's `templates/`.
+const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("post.html", include_str!("../templates/post.html")),
+    ("index.html", include_str!("../templates/index.html")),
+    ("category.html", include_str!("../templates/category.html")),
+    ("404.html", include_str!("../templates/404.html")),
+];
+
+/// Theme files that are not templates but ship with them, written to the site root.
+pub const DEFAULT_ASSETS: &[(&str, &str)] =
+    &[("quire.css", include_str!("../templates/quire.css"))];
+
+pub struct Templates {
+    tera: tera::Tera,
+    /// Where each template came from, for messages: `templates/x.html` or `(built-in) x.html`.
+    origins: HashMap<String, PathBuf>,
+}
+
+impl Templates {
+    /// Loads the defaults, then every `*.html` under `root/templates/` over them.
+    pub fn load(root: &Path, base_path: &str) -> Result<Templates> {
+        let mut sources: BTreeMap<String, (PathBuf, String)> = DEFAULT_TEMPLATES
+            .iter()
+            .map(|(name, text)| {
+                (
+                    name.to_string(),
+                    (
+                        PathBuf::from(format!("(built-in theme) {name}")),
+                        text.to_string(),
+                    ),
+                )
+            })
+            .collect();
+        let dir = root.join(TEMPLATES_DIR);
+        if dir.is_dir() {
+            for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+                let entry = entry.map_err(|e| crate::fs::walk_error(&dir, e))?;
+                let path = entry.path();
+                if !entry.file_type().is_file()
+                    || path.extension().and_then(|e| e.to_str()) != Some("html")
+                {
+                    continue;
+                }
+                let name = path
+                    .strip_prefix(&dir)
+                    .unwrap_or(path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let rel = Path::new(TEMPLATES_DIR).join(&name);
+                let text = crate::fs::read_to_string(path)?;
+                sources.insert(name, (rel, text));
+            }
+        }
+        let origins: HashMap<String, PathBuf> = sources
+            .iter()
+            .map(|(name, (rel, _))| (name.clone(), rel.clone()))
+            .collect();
+        let mut tera = tera::Tera::default();
+        // Parse one by one first so a syntax error names its file.
+        for (name, (rel, text)) in &sources {
+            tera::Template::new(name, None, text)
+                .map_err(|e| Error::at(Location::file(rel), chain(&e)))?;
+        }
+        tera.add_raw_templates(sources.iter().map(|(n, (_, t))| (n.as_str(), t.as_str())))
+            .map_err(|e| Error::at(Location::file(Path::new(TEMPLATES_DIR)), chain(&e)))?;
+        tera.autoescape_on(vec![".html"]);
+        tera.register_function(
+            "url",
+            UrlFunction {
+                base_path: base_path.to_string(),
+            },
+        );
+        Ok(Templates { tera, origins })
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.origins.contains_key(name)
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.origins.keys().map(String::as_str).collect();
+        v.sort();
+        v
+    }
+
+    /// Renders `name`; `for_page` (a post's path, or a page's URL) goes into the message.
+    pub fn render(&self, name: &str, context: &tera::Context, for_page: &Path) -> Result<String> {
+        self.tera.render(name, context).map_err(|e| {
+            let origin = self
+                .origins
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| PathBuf::from(name));
+            Error::at(
+                Location::file(for_page),
+                format!("template {}: {}", origin.display(), chain(&e)),
+            )
+        })
+    }
+}
+
+/// Tera puts the useful part of a message in its source chain.
+fn chain(e: &tera::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+/// `url(path="/gif/a.gif")` → `/base/gif/a.gif`; `absolute=true` adds the site URL's origin.
+struct UrlFunction {
+    base_path: String,
+}
+
+impl tera::Function for UrlFunction {
+    fn call(&self, args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+        let path = args
+            .get("path")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| tera::Error::msg("url() needs a `path` string argument"))?;
+        Ok(tera::Value::String(crate::urls::with_base(
+            &self.base_path,
+            path,
+        )))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_template_overrides_default_and_errors_name_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = Templates::load(dir.path(), "").unwrap();
+        assert!(t.has("post.html") && t.has("404.html"));
+
+        crate::fs::write(
+            &dir.path().join("templates/post.html"),
+            "{% extends \"base.html\" %}{% block content %}MINE{% endblock %}",
+        )
+        .unwrap();
+        let t = Templates::load(dir.path(), "").unwrap();
+        assert_eq!(t.origins["post.html"], Path::new("templates/post.html"));
+
+        crate::fs::write(&dir.path().join("templates/broken.html"), "{% if %}").unwrap();
+        let e = Templates::load(dir.path(), "").err().unwrap().to_string();
+        assert!(e.starts_with("templates/broken.html"), "{e}");
+    }
+
+    #[test]
+    fn url_function_adds_base_path() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::fs::write(
+            &dir.path().join("templates/u.html"),
+            "{{ url(path=\"/gif/a.gif\") }}",
+        )
+        .unwrap();
+        let t = Templates::load(dir.path(), "/notes").unwrap();
+        let out = t
+            .render("u.html", &tera::Context::new(), Path::new("x"))
+            .unwrap();
+        assert_eq!(out, "/notes/gif/a.gif");
+    }
+}
