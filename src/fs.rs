@@ -5,7 +5,14 @@ use std::path::Path;
 use crate::error::{Error, Result};
 
 pub fn read_to_string(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
+    std::fs::read_to_string(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            // The usual cause is a file saved as GBK or Latin-1; say how to fix it.
+            Error::io(path, std::io::Error::new(e.kind(), "not valid UTF-8; save the file as UTF-8"))
+        } else {
+            Error::io(path, e)
+        }
+    })
 }
 
 pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<()> {

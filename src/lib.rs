@@ -9,6 +9,7 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod fs;
+pub mod html;
 pub mod markdown;
 pub mod output;
 pub mod pages;

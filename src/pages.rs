@@ -94,7 +94,7 @@ fn summary(post: &Post, rendered: &Rendered) -> PostSummary {
         date: post.date.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
         date_display: post.date.strftime("%Y-%m-%d").to_string(),
         excerpt: match &post.excerpt {
-            Some(text) => crate::markdown::math::escape(text),
+            Some(text) => crate::html::escape(text),
             None => rendered.excerpt.clone(),
         },
         categories: post

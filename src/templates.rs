@@ -76,6 +76,8 @@ impl Templates {
         tera.add_raw_templates(sources.iter().map(|(n, (_, t))| (n.as_str(), t.as_str())))
             .map_err(|e| Error::at(Location::file(Path::new(TEMPLATES_DIR)), chain(&e)))?;
         tera.autoescape_on(vec![".html"]);
+        // Tera's default also escapes `/`, which turns every URL into `&#x2F;` soup.
+        tera.set_escape_fn(crate::html::escape);
         tera.register_function(
             "url",
             UrlFunction {

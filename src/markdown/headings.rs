@@ -92,7 +92,7 @@ pub fn assign_ids<'a>(
         out.extend(events[i + 1..end].iter().cloned());
         let anchor = format!(
             "<a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a>",
-            super::math::escape(&unique)
+            crate::html::escape(&unique)
         );
         out.push((Event::InlineHtml(CowStr::from(anchor)), range));
         if end < events.len() {

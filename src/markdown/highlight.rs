@@ -33,7 +33,7 @@ impl Highlighter {
         let class = if lang.is_empty() {
             String::new()
         } else {
-            format!(" class=\"language-{}\"", super::math::escape(lang))
+            format!(" class=\"language-{}\"", crate::html::escape(lang))
         };
         let body = match syntax {
             Some(syntax) => {
@@ -47,10 +47,10 @@ impl Highlighter {
                 if ok {
                     generator.finalize()
                 } else {
-                    super::math::escape(code)
+                    crate::html::escape(code)
                 }
             }
-            None => super::math::escape(code),
+            None => crate::html::escape(code),
         };
         format!("<pre class=\"code\"><code{class}>{body}</code></pre>\n")
     }

@@ -102,17 +102,38 @@ pub fn render(f: &Formula, config: &MathConfig) -> Rendering {
 /// (`String("ParseError: KaTeX parse error: …")`); users need only KaTeX's words.
 fn clean_message(detail: &str) -> String {
     let detail = detail.trim();
-    let msg = match detail
-        .strip_prefix("String(\"")
-        .and_then(|s| s.strip_suffix("\")"))
-    {
-        Some(inner) => inner
-            .replace("\\\"", "\"")
-            .replace("\\n", " ")
-            .replace("\\\\", "\\"),
+    let msg = match detail.strip_prefix("String(\"").and_then(|s| s.strip_suffix("\")")) {
+        Some(inner) => unescape_debug(inner),
         None => detail.to_string(),
     };
     msg.strip_prefix("ParseError: ").unwrap_or(&msg).to_string()
+}
+
+/// Reverses Rust's `{:?}` string escaping (`\\`, `\"`, `\n`, `\u{332}`).
+fn unescape_debug(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push(' '),
+            Some('t') => out.push('\t'),
+            Some('r') => {}
+            Some('0') => {}
+            Some('u') => {
+                let code: String = chars.by_ref().skip(1).take_while(|c| *c != '}').collect();
+                if let Some(ch) = u32::from_str_radix(&code, 16).ok().and_then(char::from_u32) {
+                    out.push(ch);
+                }
+            }
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 /// What a reader sees for a formula KaTeX rejects: the TeX, in KaTeX's error style.
@@ -120,24 +141,9 @@ pub fn error_html(f: &Formula, message: &str) -> String {
     let tag = if f.display { "div" } else { "span" };
     format!(
         "<{tag} class=\"katex-error math-error\" title=\"{}\">{}</{tag}>",
-        escape(message),
-        escape(&f.tex)
+        crate::html::escape(message),
+        crate::html::escape(&f.tex)
     )
-}
-
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -170,6 +176,11 @@ mod tests {
             e,
             "KaTeX parse error: Unexpected end of input in a macro argument, expected '}' at end of input: \\frac{1}{"
         );
+    }
+
+    #[test]
+    fn debug_escapes_are_undone() {
+        assert_eq!(unescape_debug(r#"a \\nope \"q\" \u{332}x"#), "a \\nope \"q\" \u{332}x");
     }
 
     #[test]

@@ -1,0 +1,18 @@
+//! HTML text escaping, shared by every stage that writes markup.
+
+/// Escapes text for element content and quoted attribute values. Unlike Tera's default it
+/// leaves `/` alone, so URLs stay readable.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

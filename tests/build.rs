@@ -1,0 +1,282 @@
+//! `quire build` end to end: the seed post, Jekyll's URLs, and every user mistake we promise a
+//! clear message for.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use quire::site::{LoadOptions, Site};
+
+#[test]
+fn repo_site_builds_seed_index_categories_and_404() {
+    let site = repo_site();
+    let out = quire(&["build", "--source", site.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let root = site.path().join("_site");
+    for page in [SEED_PAGE, "index.html", "404.html", "categories/jekyll/index.html", "categories/update/index.html", ".nojekyll"] {
+        assert!(root.join(page).is_file(), "missing {page}");
+    }
+    let index = std::fs::read_to_string(root.join("index.html")).unwrap();
+    assert!(index.contains(SEED_URL), "index links the seed post");
+    assert!(index.contains("2018-12-31"));
+    let not_found = std::fs::read_to_string(root.join("404.html")).unwrap();
+    assert!(!not_found.contains("katex.min.css"), "pages without math do not link KaTeX");
+}
+
+/// Every formula of the seed is byte-identical to KaTeX 0.16.4's `renderToString` under node
+/// (tests/data/seed_katex.json, see tests/data/README.md), in document order.
+#[test]
+fn seed_formulas_are_exactly_katex_output() {
+    #[derive(serde::Deserialize)]
+    struct Expected {
+        tex: String,
+        display: bool,
+        html: String,
+    }
+    let expected: Vec<Expected> =
+        serde_json::from_str(&std::fs::read_to_string(repo_root().join("tests/data/seed_katex.json")).unwrap()).unwrap();
+    assert_eq!(expected.len(), 51);
+    assert_eq!(expected.iter().filter(|e| e.display).count(), 14);
+
+    let site = repo_site();
+    let out = quire(&["build", "--source", site.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = std::fs::read_to_string(site.path().join("_site").join(SEED_PAGE)).unwrap();
+    assert!(page.contains("katex@0.16.4/dist/katex.min.css"), "math page links the stylesheet");
+
+    // What pulldown-cmark delivers is what node rendered.
+    let body = std::fs::read_to_string(repo_root().join(SEED_POST)).unwrap();
+    let delivered = quire::markdown::formulas(body.split_once("\n---\n").unwrap().1);
+    let tex: Vec<(&str, bool)> = delivered.iter().map(|f| (f.tex.as_str(), f.display)).collect();
+    let want: Vec<(&str, bool)> = expected.iter().map(|e| (e.tex.as_str(), e.display)).collect();
+    assert_eq!(tex, want);
+
+    let content_start = page.find("<div class=\"post-content\">").unwrap();
+    let mut rest = &page[content_start..];
+    let mut stripped = String::new();
+    for (i, e) in expected.iter().enumerate() {
+        let at = rest
+            .find(&e.html)
+            .unwrap_or_else(|| panic!("formula {i} `{}` not found verbatim (in order)", e.tex));
+        stripped.push_str(&rest[..at]);
+        rest = &rest[at + e.html.len()..];
+    }
+    stripped.push_str(rest);
+    assert_eq!(stripped.matches("class=\"katex\"").count(), 0, "no extra formulas");
+    assert!(!stripped.contains('$'), "a `$` of a formula was left in the page");
+    assert!(!page.contains("katex-error"));
+    assert_eq!(page.matches("<img width=\"150px\" src=\"/gif/").count(), 15);
+}
+
+fn urls(site: &Path) -> Vec<(String, String)> {
+    let site = Site::load(site, &LoadOptions::default()).unwrap();
+    let mut v: Vec<(String, String)> = site
+        .posts
+        .iter()
+        .map(|p| (p.source.strip_prefix("posts").unwrap().display().to_string(), p.url.clone()))
+        .collect();
+    v.sort();
+    v
+}
+
+/// URLs equal Jekyll 4.3's for the fixture (tests/data/jekyll_urls_*.tsv, made with real Jekyll).
+#[test]
+fn urls_match_jekyll_4_3() {
+    for permalink in ["date", "pretty"] {
+        for tz in ["UTC", "Asia/Shanghai"] {
+            let site = copy_site(&repo_root().join("tests/fixtures/urls"), &["posts"]);
+            write(&site.path().join("site.toml"), &format!("permalink = \"{permalink}\"\ntimezone = \"{tz}\"\n"));
+            let data = format!("tests/data/jekyll_urls_{permalink}_{}.tsv", tz.replace('/', "_"));
+            let expected: Vec<(String, String)> = std::fs::read_to_string(repo_root().join(&data))
+                .unwrap()
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(|l| {
+                    let (p, u) = l.split_once('\t').unwrap();
+                    (p.to_string(), u.to_string())
+                })
+                .collect();
+            let mut expected = expected;
+            expected.sort();
+            assert_eq!(urls(site.path()), expected, "{data}");
+        }
+    }
+}
+
+#[test]
+fn future_unpublished_and_drafts_only_on_request() {
+    let site = copy_site(&repo_root().join("tests/fixtures/urls"), &["posts"]);
+    write(&site.path().join("posts/_drafts/a-draft.md"), "---\ntitle: Draft\n---\ndraft\n");
+    let base = Site::load(site.path(), &LoadOptions::default()).unwrap().posts.len();
+    let all = Site::load(site.path(), &LoadOptions { drafts: true, future: true, unpublished: true, ..Default::default() })
+        .unwrap();
+    assert_eq!(all.posts.len(), base + 3);
+    let titles: Vec<&str> = all.posts.iter().map(|p| p.title.as_str()).collect();
+    for t in ["Draft", "Future Post", "Unpublished"] {
+        assert!(titles.contains(&t), "{t} in {titles:?}");
+    }
+}
+
+/// A mistake: non-zero exit, a message naming the file (and line), no panic, and the previous
+/// `_site/` left byte-for-byte as it was.
+fn assert_fails_cleanly(break_it: impl FnOnce(&Path), extra_args: &[&str], expect: &[&str]) {
+    let site = copy_site(&repo_root().join("tests/fixtures/urls"), &["posts"]);
+    let src = site.path().to_str().unwrap();
+    let first = quire(&["build", "--source", src]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let before = snapshot(&site.path().join("_site"));
+    assert!(!before.is_empty());
+
+    break_it(site.path());
+    let mut args = vec!["build", "--source", src];
+    args.extend_from_slice(extra_args);
+    let out = quire(&args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    for e in expect {
+        assert!(err.contains(e), "expected `{e}` in:\n{err}");
+    }
+    assert_eq!(snapshot(&site.path().join("_site")), before, "previous _site/ changed");
+    let leftovers: Vec<_> = std::fs::read_dir(site.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "staging folders left behind: {leftovers:?}");
+}
+
+#[test]
+fn malformed_yaml() {
+    assert_fails_cleanly(
+        |s| write(&s.join("posts/2020-02-02-bad.md"), "---\ntitle: ok\ncategories: [a, b\nlayout: post\n---\nx\n"),
+        &[],
+        &["posts/2020-02-02-bad.md:", "front matter"],
+    );
+}
+
+#[test]
+fn impossible_date() {
+    assert_fails_cleanly(
+        |s| write(&s.join("posts/2020-02-02-bad.md"), "---\ntitle: x\ndate: 2019-02-30 10:00:00 +0800\n---\nx\n"),
+        &[],
+        &["posts/2020-02-02-bad.md:3:1: invalid date `2019-02-30 10:00:00 +0800`"],
+    );
+}
+
+#[test]
+fn unknown_layout() {
+    assert_fails_cleanly(
+        |s| write(&s.join("posts/2020-02-02-bad.md"), "---\nlayout: nope\n---\nx\n"),
+        &[],
+        &["posts/2020-02-02-bad.md", "layout `nope`", "nope.html"],
+    );
+}
+
+#[test]
+fn tera_syntax_error() {
+    assert_fails_cleanly(
+        |s| write(&s.join("templates/post.html"), "{% extends \"base.html\" %}\n{% block content %}{% if %}{% endblock %}"),
+        &[],
+        &["templates/post.html", "2:"],
+    );
+}
+
+#[test]
+fn tera_render_error_names_template_and_post() {
+    assert_fails_cleanly(
+        |s| write(&s.join("templates/post.html"), "{{ page.no_such_field.x }}"),
+        &[],
+        &["templates/post.html", "posts/"],
+    );
+}
+
+#[test]
+fn katex_error_with_strict() {
+    assert_fails_cleanly(
+        |s| write(&s.join("posts/2020-02-02-bad.md"), "---\ntitle: x\n---\nline\n\nsee $\\nope{x}$\n"),
+        &["--strict"],
+        &["posts/2020-02-02-bad.md:6:5: KaTeX: KaTeX parse error: Undefined control sequence: \\nope"],
+    );
+}
+
+#[test]
+fn katex_error_without_strict_is_a_warning_and_visible() {
+    let site = copy_site(&repo_root().join("tests/fixtures/urls"), &["posts"]);
+    write(&site.path().join("posts/2020-02-02-bad.md"), "---\ntitle: x\n---\nsee $\\nope{x}$\n");
+    let out = quire(&["build", "--source", site.path().to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("warning: posts/2020-02-02-bad.md:4:5: KaTeX:"), "{}", stderr(&out));
+    let page = std::fs::read_to_string(site.path().join("_site/2020/02/02/bad.html")).unwrap();
+    assert!(page.contains("class=\"katex-error math-error\""));
+    assert!(page.contains("\\nope{x}"));
+}
+
+#[test]
+fn url_collision_names_both_files() {
+    assert_fails_cleanly(
+        |s| {
+            write(&s.join("posts/2020-02-02-same.md"), "---\ntitle: a\n---\nx\n");
+            write(&s.join("posts/sub/2020-02-02-same.md"), "---\ntitle: b\n---\nx\n");
+        },
+        &[],
+        &["posts/2020-02-02-same.md", "posts/sub/2020-02-02-same.md", "/2020/02/02/same.html"],
+    );
+}
+
+#[test]
+fn unreadable_file_not_utf8() {
+    assert_fails_cleanly(
+        |s| std::fs::write(s.join("posts/2020-02-02-gbk.md"), b"---\ntitle: \xc9\xee\xb6\xc8\n---\n").unwrap(),
+        &[],
+        &["posts/2020-02-02-gbk.md", "not valid UTF-8"],
+    );
+}
+
+#[test]
+fn unreadable_file_dangling_symlink() {
+    assert_fails_cleanly(
+        |s| std::os::unix::fs::symlink(s.join("nowhere.md"), s.join("posts/2020-02-02-link.md")).unwrap(),
+        &[],
+        &["posts/2020-02-02-link.md"],
+    );
+}
+
+#[test]
+fn bad_config_names_key_and_line() {
+    assert_fails_cleanly(
+        |s| write(&s.join("site.toml"), "title = \"x\"\n[math]\noutptu = \"html\"\n"),
+        &[],
+        &["site.toml:3:1:", "outptu"],
+    );
+}
+
+#[test]
+fn bad_flag_is_a_usage_error() {
+    let out = quire(&["build", "--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--no-such-flag"));
+}
+
+#[test]
+fn output_inside_posts_is_refused() {
+    let site = copy_site(&repo_root().join("tests/fixtures/urls"), &["posts"]);
+    let out_dir = site.path().join("posts/out");
+    let out = quire(&["build", "--source", site.path().to_str().unwrap(), "--output", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("inside the source folder posts/"));
+}
+
+#[test]
+fn pages_without_math_skip_katex_and_code_is_highlighted() {
+    let site = copy_site(&repo_root().join("tests/fixtures/urls"), &["posts"]);
+    write(&site.path().join("posts/2020-02-02-code.md"), "---\ntitle: c\n---\n```rust\nfn main() {}\n```\n");
+    let out = quire(&["build", "--source", site.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = std::fs::read_to_string(site.path().join("_site/2020/02/02/code.html")).unwrap();
+    assert!(!page.contains("katex"));
+    assert!(page.contains("<span class=\"hl-"));
+    let css = std::fs::read_to_string(site.path().join("_site/syntax.css")).unwrap();
+    assert!(css.contains("prefers-color-scheme: dark"));
+}
