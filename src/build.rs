@@ -55,7 +55,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
 pub fn build_with_cache(opts: &BuildOptions, math: &mut MathCache) -> Result<BuildReport> {
     output::check_output_dir(&opts.source, &opts.output)?;
     let site = Site::load(&opts.source, &opts.load)?;
-    let templates = Templates::load(&opts.source, &site.base_path())?;
+    let templates =
+        Templates::load(&opts.source, &site.base_path())?.with_site_url(&site.config.url);
 
     let formulas: Vec<Formula> = site
         .posts
@@ -109,6 +110,7 @@ pub fn build_with_cache(opts: &BuildOptions, math: &mut MathCache) -> Result<Bui
         },
     ];
     copies.extend(katex_copy);
+    crate::base_path::rewrite_site(&mut files, &copies, &site.base_path())?;
     output::write_site(&opts.output, &files, &copies)?;
 
     let mut distinct = formulas;

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::content::permalink::{category_url, output_path};
 use crate::content::post::Post;
-use crate::error::{Error, Location, Result, collect_all};
+use crate::error::{Error, Result, collect_all};
 use crate::markdown::Rendered;
 use crate::markdown::headings::TocEntry;
 use crate::output::OutputFile;
@@ -156,9 +156,15 @@ pub fn render_all(
     // Serialised once; every page gets a clone of the value instead of re-serialising.
     let site_value = serde_json::to_value(&site_ctx).map_err(|e| Error::Usage(e.to_string()))?;
 
-    let render = |template: &str, page: PageContext, for_page: &Path| -> Result<OutputFile> {
-        let mut ctx = tera::Context::new();
-        ctx.insert("site", &site_value);
+    // `site` lists every post, so inserting it per page made rendering quadratic in the number
+    // of posts; each worker clones this context once and only swaps `page`.
+    let mut base_ctx = tera::Context::new();
+    base_ctx.insert("site", &site_value);
+    let render = |ctx: &mut tera::Context,
+                  template: &str,
+                  page: PageContext,
+                  for_page: &Path|
+     -> Result<OutputFile> {
         let path = PathBuf::from(output_path(&page.url));
         ctx.insert("page", &page);
         let html = templates.render(template, &ctx, for_page)?;
@@ -173,11 +179,11 @@ pub fn render_all(
         .par_iter()
         .zip(rendered.par_iter())
         .zip(summaries.par_iter())
-        .map(|((post, r), s)| {
+        .map_init(|| base_ctx.clone(), |ctx, ((post, r), s)| {
             let template = format!("{}.html", post.layout);
             if !templates.has(&template) {
                 return Err(Error::at(
-                    Location::file(&post.source),
+                    post.layout_at.clone(),
                     format!(
                         "layout `{}`: no template {template} (looked in templates/ and the built-in theme: {})",
                         post.layout,
@@ -201,7 +207,7 @@ pub fn render_all(
                 extra: post.extra.clone(),
                 category: None,
             };
-            render(&template, page, &post.source)
+            render(ctx, &template, page, &post.source)
         })
         .collect();
 
@@ -212,7 +218,12 @@ pub fn render_all(
         layout: "index".into(),
         ..Default::default()
     };
-    files.push(render("index.html", index, Path::new("index.html")));
+    files.push(render(
+        &mut base_ctx,
+        "index.html",
+        index,
+        Path::new("index.html"),
+    ));
     for cat in &cats {
         let page = PageContext {
             kind: "category",
@@ -222,7 +233,12 @@ pub fn render_all(
             category: Some(cat.clone()),
             ..Default::default()
         };
-        files.push(render("category.html", page, Path::new(&cat.url)));
+        files.push(render(
+            &mut base_ctx,
+            "category.html",
+            page,
+            Path::new(&cat.url),
+        ));
     }
     let not_found = PageContext {
         kind: "404",
@@ -231,7 +247,12 @@ pub fn render_all(
         layout: "404".into(),
         ..Default::default()
     };
-    files.push(render("404.html", not_found, Path::new("404.html")));
+    files.push(render(
+        &mut base_ctx,
+        "404.html",
+        not_found,
+        Path::new("404.html"),
+    ));
     let files = collect_all(files)?;
     check_unique_paths(&files, site)?;
     Ok(files)

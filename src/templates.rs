@@ -82,9 +82,24 @@ impl Templates {
             "url",
             UrlFunction {
                 base_path: base_path.to_string(),
+                site_url: None,
             },
         );
         Ok(Templates { tera, origins })
+    }
+
+    /// Gives `url(path=…, absolute=true)` the published site URL (`https://u.github.io/repo`);
+    /// its path must be the base path given to [`Templates::load`].
+    pub fn with_site_url(mut self, site_url: &str) -> Self {
+        let site_url = Some(site_url.to_string()).filter(|u| !u.is_empty());
+        self.tera.register_function(
+            "url",
+            UrlFunction {
+                base_path: crate::config::base_path_of(site_url.as_deref().unwrap_or_default()),
+                site_url,
+            },
+        );
+        self
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -125,9 +140,11 @@ fn chain(e: &tera::Error) -> String {
     msg
 }
 
-/// `url(path="/gif/a.gif")` → `/base/gif/a.gif`; `absolute=true` adds the site URL's origin.
+/// `url(path="/gif/a.gif")` → `/base/gif/a.gif`; `absolute=true` adds the site URL's origin
+/// (feeds and `og:` tags need it), or stays site-relative when the site has no `url`.
 struct UrlFunction {
     base_path: String,
+    site_url: Option<String>,
 }
 
 impl tera::Function for UrlFunction {
@@ -136,10 +153,16 @@ impl tera::Function for UrlFunction {
             .get("path")
             .and_then(|v| v.as_str())
             .ok_or_else(|| tera::Error::msg("url() needs a `path` string argument"))?;
-        Ok(tera::Value::String(crate::urls::with_base(
-            &self.base_path,
-            path,
-        )))
+        let absolute = match args.get("absolute") {
+            None => false,
+            Some(v) => v
+                .as_bool()
+                .ok_or_else(|| tera::Error::msg("url(): `absolute` must be true or false"))?,
+        };
+        Ok(tera::Value::String(match (&self.site_url, absolute) {
+            (Some(site), true) => crate::urls::absolute(site, path),
+            _ => crate::urls::with_base(&self.base_path, path),
+        }))
     }
 
     fn is_safe(&self) -> bool {
@@ -183,5 +206,25 @@ mod tests {
             .render("u.html", &tera::Context::new(), Path::new("x"))
             .unwrap();
         assert_eq!(out, "/notes/gif/a.gif");
+    }
+
+    #[test]
+    fn url_function_absolute() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::fs::write(
+            &dir.path().join("templates/u.html"),
+            "{{ url(path=\"/a/\", absolute=true) }} {{ url(path=\"/a/\", absolute=false) }}",
+        )
+        .unwrap();
+        let render = |t: &Templates| {
+            t.render("u.html", &tera::Context::new(), Path::new("x"))
+                .unwrap()
+        };
+        let t = Templates::load(dir.path(), "/notes")
+            .unwrap()
+            .with_site_url("https://u.github.io/notes/");
+        assert_eq!(render(&t), "https://u.github.io/notes/a/ /notes/a/");
+        let t = Templates::load(dir.path(), "").unwrap().with_site_url("");
+        assert_eq!(render(&t), "/a/ /a/");
     }
 }

@@ -11,9 +11,38 @@ pub fn with_base(base: &str, path: &str) -> String {
     format!("{base}{path}")
 }
 
+/// The absolute URL of a root-relative `path` on the site published at `site_url`
+/// (`https://u.github.io/repo`). Without a site URL there is no origin to add, so the
+/// site-relative URL is returned, as Jekyll's `absolute_url` does.
+pub fn absolute(site_url: &str, path: &str) -> String {
+    let base = crate::config::base_path_of(site_url);
+    let rel = with_base(&base, path);
+    if !rel.starts_with('/') || rel.starts_with("//") {
+        return rel;
+    }
+    let Some((scheme, rest)) = site_url.split_once("://") else {
+        return rel;
+    };
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() {
+        return rel;
+    }
+    format!("{scheme}://{host}{rel}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absolute_urls() {
+        let site = "https://u.github.io/notes/";
+        assert_eq!(absolute(site, "/a/"), "https://u.github.io/notes/a/");
+        assert_eq!(absolute(site, "/notes/a"), "https://u.github.io/notes/a");
+        assert_eq!(absolute("https://u.github.io", "/a"), "https://u.github.io/a");
+        assert_eq!(absolute("", "/a"), "/a");
+        assert_eq!(absolute(site, "https://x/y"), "https://x/y");
+    }
 
     #[test]
     fn adds_base_once() {

@@ -14,14 +14,24 @@ fn repo_site_builds_seed_index_categories_and_404() {
     let out = quire(&["build", "--source", site.path().to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let root = site.path().join("_site");
-    for page in [SEED_PAGE, "index.html", "404.html", "categories/jekyll/index.html", "categories/update/index.html", ".nojekyll"] {
+    for page in [
+        SEED_PAGE,
+        "index.html",
+        "404.html",
+        "categories/jekyll/index.html",
+        "categories/update/index.html",
+        ".nojekyll",
+    ] {
         assert!(root.join(page).is_file(), "missing {page}");
     }
     let index = std::fs::read_to_string(root.join("index.html")).unwrap();
     assert!(index.contains(SEED_URL), "index links the seed post");
     assert!(index.contains("2018-12-31"));
     let not_found = std::fs::read_to_string(root.join("404.html")).unwrap();
-    assert!(!not_found.contains("katex.min.css"), "pages without math do not link KaTeX");
+    assert!(
+        !not_found.contains("katex.min.css"),
+        "pages without math do not link KaTeX"
+    );
 }
 
 /// Every formula of the seed is byte-identical to KaTeX 0.16.4's `renderToString` under node
@@ -34,8 +44,10 @@ fn seed_formulas_are_exactly_katex_output() {
         display: bool,
         html: String,
     }
-    let expected: Vec<Expected> =
-        serde_json::from_str(&std::fs::read_to_string(repo_root().join("tests/data/seed_katex.json")).unwrap()).unwrap();
+    let expected: Vec<Expected> = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("tests/data/seed_katex.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(expected.len(), 51);
     assert_eq!(expected.iter().filter(|e| e.display).count(), 14);
 
@@ -43,13 +55,22 @@ fn seed_formulas_are_exactly_katex_output() {
     let out = quire(&["build", "--source", site.path().to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let page = std::fs::read_to_string(site.path().join("_site").join(SEED_PAGE)).unwrap();
-    assert!(page.contains("katex@0.16.4/dist/katex.min.css"), "math page links the stylesheet");
+    assert!(
+        page.contains("katex@0.16.4/dist/katex.min.css"),
+        "math page links the stylesheet"
+    );
 
     // What pulldown-cmark delivers is what node rendered.
     let body = std::fs::read_to_string(repo_root().join(SEED_POST)).unwrap();
     let delivered = quire::markdown::formulas(body.split_once("\n---\n").unwrap().1);
-    let tex: Vec<(&str, bool)> = delivered.iter().map(|f| (f.tex.as_str(), f.display)).collect();
-    let want: Vec<(&str, bool)> = expected.iter().map(|e| (e.tex.as_str(), e.display)).collect();
+    let tex: Vec<(&str, bool)> = delivered
+        .iter()
+        .map(|f| (f.tex.as_str(), f.display))
+        .collect();
+    let want: Vec<(&str, bool)> = expected
+        .iter()
+        .map(|e| (e.tex.as_str(), e.display))
+        .collect();
     assert_eq!(tex, want);
 
     let content_start = page.find("<div class=\"post-content\">").unwrap();
@@ -63,8 +84,15 @@ fn seed_formulas_are_exactly_katex_output() {
         rest = &rest[at + e.html.len()..];
     }
     stripped.push_str(rest);
-    assert_eq!(stripped.matches("class=\"katex\"").count(), 0, "no extra formulas");
-    assert!(!stripped.contains('$'), "a `$` of a formula was left in the page");
+    assert_eq!(
+        stripped.matches("class=\"katex\"").count(),
+        0,
+        "no extra formulas"
+    );
+    assert!(
+        !stripped.contains('$'),
+        "a `$` of a formula was left in the page"
+    );
     assert!(!page.contains("katex-error"));
     assert_eq!(page.matches("<img width=\"150px\" src=\"/gif/").count(), 15);
 }
@@ -74,7 +102,16 @@ fn urls(site: &Path) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = site
         .posts
         .iter()
-        .map(|p| (p.source.strip_prefix("posts").unwrap().display().to_string(), p.url.clone()))
+        .map(|p| {
+            (
+                p.source
+                    .strip_prefix("posts")
+                    .unwrap()
+                    .display()
+                    .to_string(),
+                p.url.clone(),
+            )
+        })
         .collect();
     v.sort();
     v
@@ -86,8 +123,14 @@ fn urls_match_jekyll_4_3() {
     for permalink in ["date", "pretty"] {
         for tz in ["UTC", "Asia/Shanghai"] {
             let site = copy_site(&repo_root().join("tests/fixtures/urls"), &["posts"]);
-            write(&site.path().join("site.toml"), &format!("permalink = \"{permalink}\"\ntimezone = \"{tz}\"\n"));
-            let data = format!("tests/data/jekyll_urls_{permalink}_{}.tsv", tz.replace('/', "_"));
+            write(
+                &site.path().join("site.toml"),
+                &format!("permalink = \"{permalink}\"\ntimezone = \"{tz}\"\n"),
+            );
+            let data = format!(
+                "tests/data/jekyll_urls_{permalink}_{}.tsv",
+                tz.replace('/', "_")
+            );
             let expected: Vec<(String, String)> = std::fs::read_to_string(repo_root().join(&data))
                 .unwrap()
                 .lines()
@@ -107,10 +150,24 @@ fn urls_match_jekyll_4_3() {
 #[test]
 fn future_unpublished_and_drafts_only_on_request() {
     let site = copy_site(&repo_root().join("tests/fixtures/urls"), &["posts"]);
-    write(&site.path().join("posts/_drafts/a-draft.md"), "---\ntitle: Draft\n---\ndraft\n");
-    let base = Site::load(site.path(), &LoadOptions::default()).unwrap().posts.len();
-    let all = Site::load(site.path(), &LoadOptions { drafts: true, future: true, unpublished: true, ..Default::default() })
-        .unwrap();
+    write(
+        &site.path().join("posts/_drafts/a-draft.md"),
+        "---\ntitle: Draft\n---\ndraft\n",
+    );
+    let base = Site::load(site.path(), &LoadOptions::default())
+        .unwrap()
+        .posts
+        .len();
+    let all = Site::load(
+        site.path(),
+        &LoadOptions {
+            drafts: true,
+            future: true,
+            unpublished: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(all.posts.len(), base + 3);
     let titles: Vec<&str> = all.posts.iter().map(|p| p.title.as_str()).collect();
     for t in ["Draft", "Future Post", "Unpublished"] {
@@ -138,19 +195,31 @@ fn assert_fails_cleanly(break_it: impl FnOnce(&Path), extra_args: &[&str], expec
     for e in expect {
         assert!(err.contains(e), "expected `{e}` in:\n{err}");
     }
-    assert_eq!(snapshot(&site.path().join("_site")), before, "previous _site/ changed");
+    assert_eq!(
+        snapshot(&site.path().join("_site")),
+        before,
+        "previous _site/ changed"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(site.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with('.'))
         .collect();
-    assert!(leftovers.is_empty(), "staging folders left behind: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "staging folders left behind: {leftovers:?}"
+    );
 }
 
 #[test]
 fn malformed_yaml() {
     assert_fails_cleanly(
-        |s| write(&s.join("posts/2020-02-02-bad.md"), "---\ntitle: ok\ncategories: [a, b\nlayout: post\n---\nx\n"),
+        |s| {
+            write(
+                &s.join("posts/2020-02-02-bad.md"),
+                "---\ntitle: ok\ncategories: [a, b\nlayout: post\n---\nx\n",
+            )
+        },
         &[],
         &["posts/2020-02-02-bad.md:", "front matter"],
     );
@@ -159,7 +228,12 @@ fn malformed_yaml() {
 #[test]
 fn impossible_date() {
     assert_fails_cleanly(
-        |s| write(&s.join("posts/2020-02-02-bad.md"), "---\ntitle: x\ndate: 2019-02-30 10:00:00 +0800\n---\nx\n"),
+        |s| {
+            write(
+                &s.join("posts/2020-02-02-bad.md"),
+                "---\ntitle: x\ndate: 2019-02-30 10:00:00 +0800\n---\nx\n",
+            )
+        },
         &[],
         &["posts/2020-02-02-bad.md:3:1: invalid date `2019-02-30 10:00:00 +0800`"],
     );
@@ -168,16 +242,26 @@ fn impossible_date() {
 #[test]
 fn unknown_layout() {
     assert_fails_cleanly(
-        |s| write(&s.join("posts/2020-02-02-bad.md"), "---\nlayout: nope\n---\nx\n"),
+        |s| {
+            write(
+                &s.join("posts/2020-02-02-bad.md"),
+                "---\nlayout: nope\n---\nx\n",
+            )
+        },
         &[],
-        &["posts/2020-02-02-bad.md", "layout `nope`", "nope.html"],
+        &["posts/2020-02-02-bad.md:2:1: layout `nope`", "nope.html"],
     );
 }
 
 #[test]
 fn tera_syntax_error() {
     assert_fails_cleanly(
-        |s| write(&s.join("templates/post.html"), "{% extends \"base.html\" %}\n{% block content %}{% if %}{% endblock %}"),
+        |s| {
+            write(
+                &s.join("templates/post.html"),
+                "{% extends \"base.html\" %}\n{% block content %}{% if %}{% endblock %}",
+            )
+        },
         &[],
         &["templates/post.html", "2:"],
     );
@@ -195,19 +279,33 @@ fn tera_render_error_names_template_and_post() {
 #[test]
 fn katex_error_with_strict() {
     assert_fails_cleanly(
-        |s| write(&s.join("posts/2020-02-02-bad.md"), "---\ntitle: x\n---\nline\n\nsee $\\nope{x}$\n"),
+        |s| {
+            write(
+                &s.join("posts/2020-02-02-bad.md"),
+                "---\ntitle: x\n---\nline\n\nsee $\\nope{x}$\n",
+            )
+        },
         &["--strict"],
-        &["posts/2020-02-02-bad.md:6:5: KaTeX: KaTeX parse error: Undefined control sequence: \\nope"],
+        &[
+            "posts/2020-02-02-bad.md:6:5: KaTeX: KaTeX parse error: Undefined control sequence: \\nope",
+        ],
     );
 }
 
 #[test]
 fn katex_error_without_strict_is_a_warning_and_visible() {
     let site = copy_site(&repo_root().join("tests/fixtures/urls"), &["posts"]);
-    write(&site.path().join("posts/2020-02-02-bad.md"), "---\ntitle: x\n---\nsee $\\nope{x}$\n");
+    write(
+        &site.path().join("posts/2020-02-02-bad.md"),
+        "---\ntitle: x\n---\nsee $\\nope{x}$\n",
+    );
     let out = quire(&["build", "--source", site.path().to_str().unwrap()]);
     assert!(out.status.success());
-    assert!(stderr(&out).contains("warning: posts/2020-02-02-bad.md:4:5: KaTeX:"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: posts/2020-02-02-bad.md:4:5: KaTeX:"),
+        "{}",
+        stderr(&out)
+    );
     let page = std::fs::read_to_string(site.path().join("_site/2020/02/02/bad.html")).unwrap();
     assert!(page.contains("class=\"katex-error math-error\""));
     assert!(page.contains("\\nope{x}"));
@@ -217,18 +315,34 @@ fn katex_error_without_strict_is_a_warning_and_visible() {
 fn url_collision_names_both_files() {
     assert_fails_cleanly(
         |s| {
-            write(&s.join("posts/2020-02-02-same.md"), "---\ntitle: a\n---\nx\n");
-            write(&s.join("posts/sub/2020-02-02-same.md"), "---\ntitle: b\n---\nx\n");
+            write(
+                &s.join("posts/2020-02-02-same.md"),
+                "---\ntitle: a\n---\nx\n",
+            );
+            write(
+                &s.join("posts/sub/2020-02-02-same.md"),
+                "---\ntitle: b\n---\nx\n",
+            );
         },
         &[],
-        &["posts/2020-02-02-same.md", "posts/sub/2020-02-02-same.md", "/2020/02/02/same.html"],
+        &[
+            "posts/2020-02-02-same.md",
+            "posts/sub/2020-02-02-same.md",
+            "/2020/02/02/same.html",
+        ],
     );
 }
 
 #[test]
 fn unreadable_file_not_utf8() {
     assert_fails_cleanly(
-        |s| std::fs::write(s.join("posts/2020-02-02-gbk.md"), b"---\ntitle: \xc9\xee\xb6\xc8\n---\n").unwrap(),
+        |s| {
+            std::fs::write(
+                s.join("posts/2020-02-02-gbk.md"),
+                b"---\ntitle: \xc9\xee\xb6\xc8\n---\n",
+            )
+            .unwrap()
+        },
         &[],
         &["posts/2020-02-02-gbk.md", "not valid UTF-8"],
     );
@@ -237,7 +351,10 @@ fn unreadable_file_not_utf8() {
 #[test]
 fn unreadable_file_dangling_symlink() {
     assert_fails_cleanly(
-        |s| std::os::unix::fs::symlink(s.join("nowhere.md"), s.join("posts/2020-02-02-link.md")).unwrap(),
+        |s| {
+            std::os::unix::fs::symlink(s.join("nowhere.md"), s.join("posts/2020-02-02-link.md"))
+                .unwrap()
+        },
         &[],
         &["posts/2020-02-02-link.md"],
     );
@@ -246,7 +363,12 @@ fn unreadable_file_dangling_symlink() {
 #[test]
 fn bad_config_names_key_and_line() {
     assert_fails_cleanly(
-        |s| write(&s.join("site.toml"), "title = \"x\"\n[math]\noutptu = \"html\"\n"),
+        |s| {
+            write(
+                &s.join("site.toml"),
+                "title = \"x\"\n[math]\noutptu = \"html\"\n",
+            )
+        },
         &[],
         &["site.toml:3:1:", "outptu"],
     );
@@ -263,7 +385,13 @@ fn bad_flag_is_a_usage_error() {
 fn output_inside_posts_is_refused() {
     let site = copy_site(&repo_root().join("tests/fixtures/urls"), &["posts"]);
     let out_dir = site.path().join("posts/out");
-    let out = quire(&["build", "--source", site.path().to_str().unwrap(), "--output", out_dir.to_str().unwrap()]);
+    let out = quire(&[
+        "build",
+        "--source",
+        site.path().to_str().unwrap(),
+        "--output",
+        out_dir.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("inside the source folder posts/"));
 }
@@ -271,7 +399,10 @@ fn output_inside_posts_is_refused() {
 #[test]
 fn pages_without_math_skip_katex_and_code_is_highlighted() {
     let site = copy_site(&repo_root().join("tests/fixtures/urls"), &["posts"]);
-    write(&site.path().join("posts/2020-02-02-code.md"), "---\ntitle: c\n---\n```rust\nfn main() {}\n```\n");
+    write(
+        &site.path().join("posts/2020-02-02-code.md"),
+        "---\ntitle: c\n---\n```rust\nfn main() {}\n```\n",
+    );
     let out = quire(&["build", "--source", site.path().to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let page = std::fs::read_to_string(site.path().join("_site/2020/02/02/code.html")).unwrap();

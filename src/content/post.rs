@@ -36,6 +36,8 @@ pub struct Post {
     pub categories: Vec<String>,
     pub tags: Vec<String>,
     pub layout: String,
+    /// Where `layout:` is written (or just the file), for "no such template" messages.
+    pub layout_at: Location,
     /// Site-relative and percent-escaped, as Jekyll's `post.url`.
     pub url: String,
     pub published: bool,
@@ -112,6 +114,7 @@ impl Post {
         );
         let title = fm.title.clone().unwrap_or_else(|| titleize(&slug));
         let body_offset = split.as_ref().map_or(0, |s| s.body_offset);
+        let layout_at = at_key("layout");
         Ok(Post {
             source: src.rel,
             text: src.text,
@@ -121,6 +124,7 @@ impl Post {
             slug,
             categories,
             tags,
+            layout_at,
             layout: fm.layout.unwrap_or_else(|| "post".into()),
             url,
             published: fm.published.unwrap_or(true),

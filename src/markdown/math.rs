@@ -102,7 +102,10 @@ pub fn render(f: &Formula, config: &MathConfig) -> Rendering {
 /// (`String("ParseError: KaTeX parse error: …")`); users need only KaTeX's words.
 fn clean_message(detail: &str) -> String {
     let detail = detail.trim();
-    let msg = match detail.strip_prefix("String(\"").and_then(|s| s.strip_suffix("\")")) {
+    let msg = match detail
+        .strip_prefix("String(\"")
+        .and_then(|s| s.strip_suffix("\")"))
+    {
         Some(inner) => unescape_debug(inner),
         None => detail.to_string(),
     };
@@ -180,7 +183,10 @@ mod tests {
 
     #[test]
     fn debug_escapes_are_undone() {
-        assert_eq!(unescape_debug(r#"a \\nope \"q\" \u{332}x"#), "a \\nope \"q\" \u{332}x");
+        assert_eq!(
+            unescape_debug(r#"a \\nope \"q\" \u{332}x"#),
+            "a \\nope \"q\" \u{332}x"
+        );
     }
 
     #[test]

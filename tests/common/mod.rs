@@ -38,11 +38,17 @@ pub fn copy_dir(from: &Path, to: &Path) {
 
 /// A temp copy of this repository's own site (posts, templates, static, gif, site.toml).
 pub fn repo_site() -> tempfile::TempDir {
-    copy_site(&repo_root(), &["posts", "templates", "static", "gif", "site.toml"])
+    copy_site(
+        &repo_root(),
+        &["posts", "templates", "static", "gif", "site.toml"],
+    )
 }
 
 pub fn quire(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_quire")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 pub fn stderr(o: &Output) -> String {
@@ -60,7 +66,12 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         .into_iter()
         .map(|e| e.unwrap())
         .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().to_path_buf(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect()
 }
 
