@@ -1,7 +1,9 @@
 //! Base-path rewriting of the finished output: one pass over every HTML and CSS file, after the
 //! templates ran, so root-relative URLs get `/repo` whoever wrote them — a template, Markdown, raw
 //! HTML in a post, or a file in `static/`. Templates that already used `url(path=…)` are left
-//! alone because [`with_base`] never adds the base twice.
+//! alone because [`with_base`] never adds the base twice. The price: a hand-written `/notes/x`
+//! under base `/notes` is taken as already carrying the base; if the author meant the site path
+//! `/notes/x`, `quire check` reports the link as not found.
 //!
 //! Doing it here rather than in the Markdown passes is what makes raw HTML (the seed's
 //! `<img src="/gif/…">`), `srcset` and CSS covered without each pass having to remember.

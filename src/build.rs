@@ -2,13 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-
 use crate::config::Config;
 use crate::error::{Error, Location, Result};
 use crate::markdown::highlight::{self, Highlighter};
-use crate::markdown::math::{Formula, MathCache};
-use crate::markdown::{self, Input, Rendered, Renderer};
+use crate::incremental::BuildCache;
+use crate::markdown::Rendered;
+use crate::markdown::Renderer;
+use crate::markdown::math::Formula;
 use crate::output::{self, Copy, OutputFile};
 use crate::pages::{self, KATEX_CDN_HREF, KATEX_CDN_INTEGRITY, KatexCss};
 use crate::site::{LoadOptions, Site};
@@ -42,76 +42,66 @@ pub struct BuildReport {
     /// Distinct formulas in the site, and how many of them this build had to render.
     pub formulas: usize,
     pub formulas_rendered: usize,
+    /// Animations drawn by this build (the rest came from `.quire-cache/`).
+    pub gifs_drawn: usize,
     /// Problems that did not stop the build (KaTeX errors without `--strict`).
     pub warnings: Vec<Error>,
 }
 
 /// Builds the site at `opts.source` into `opts.output`.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
-    build_with_cache(opts, &mut MathCache::default())
+    build_with_cache(opts, &mut BuildCache::default())
 }
 
-/// As [`build`], reusing formulas rendered by earlier builds (the preview server's case).
-pub fn build_with_cache(opts: &BuildOptions, math: &mut MathCache) -> Result<BuildReport> {
+/// As [`build`], reusing what earlier builds rendered and writing as `cache` says (the preview
+/// server keeps a [`BuildCache::for_preview`] alive between builds).
+pub fn build_with_cache(opts: &BuildOptions, cache: &mut BuildCache) -> Result<BuildReport> {
     output::check_output_dir(&opts.source, &opts.output)?;
     let site = Site::load(&opts.source, &opts.load)?;
     let templates =
         Templates::load(&opts.source, &site.base_path())?.with_site_url(&site.config.url);
 
-    let formulas: Vec<Formula> = site
-        .posts
-        .par_iter()
-        .flat_map_iter(|p| markdown::formulas(p.body()))
-        .collect();
-    math.reconfigure(&site.config.math);
-    let formulas_rendered = math.render_missing(&formulas);
+    let formulas: Vec<Formula> = cache.posts.formulas(&site.posts, &site.config);
+    cache.math.reconfigure(&site.config.math);
+    let formulas_rendered = cache.math.render_missing(&formulas);
 
     let highlighter = Highlighter::default();
     let renderer = Renderer {
         config: &site.config.markdown,
-        math,
+        math: &cache.math,
         highlighter: &highlighter,
     };
-    let rendered: Vec<Rendered> = site
-        .posts
-        .par_iter()
-        .map(|p| {
-            markdown::render(
-                &Input {
-                    path: &p.source,
-                    text: &p.text,
-                    body_offset: p.body_offset,
-                },
-                &renderer,
-            )
-        })
-        .collect();
+    let rendered: Vec<Rendered> = cache.posts.render(&site.posts, &site.config, &renderer);
     let warnings: Vec<Error> = rendered
         .iter()
-        .flat_map(|r| r.warnings.iter().map(clone_error))
+        .flat_map(|r| r.warnings.iter().cloned())
         .collect();
     if opts.strict && !warnings.is_empty() {
         return Err(Error::Many(warnings));
     }
+    let errors: Vec<Error> = rendered.iter().flat_map(|r| r.errors.iter().cloned()).collect();
+    if let Some(e) = Error::from_many(errors) {
+        return Err(e);
+    }
+    let animations: Vec<crate::conv::Params> =
+        rendered.iter().flat_map(|r| r.animations.iter().copied()).collect();
+    let gifs = crate::gifs::render(&site.root, &animations)?;
 
     let (katex, katex_copy) = katex_stylesheet(&site)?;
-    let mut files = pages::render_all(&site, &rendered, &templates, katex)?;
+    let mut files = pages::render_all_cached(&site, &rendered, &templates, katex, &cache.pages)?;
     let page_count = files.len();
     files.extend(theme_assets(&site.root, &site.config)?);
+    files.extend(gifs.files);
 
     let mut copies = vec![
         Copy {
             from: site.root.join("static"),
             to: PathBuf::new(),
         },
-        Copy {
-            from: site.root.join("gif"),
-            to: PathBuf::from("gif"),
-        },
     ];
     copies.extend(katex_copy);
     crate::base_path::rewrite_site(&mut files, &copies, &site.base_path())?;
-    output::write_site(&opts.output, &files, &copies)?;
+    cache.write(&opts.output, &files, &copies)?;
 
     let mut distinct = formulas;
     distinct.sort();
@@ -121,16 +111,9 @@ pub fn build_with_cache(opts: &BuildOptions, math: &mut MathCache) -> Result<Bui
         pages: page_count,
         formulas: distinct.len(),
         formulas_rendered,
+        gifs_drawn: gifs.drawn,
         warnings,
     })
-}
-
-/// Warnings are reported and also returned; `Error` is not `Clone` because of `io::Error`.
-fn clone_error(e: &Error) -> Error {
-    match e {
-        Error::At { loc, message } => Error::at(loc.clone(), message.clone()),
-        other => Error::Usage(other.to_string()),
-    }
 }
 
 /// Files every site gets: the theme stylesheet (unless the site has its own), the syntax

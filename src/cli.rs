@@ -19,6 +19,57 @@ pub struct Cli {
 pub enum Command {
     /// Build the site into the output folder (default `<source>/_site`).
     Build(BuildArgs),
+    /// Build, then report every internal link, image, script, stylesheet and #fragment that
+    /// does not resolve (exit 1 if any).
+    Check(CheckArgs),
+    /// Build, commit the site to a branch (gh-pages) without touching your checkout, and push.
+    Deploy(DeployArgs),
+    /// Draw one convolution-arithmetic animation as a GIF (Dumoulin & Visin style).
+    Gif(GifArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GifArgs {
+    /// Input size i (for --transposed: the input of the direct convolution being transposed).
+    #[arg(long, short)]
+    pub input: u32,
+    /// Kernel size k.
+    #[arg(long, short)]
+    pub kernel: u32,
+    /// Zero padding p on each side.
+    #[arg(long, short, default_value_t = 0)]
+    pub padding: u32,
+    /// Stride s.
+    #[arg(long, short, default_value_t = 1)]
+    pub stride: u32,
+    /// Dilation d.
+    #[arg(long, short, default_value_t = 1)]
+    pub dilation: u32,
+    /// Expected output size o; an error if the arithmetic disagrees.
+    #[arg(long)]
+    pub output_size: Option<u32>,
+    /// Draw the transposed convolution of that convolution.
+    #[arg(long)]
+    pub transposed: bool,
+    /// Where to write the GIF.
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+}
+
+impl GifArgs {
+    pub fn params(&self) -> quire::conv::Params {
+        let mut p = quire::conv::Params::new(
+            self.input,
+            self.kernel,
+            self.padding,
+            self.stride,
+            self.dilation,
+        );
+        if let Some(o) = self.output_size {
+            p = p.expect_output(o);
+        }
+        if self.transposed { p.transpose() } else { p }
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -62,5 +113,58 @@ impl BuildArgs {
             },
             strict: self.strict,
         }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub build: BuildArgs,
+    /// Also request every http(s) link (bounded timeout and concurrency).
+    #[arg(long)]
+    pub external: bool,
+    /// Seconds allowed for each external request.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub timeout: u64,
+}
+
+impl CheckArgs {
+    pub fn options(&self) -> quire::check::CheckOptions {
+        let mut opts = quire::check::CheckOptions::new(self.build.options());
+        opts.external = self.external;
+        opts.timeout = std::time::Duration::from_secs(self.timeout.max(1));
+        opts
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub build: BuildArgs,
+    /// Remote name or URL to push to.
+    #[arg(long, default_value = "origin")]
+    pub remote: String,
+    /// Branch that receives the site.
+    #[arg(long, default_value = "gh-pages")]
+    pub branch: String,
+    /// Commit message (default names the source commit).
+    #[arg(long, short)]
+    pub message: Option<String>,
+    /// Commit to the branch but do not push.
+    #[arg(long)]
+    pub no_push: bool,
+}
+
+impl DeployArgs {
+    pub fn options(&self) -> quire::deploy::DeployOptions {
+        let mut opts = quire::deploy::DeployOptions::new(self.build.options());
+        // Without --output the site is built in a temporary folder: deploying changes no file
+        // of the checkout, not even _site/.
+        opts.scratch_output = self.build.output.is_none();
+        opts.remote = self.remote.clone();
+        opts.branch = self.branch.clone();
+        opts.message = self.message.clone();
+        opts.push = !self.no_push;
+        opts
     }
 }

@@ -43,13 +43,14 @@ impl fmt::Display for Location {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+/// `Clone` (the I/O error is shared) so rendered posts, warnings included, can be cached.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// An I/O failure on a named path.
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        source: std::sync::Arc<std::io::Error>,
     },
     /// Something wrong in a file the user wrote (YAML, TOML, TeX, a template, ...).
     #[error("{loc}: {message}")]
@@ -77,7 +78,7 @@ impl Error {
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.as_ref().to_path_buf(),
-            source,
+            source: std::sync::Arc::new(source),
         }
     }
 

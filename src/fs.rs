@@ -15,6 +15,10 @@ pub fn read_to_string(path: &Path) -> Result<String> {
     })
 }
 
+pub fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(path, e))
+}
+
 pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<()> {
     if let Some(parent) = path.parent() {
         create_dir_all(parent)?;

@@ -42,5 +42,73 @@ fn run(command: Command) -> quire::error::Result<()> {
             );
             Ok(())
         }
+        Command::Check(args) => check(&args),
+        Command::Deploy(args) => deploy(&args),
+        Command::Gif(args) => gif(&args),
     }
+}
+
+fn check(args: &cli::CheckArgs) -> quire::error::Result<()> {
+    let start = Instant::now();
+    let report = quire::check::check(&args.options())?;
+    for w in &report.build.warnings {
+        eprintln!("warning: {w}");
+    }
+    for p in &report.problems {
+        eprintln!("{p}");
+    }
+    for n in &report.notes {
+        eprintln!("note: {n}");
+    }
+    eprintln!("{} in {:.2?}", report.summary(), start.elapsed());
+    if report.is_ok() {
+        Ok(())
+    } else {
+        Err(quire::error::Error::Usage(format!(
+            "{} broken references",
+            report.problems.len()
+        )))
+    }
+}
+
+fn deploy(args: &cli::DeployArgs) -> quire::error::Result<()> {
+    let report = quire::deploy::deploy(&args.options())?;
+    for w in &report.build.warnings {
+        eprintln!("warning: {w}");
+    }
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    let on_top = report
+        .parent
+        .as_deref()
+        .map_or("new branch".to_string(), |p| {
+            format!("on top of {}", &p[..p.len().min(12)])
+        });
+    eprintln!(
+        "committed {} files to {} as {} ({on_top})",
+        report.files,
+        report.branch,
+        &report.commit[..report.commit.len().min(12)]
+    );
+    match &report.pushed_to {
+        Some(remote) => eprintln!("pushed {} to {remote}", report.branch),
+        None => eprintln!("not pushed (--no-push)"),
+    }
+    Ok(())
+}
+
+fn gif(args: &cli::GifArgs) -> quire::error::Result<()> {
+    let params = args.params();
+    let bytes =
+        quire::conv::render_gif(&params).map_err(|e| quire::error::Error::Usage(e.to_string()))?;
+    quire::fs::write(&args.out, &bytes)?;
+    let alt =
+        quire::conv::alt_text(&params).map_err(|e| quire::error::Error::Usage(e.to_string()))?;
+    eprintln!(
+        "wrote {} ({} bytes): {alt}",
+        args.out.display(),
+        bytes.len()
+    );
+    Ok(())
 }

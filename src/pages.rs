@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::content::permalink::{category_url, output_path};
 use crate::content::post::Post;
 use crate::error::{Error, Result, collect_all};
+use crate::incremental::pages::PageCache;
 use crate::markdown::Rendered;
 use crate::markdown::headings::TocEntry;
 use crate::output::OutputFile;
@@ -136,6 +137,17 @@ pub fn render_all(
     templates: &Templates,
     katex: KatexCss,
 ) -> Result<Vec<OutputFile>> {
+    render_all_cached(site, rendered, templates, katex, &PageCache::default())
+}
+
+/// As [`render_all`], reusing the pages `cache` holds whose inputs are unchanged.
+pub fn render_all_cached(
+    site: &Site,
+    rendered: &[Rendered],
+    templates: &Templates,
+    katex: KatexCss,
+    cache: &PageCache,
+) -> Result<Vec<OutputFile>> {
     let summaries: Vec<PostSummary> = site
         .posts
         .iter()
@@ -160,18 +172,18 @@ pub fn render_all(
     // of posts; each worker clones this context once and only swaps `page`.
     let mut base_ctx = tera::Context::new();
     base_ctx.insert("site", &site_value);
+    let round = cache.round(templates, &site_value);
     let render = |ctx: &mut tera::Context,
                   template: &str,
                   page: PageContext,
                   for_page: &Path|
      -> Result<OutputFile> {
         let path = PathBuf::from(output_path(&page.url));
-        ctx.insert("page", &page);
-        let html = templates.render(template, &ctx, for_page)?;
-        Ok(OutputFile {
-            path,
-            contents: html.into_bytes(),
-        })
+        let contents = round.get_or_render(&path, template, &page, || {
+            ctx.insert("page", &page);
+            templates.render(template, ctx, for_page).map(String::into_bytes)
+        })?;
+        Ok(OutputFile { path, contents })
     };
 
     let mut files: Vec<Result<OutputFile>> = site
@@ -255,6 +267,7 @@ pub fn render_all(
     ));
     let files = collect_all(files)?;
     check_unique_paths(&files, site)?;
+    cache.retain(&files.iter().map(|f| f.path.as_path()).collect());
     Ok(files)
 }
 

@@ -26,6 +26,9 @@ pub struct Templates {
     tera: tera::Tera,
     /// Where each template came from, for messages: `templates/x.html` or `(built-in) x.html`.
     origins: HashMap<String, PathBuf>,
+    /// Each template's text, hashed as loaded, so the preview's page cache can tell which pages a
+    /// template edit touches (see `incremental::pages`).
+    hashes: HashMap<String, blake3::Hash>,
 }
 
 impl Templates {
@@ -67,6 +70,10 @@ impl Templates {
             .iter()
             .map(|(name, (rel, _))| (name.clone(), rel.clone()))
             .collect();
+        let hashes = sources
+            .iter()
+            .map(|(name, (_, text))| (name.clone(), blake3::hash(text.as_bytes())))
+            .collect();
         let mut tera = tera::Tera::default();
         // Parse one by one first so a syntax error names its file.
         for (name, (rel, text)) in &sources {
@@ -85,7 +92,21 @@ impl Templates {
                 site_url: None,
             },
         );
-        Ok(Templates { tera, origins })
+        Ok(Templates {
+            tera,
+            origins,
+            hashes,
+        })
+    }
+
+    /// The compiled templates, for callers that need their structure (extends, includes).
+    pub fn tera(&self) -> &tera::Tera {
+        &self.tera
+    }
+
+    /// The hash of `name`'s text as loaded.
+    pub fn source_hash(&self, name: &str) -> Option<blake3::Hash> {
+        self.hashes.get(name).copied()
     }
 
     /// Gives `url(path=…, absolute=true)` the published site URL (`https://u.github.io/repo`);
@@ -141,7 +162,8 @@ fn chain(e: &tera::Error) -> String {
 }
 
 /// `url(path="/gif/a.gif")` → `/base/gif/a.gif`; `absolute=true` adds the site URL's origin
-/// (feeds and `og:` tags need it), or stays site-relative when the site has no `url`.
+/// (feeds and `og:` tags need it), or stays site-relative when the site has no `url`. `path` is
+/// a site path and always gets the base (see [`crate::urls::site_path`]).
 struct UrlFunction {
     base_path: String,
     site_url: Option<String>,
@@ -161,7 +183,7 @@ impl tera::Function for UrlFunction {
         };
         Ok(tera::Value::String(match (&self.site_url, absolute) {
             (Some(site), true) => crate::urls::absolute(site, path),
-            _ => crate::urls::with_base(&self.base_path, path),
+            _ => crate::urls::site_path(&self.base_path, path),
         }))
     }
 

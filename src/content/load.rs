@@ -66,7 +66,10 @@ pub fn read_all(root: &Path, rels: Vec<PathBuf>) -> Result<Vec<Source>> {
 
 pub fn read(root: &Path, rel: PathBuf) -> Result<Source> {
     let text = crate::fs::read_to_string(&root.join(&rel)).map_err(|e| match e {
-        crate::error::Error::Io { source, .. } => crate::error::Error::io(&rel, source),
+        crate::error::Error::Io { source, .. } => crate::error::Error::Io {
+            path: rel.clone(),
+            source,
+        },
         other => other,
     })?;
     let in_posts = rel.strip_prefix(POSTS_DIR).unwrap_or(&rel).to_path_buf();

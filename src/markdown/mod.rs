@@ -53,7 +53,7 @@ pub struct Renderer<'a> {
     pub highlighter: &'a Highlighter,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Rendered {
     pub html: String,
     pub toc: Vec<TocEntry>,
@@ -62,6 +62,10 @@ pub struct Rendered {
     pub has_math: bool,
     /// KaTeX errors, each with the file:line:col of its formula.
     pub warnings: Vec<Error>,
+    /// Mistakes that make the page wrong (a broken `conv` block): the build fails.
+    pub errors: Vec<Error>,
+    /// Animations described by `conv` blocks, for the GIF stage.
+    pub animations: Vec<crate::conv::Params>,
 }
 
 /// The formulas of a body in document order, as pulldown-cmark delivers them.
@@ -87,8 +91,10 @@ pub fn render(input: &Input<'_>, r: &Renderer<'_>) -> Rendered {
         .collect();
     let (events, toc) = headings::assign_ids(events);
     let mut warnings = Vec::new();
+    let mut errors = Vec::new();
+    let mut animations = Vec::new();
+    let events = code_blocks(events, input, r.highlighter, &mut animations, &mut errors);
     let (events, has_math) = render_math(events, input, r.math, &mut warnings);
-    let events = highlight_code(events, r.highlighter);
     let mut html = String::with_capacity(input.body().len() * 2);
     pulldown_cmark::html::push_html(&mut html, events.iter().cloned());
     let excerpt = first_paragraph(&events);
@@ -98,6 +104,8 @@ pub fn render(input: &Input<'_>, r: &Renderer<'_>) -> Rendered {
         excerpt,
         has_math,
         warnings,
+        errors,
+        animations,
     }
 }
 
@@ -144,31 +152,63 @@ fn render_math<'a>(
     (out, has_math)
 }
 
-/// Turns each code block (start, text…, end) into one highlighted HTML event.
-fn highlight_code<'a>(events: Vec<Event<'a>>, highlighter: &Highlighter) -> Vec<Event<'a>> {
+/// Turns each code block (start, text…, end) into one HTML event: highlighted code, or for the
+/// `conv` language the animation it describes (recorded in `animations` for the GIF stage).
+fn code_blocks<'a>(
+    events: Vec<(Event<'a>, Range<usize>)>,
+    input: &Input<'_>,
+    highlighter: &Highlighter,
+    animations: &mut Vec<crate::conv::Params>,
+    errors: &mut Vec<Error>,
+) -> Vec<(Event<'a>, Range<usize>)> {
     let mut out = Vec::with_capacity(events.len());
-    let mut block: Option<(String, String)> = None;
-    for event in events {
+    let mut block: Option<(String, String, Range<usize>)> = None;
+    for (event, range) in events {
         match (&mut block, event) {
             (None, Event::Start(Tag::CodeBlock(kind))) => {
                 let lang = match kind {
                     CodeBlockKind::Fenced(lang) => lang.to_string(),
                     CodeBlockKind::Indented => String::new(),
                 };
-                block = Some((lang, String::new()));
+                block = Some((lang, String::new(), range));
             }
-            (Some((_, code)), Event::Text(t)) => code.push_str(&t),
+            (Some((_, code, _)), Event::Text(t)) => code.push_str(&t),
             (Some(_), Event::End(TagEnd::CodeBlock)) => {
-                let (lang, code) = block.take().unwrap_or_default();
-                out.push(Event::Html(CowStr::from(
-                    highlighter.highlight(&code, &lang),
-                )));
+                let (lang, code, range) = block.take().unwrap_or_default();
+                let html = if lang.split_whitespace().next() == Some("conv") {
+                    conv_block(&code, input, range.start, animations, errors)
+                } else {
+                    highlighter.highlight(&code, &lang)
+                };
+                out.push((Event::Html(CowStr::from(html)), range));
             }
             (Some(_), _) => {}
-            (None, other) => out.push(other),
+            (None, other) => out.push((other, range)),
         }
     }
     out
+}
+
+fn conv_block(
+    code: &str,
+    input: &Input<'_>,
+    fence_at: usize,
+    animations: &mut Vec<crate::conv::Params>,
+    errors: &mut Vec<Error>,
+) -> String {
+    let parsed = crate::conv::parse_conv_block(code).map_err(|e| e.to_string());
+    match parsed.and_then(|p| crate::gifs::conv_block_html(&p).map(|html| (p, html))) {
+        Ok((params, html)) => {
+            animations.push(params);
+            html
+        }
+        Err(msg) => {
+            // The block's own line numbers count from its first line, after the fence.
+            let loc = input.location(fence_at);
+            errors.push(Error::at(loc, msg.clone()));
+            format!("<pre class=\"katex-error\">{}</pre>\n", crate::html::escape(&msg))
+        }
+    }
 }
 
 fn first_paragraph(events: &[Event<'_>]) -> String {
@@ -254,6 +294,25 @@ mod tests {
         assert!(out.html.contains("language-python"));
         assert_eq!(out.excerpt, "<p>First <em>para</em>.</p>\n");
         assert_eq!(out.toc.len(), 1);
+    }
+
+    #[test]
+    fn conv_block_becomes_an_image_with_alt_text() {
+        let out = render_str("```conv\ninput = 5\nkernel = 3\nstride = 2\npadding = 1\n```\n");
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        assert_eq!(out.animations.len(), 1);
+        assert!(out.html.contains("<img src=\"/gif/conv-"), "{}", out.html);
+        assert!(out.html.contains("5×5 input, 3×3 kernel, padding 1, stride 2"), "{}", out.html);
+        assert!(out.html.contains("3×3 output"), "{}", out.html);
+    }
+
+    #[test]
+    fn broken_conv_block_is_a_located_error() {
+        let out = render_str("text\n\n```conv\ninput = 3\nkernel = 5\n```\n");
+        assert_eq!(out.errors.len(), 1);
+        let e = out.errors[0].to_string();
+        assert!(e.starts_with("posts/t.md:3:1: "), "{e}");
+        assert!(out.animations.is_empty());
     }
 
     #[test]

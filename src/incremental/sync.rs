@@ -1,0 +1,248 @@
+//! Writes a build into a folder in place, touching only files whose bytes changed and removing
+//! files the build no longer produces. For the preview server's private output folder: there a
+//! full staged write and swap (what `quire build` does, see [`crate::output`]) would rewrite
+//! every page on every save, and the swap would briefly leave the server nothing to serve.
+//!
+//! Each changed file is written beside its target and renamed over it, so the server reads
+//! either the old or the new file, never half of one.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result, collect_all};
+use crate::output::{Copy, OutputFile};
+
+/// A copied file as it was when copied: if none of this changed, neither did the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    from: PathBuf,
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+/// What this writer last put in its folder.
+#[derive(Default)]
+pub struct SyncedDir {
+    root: Option<PathBuf>,
+    generated: HashMap<PathBuf, blake3::Hash>,
+    copied: HashMap<PathBuf, Stamp>,
+}
+
+impl SyncedDir {
+    /// Makes `output` hold exactly `files` plus `copies` (generated files win over copied ones
+    /// at the same path, as in [`crate::output::write_site`]). Returns the site-relative paths
+    /// written or removed, sorted.
+    pub fn sync(
+        &mut self,
+        output: &Path,
+        files: &[OutputFile],
+        copies: &[Copy],
+    ) -> Result<Vec<PathBuf>> {
+        if self.root.as_deref() != Some(output) {
+            self.adopt(output)?;
+        }
+        let generated_paths: HashSet<&Path> = files.iter().map(|f| f.path.as_path()).collect();
+
+        let mut copied = HashMap::new();
+        for copy in copies {
+            for (rel, stamp) in list_copy(copy)? {
+                if !generated_paths.contains(rel.as_path()) {
+                    copied.insert(rel, stamp);
+                }
+            }
+        }
+        let copy_jobs: Vec<(&PathBuf, &Stamp)> = copied
+            .iter()
+            .filter(|(rel, stamp)| self.copied.get(*rel) != Some(stamp))
+            .collect();
+
+        let hashed: Vec<(&OutputFile, blake3::Hash)> = files
+            .par_iter()
+            .map(|f| (f, blake3::hash(&f.contents)))
+            .collect();
+        let write_jobs: Vec<&(&OutputFile, blake3::Hash)> = hashed
+            .iter()
+            .filter(|(f, h)| self.generated.get(&f.path) != Some(h))
+            .collect();
+
+        let mut changed: Vec<PathBuf> = Vec::new();
+        collect_all(
+            copy_jobs
+                .par_iter()
+                .map(|(rel, stamp)| copy_atomic(&stamp.from, &output.join(rel)))
+                .collect(),
+        )?;
+        changed.extend(copy_jobs.iter().map(|(rel, _)| (*rel).clone()));
+        collect_all(
+            write_jobs
+                .par_iter()
+                .map(|(f, _)| write_atomic(&output.join(&f.path), &f.contents))
+                .collect(),
+        )?;
+        changed.extend(write_jobs.iter().map(|(f, _)| f.path.clone()));
+
+        let stale: Vec<PathBuf> = self
+            .generated
+            .keys()
+            .chain(self.copied.keys())
+            .filter(|p| !generated_paths.contains(p.as_path()) && !copied.contains_key(*p))
+            .cloned()
+            .collect();
+        for rel in &stale {
+            let path = output.join(rel);
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::io(&path, e));
+                }
+                _ => {}
+            }
+        }
+        changed.extend(stale);
+
+        self.generated = hashed
+            .into_iter()
+            .map(|(f, h)| (f.path.clone(), h))
+            .collect();
+        self.copied = copied;
+        changed.sort();
+        changed.dedup();
+        Ok(changed)
+    }
+
+    /// Takes over a folder this writer has not written before: whatever is in it is treated as
+    /// stale, so it is overwritten or removed by the next sync.
+    fn adopt(&mut self, output: &Path) -> Result<()> {
+        crate::fs::create_dir_all(output)?;
+        self.root = Some(output.to_path_buf());
+        self.copied.clear();
+        self.generated.clear();
+        for entry in walkdir::WalkDir::new(output) {
+            let entry = entry.map_err(|e| crate::fs::walk_error(output, e))?;
+            if entry.file_type().is_file() {
+                let rel = entry.path().strip_prefix(output).unwrap_or(entry.path());
+                // A hash no content has, so every adopted file counts as changed.
+                self.generated
+                    .insert(rel.to_path_buf(), blake3::Hash::from_bytes([0; 32]));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The files under a copy's source folder with their stamps, keyed by output path.
+fn list_copy(copy: &Copy) -> Result<Vec<(PathBuf, Stamp)>> {
+    if !copy.from.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(&copy.from).follow_links(true) {
+        let entry = entry.map_err(|e| crate::fs::walk_error(&copy.from, e))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let meta = entry
+            .metadata()
+            .map_err(|e| crate::fs::walk_error(&copy.from, e))?;
+        let rel = entry.path().strip_prefix(&copy.from).unwrap_or(entry.path());
+        out.push((
+            copy.to.join(rel),
+            Stamp {
+                from: entry.path().to_path_buf(),
+                len: meta.len(),
+                modified: meta.modified().ok(),
+            },
+        ));
+    }
+    Ok(out)
+}
+
+fn temp_beside(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.quire-tmp"))
+}
+
+fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+    let tmp = temp_beside(path);
+    crate::fs::write(&tmp, contents)?;
+    crate::fs::rename(&tmp, path)
+}
+
+fn copy_atomic(from: &Path, to: &Path) -> Result<()> {
+    let tmp = temp_beside(to);
+    crate::fs::copy(from, &tmp)?;
+    crate::fs::rename(&tmp, to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, text: &str) -> OutputFile {
+        OutputFile {
+            path: path.into(),
+            contents: text.as_bytes().to_vec(),
+        }
+    }
+
+    fn paths(v: &[&str]) -> Vec<PathBuf> {
+        v.iter().map(PathBuf::from).collect()
+    }
+
+    #[test]
+    fn writes_only_what_changed_and_removes_what_went() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("site");
+        let src = dir.path().join("static");
+        crate::fs::write(&src.join("s.txt"), "static").unwrap();
+        crate::fs::write(&src.join("a.html"), "shadowed by the generated a.html").unwrap();
+        let copies = [Copy {
+            from: src.clone(),
+            to: PathBuf::new(),
+        }];
+        let mut sync = SyncedDir::default();
+
+        let changed = sync
+            .sync(&out, &[file("a.html", "1"), file("b/c.html", "2")], &copies)
+            .unwrap();
+        assert_eq!(changed, paths(&["a.html", "b/c.html", "s.txt"]));
+        assert_eq!(std::fs::read_to_string(out.join("a.html")).unwrap(), "1");
+        assert_eq!(std::fs::read_to_string(out.join("s.txt")).unwrap(), "static");
+
+        let changed = sync
+            .sync(&out, &[file("a.html", "1"), file("b/c.html", "2")], &copies)
+            .unwrap();
+        assert!(changed.is_empty(), "{changed:?}");
+
+        let changed = sync.sync(&out, &[file("a.html", "1 again")], &copies).unwrap();
+        assert_eq!(changed, paths(&["a.html", "b/c.html"]));
+        assert!(!out.join("b/c.html").exists());
+
+        std::fs::remove_file(src.join("s.txt")).unwrap();
+        let changed = sync.sync(&out, &[file("a.html", "1 again")], &copies).unwrap();
+        assert_eq!(changed, paths(&["s.txt"]));
+        assert!(!out.join("s.txt").exists());
+
+        let leftovers: Vec<_> = walkdir::WalkDir::new(&out)
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".quire-tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn a_folder_with_unknown_files_is_cleaned_on_first_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::fs::write(&dir.path().join("old.html"), "old").unwrap();
+        let mut sync = SyncedDir::default();
+        let changed = sync.sync(dir.path(), &[file("new.html", "n")], &[]).unwrap();
+        assert_eq!(changed, paths(&["new.html", "old.html"]));
+        assert!(!dir.path().join("old.html").exists());
+    }
+}

@@ -1,0 +1,124 @@
+//! `.github/workflows/pages.yml` is well-formed YAML and publishes the way the README says:
+//! Pages base URL into the build, `quire check` before upload, upload then deploy.
+
+mod common;
+
+use serde_json::Value;
+
+fn workflow() -> Value {
+    let text =
+        std::fs::read_to_string(common::repo_root().join(".github/workflows/pages.yml")).unwrap();
+    serde_saphyr::from_str::<Value>(&text).expect("pages.yml is valid YAML")
+}
+
+fn steps(job: &Value) -> Vec<Value> {
+    job["steps"].as_array().expect("job has steps").clone()
+}
+
+/// Index of the first step that `uses` an action starting with `action`.
+fn uses(steps: &[Value], action: &str) -> Option<usize> {
+    steps.iter().position(|s| {
+        s["uses"]
+            .as_str()
+            .is_some_and(|u| u.starts_with(&format!("{action}@")))
+    })
+}
+
+/// Index of the first step whose `run` contains `needle`.
+fn runs(steps: &[Value], needle: &str) -> Option<usize> {
+    steps
+        .iter()
+        .position(|s| s["run"].as_str().is_some_and(|r| r.contains(needle)))
+}
+
+#[test]
+fn triggers_permissions_and_concurrency() {
+    let w = workflow();
+    let on = &w["on"];
+    assert!(
+        on["push"]["branches"]
+            .as_array()
+            .is_some_and(|b| b.iter().any(|x| x == "main")),
+        "runs on push to main: {on}"
+    );
+    assert!(
+        on.get("workflow_dispatch").is_some(),
+        "can be run by hand: {on}"
+    );
+    assert_eq!(w["permissions"]["pages"], "write");
+    assert_eq!(w["permissions"]["id-token"], "write");
+    assert!(
+        w["concurrency"]["group"]
+            .as_str()
+            .is_some_and(|g| !g.is_empty()),
+        "has a concurrency group"
+    );
+}
+
+#[test]
+fn build_job_builds_with_pages_base_url_checks_and_uploads() {
+    let w = workflow();
+    let build = &w["jobs"]["build"];
+    let s = steps(build);
+    let checkout = uses(&s, "actions/checkout").expect("checkout step");
+    let cache = uses(&s, "Swatinem/rust-cache")
+        .or_else(|| uses(&s, "actions/cache"))
+        .expect("cargo cache step");
+    let pages = uses(&s, "actions/configure-pages").expect("configure-pages step");
+    assert_eq!(s[pages]["id"], "pages", "base_url is read from steps.pages");
+
+    let base_url = "--base-url \"${{ steps.pages.outputs.base_url }}\"";
+    let build_step =
+        runs(&s, "cargo run --release -- build").expect("builds with cargo in release mode");
+    assert!(
+        s[build_step]["run"].as_str().unwrap().contains(base_url),
+        "build gets the Pages base URL: {}",
+        s[build_step]["run"]
+    );
+    let check = runs(&s, "cargo run --release -- check").expect("runs quire check");
+    // check rebuilds the output: without the same base URL it would overwrite _site/ with a
+    // root-relative site just before upload.
+    assert!(
+        s[check]["run"].as_str().unwrap().contains(base_url),
+        "check builds with the same base URL: {}",
+        s[check]["run"]
+    );
+    let upload = uses(&s, "actions/upload-pages-artifact").expect("upload step");
+    assert_eq!(s[upload]["with"]["path"], "_site");
+    assert!(
+        checkout < cache && cache < build_step,
+        "checkout, cache, then build"
+    );
+    assert!(
+        pages < build_step,
+        "configure-pages before the build uses its output"
+    );
+    assert!(
+        build_step < check && check < upload,
+        "build, check, then upload"
+    );
+}
+
+#[test]
+fn deploy_job_deploys_the_artifact() {
+    let w = workflow();
+    let deploy = &w["jobs"]["deploy"];
+    let needs = &deploy["needs"];
+    assert!(
+        needs == "build"
+            || needs
+                .as_array()
+                .is_some_and(|n| n.iter().any(|x| x == "build")),
+        "deploy needs build: {needs}"
+    );
+    assert_eq!(deploy["environment"]["name"], "github-pages");
+    let s = steps(deploy);
+    let step = uses(&s, "actions/deploy-pages").expect("deploy-pages step");
+    assert_eq!(
+        deploy["environment"]["url"],
+        format!(
+            "${{{{ steps.{}.outputs.page_url }}}}",
+            s[step]["id"].as_str().unwrap()
+        )
+    );
+}
