@@ -74,7 +74,7 @@ pub fn deploy(opts: &DeployOptions) -> Result<DeployReport> {
         std::path::absolute(&build_opts.output).map_err(|e| Error::io(&build_opts.output, e))?;
 
     let mut warnings = Vec::new();
-    let remote_is_name = git.remotes()?.iter().any(|r| *r == opts.remote);
+    let remote_is_name = git.remotes()?.contains(&opts.remote);
     if let Some(w) = base_path_warning(&git, opts, remote_is_name)? {
         warnings.push(w);
     }
