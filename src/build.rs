@@ -4,10 +4,10 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::error::{Error, Location, Result};
-use crate::markdown::highlight::{self, Highlighter};
 use crate::incremental::BuildCache;
 use crate::markdown::Rendered;
 use crate::markdown::Renderer;
+use crate::markdown::highlight::{self, Highlighter};
 use crate::markdown::math::Formula;
 use crate::output::{self, Copy, OutputFile};
 use crate::pages::{self, KATEX_CDN_HREF, KATEX_CDN_INTEGRITY, KatexCss};
@@ -79,12 +79,17 @@ pub fn build_with_cache(opts: &BuildOptions, cache: &mut BuildCache) -> Result<B
     if opts.strict && !warnings.is_empty() {
         return Err(Error::Many(warnings));
     }
-    let errors: Vec<Error> = rendered.iter().flat_map(|r| r.errors.iter().cloned()).collect();
+    let errors: Vec<Error> = rendered
+        .iter()
+        .flat_map(|r| r.errors.iter().cloned())
+        .collect();
     if let Some(e) = Error::from_many(errors) {
         return Err(e);
     }
-    let animations: Vec<crate::conv::Params> =
-        rendered.iter().flat_map(|r| r.animations.iter().copied()).collect();
+    let animations: Vec<crate::conv::Params> = rendered
+        .iter()
+        .flat_map(|r| r.animations.iter().copied())
+        .collect();
     let gifs = crate::gifs::render(&site.root, &animations)?;
 
     let (katex, katex_copy) = katex_stylesheet(&site)?;
@@ -93,12 +98,10 @@ pub fn build_with_cache(opts: &BuildOptions, cache: &mut BuildCache) -> Result<B
     files.extend(theme_assets(&site.root, &site.config)?);
     files.extend(gifs.files);
 
-    let mut copies = vec![
-        Copy {
-            from: site.root.join("static"),
-            to: PathBuf::new(),
-        },
-    ];
+    let mut copies = vec![Copy {
+        from: site.root.join("static"),
+        to: PathBuf::new(),
+    }];
     copies.extend(katex_copy);
     crate::base_path::rewrite_site(&mut files, &copies, &site.base_path())?;
     cache.write(&opts.output, &files, &copies)?;

@@ -133,9 +133,8 @@ impl Config {
                 self.timezone
             ));
         }
-        if !self.url.is_empty()
-            && !(self.url.starts_with("http://") || self.url.starts_with("https://"))
-        {
+        let web = |u: &str| u.starts_with("http://") || u.starts_with("https://");
+        if !(self.url.is_empty() || web(&self.url)) {
             return bad(format!(
                 "url: `{}` must start with http:// or https://",
                 self.url

@@ -26,10 +26,16 @@ pub fn manifest(root: &Path) -> Result<Vec<(PathBuf, Params)>> {
         return Ok(Vec::new());
     }
     let text = crate::fs::read_to_string(&path)?;
-    let animations = conv::parse_manifest(Path::new(MANIFEST), &text).map_err(|e| Error::Usage(e.to_string()))?;
+    let animations = conv::parse_manifest(Path::new(MANIFEST), &text)
+        .map_err(|e| Error::Usage(e.to_string()))?;
     Ok(animations
         .into_iter()
-        .map(|a| (PathBuf::from(GIF_DIR).join(format!("{}.gif", a.name)), a.params))
+        .map(|a| {
+            (
+                PathBuf::from(GIF_DIR).join(format!("{}.gif", a.name)),
+                a.params,
+            )
+        })
         .collect())
 }
 
@@ -47,11 +53,17 @@ fn plain_files(root: &Path) -> Result<Vec<OutputFile>> {
         return Ok(Vec::new());
     }
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(&dir).follow_links(true).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(&dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
         let entry = entry.map_err(|e| crate::fs::walk_error(&dir, e))?;
         let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
         if entry.file_type().is_file() && rel != Path::new(MANIFEST) {
-            files.push(OutputFile { path: rel.to_path_buf(), contents: crate::fs::read(entry.path())? });
+            files.push(OutputFile {
+                path: rel.to_path_buf(),
+                contents: crate::fs::read(entry.path())?,
+            });
         }
     }
     Ok(files)
@@ -75,13 +87,21 @@ pub fn render(root: &Path, from_posts: &[Params]) -> Result<Gifs> {
                 let r = conv::render_cached(params, &cache)
                     .map_err(|e| Error::at(Location::file(MANIFEST), e.to_string()))?;
                 let contents = crate::fs::read(&r.path)?;
-                Ok((OutputFile { path: path.clone(), contents }, r.rendered))
+                Ok((
+                    OutputFile {
+                        path: path.clone(),
+                        contents,
+                    },
+                    r.rendered,
+                ))
             })
             .collect(),
     )?;
     let drawn = done.iter().filter(|(_, drawn)| *drawn).count();
-    let mut files: Vec<OutputFile> =
-        plain_files(root)?.into_iter().filter(|f| !wanted.iter().any(|(p, _)| p == &f.path)).collect();
+    let mut files: Vec<OutputFile> = plain_files(root)?
+        .into_iter()
+        .filter(|f| !wanted.iter().any(|(p, _)| p == &f.path))
+        .collect();
     files.extend(done.into_iter().map(|(f, _)| f));
     Ok(Gifs { files, drawn })
 }

@@ -29,10 +29,10 @@ pub fn parse(text: &str, tz: &TimeZone) -> Result<Zoned, String> {
     let t = text.trim();
     // jiff's `Date` parser also accepts full datetimes (dropping the time), so only a bare
     // `YYYY-MM-DD` may take this path.
-    if t.len() == 10 {
-        if let Ok(date) = t.parse::<Date>() {
-            return midnight(date, tz);
-        }
+    if t.len() == 10
+        && let Ok(date) = t.parse::<Date>()
+    {
+        return midnight(date, tz);
     }
     if let Ok(ts) = t.parse::<Timestamp>() {
         return Ok(ts.to_zoned_datetime(tz.clone()));

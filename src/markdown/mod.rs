@@ -1,7 +1,8 @@
 //! Markdown stage: a post body → HTML, a table of contents and an excerpt. Each pass is a small
 //! function over pulldown-cmark's event stream, run in this order:
-//! CJK emphasis → heading ids → math → code → East Asian line breaks → HTML.
+//! CJK emphasis → heading ids → code → math → East Asian line breaks → HTML.
 
+pub mod cjk;
 pub mod headings;
 pub mod highlight;
 pub mod math;
@@ -89,12 +90,22 @@ pub fn render(input: &Input<'_>, r: &Renderer<'_>) -> Rendered {
     let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(input.body(), options())
         .into_offset_iter()
         .collect();
+    let events = if r.config.cjk_friendly_emphasis {
+        cjk::cjk_friendly_emphasis(input.body(), events)
+    } else {
+        events
+    };
     let (events, toc) = headings::assign_ids(events);
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
     let mut animations = Vec::new();
     let events = code_blocks(events, input, r.highlighter, &mut animations, &mut errors);
     let (events, has_math) = render_math(events, input, r.math, &mut warnings);
+    let events = if r.config.east_asian_line_breaks {
+        cjk::east_asian_line_breaks(events)
+    } else {
+        events
+    };
     let mut html = String::with_capacity(input.body().len() * 2);
     pulldown_cmark::html::push_html(&mut html, events.iter().cloned());
     let excerpt = first_paragraph(&events);
@@ -206,7 +217,10 @@ fn conv_block(
             // The block's own line numbers count from its first line, after the fence.
             let loc = input.location(fence_at);
             errors.push(Error::at(loc, msg.clone()));
-            format!("<pre class=\"katex-error\">{}</pre>\n", crate::html::escape(&msg))
+            format!(
+                "<pre class=\"katex-error\">{}</pre>\n",
+                crate::html::escape(&msg)
+            )
         }
     }
 }
@@ -302,7 +316,12 @@ mod tests {
         assert!(out.errors.is_empty(), "{:?}", out.errors);
         assert_eq!(out.animations.len(), 1);
         assert!(out.html.contains("<img src=\"/gif/conv-"), "{}", out.html);
-        assert!(out.html.contains("5×5 input, 3×3 kernel, padding 1, stride 2"), "{}", out.html);
+        assert!(
+            out.html
+                .contains("5×5 input, 3×3 kernel, padding 1, stride 2"),
+            "{}",
+            out.html
+        );
         assert!(out.html.contains("3×3 output"), "{}", out.html);
     }
 
