@@ -94,7 +94,7 @@ impl fmt::Display for Problem {
             self.at, self.kind, self.url, self.reason
         )?;
         if !self.at.path.ends_with(&self.page) {
-            write!(f, " (in {})", self.page.display())?;
+            write!(f, " [page {}]", self.page.display())?;
         }
         Ok(())
     }
@@ -272,7 +272,15 @@ pub fn check_output(
                     {
                         Some(frag) => match ids.get(file.as_str()) {
                             Some(page_ids) if !has_id(page_ids, frag) => {
-                                format!("no id or <a name> `{}` in {file}", unescape_path(frag))
+                                format!(
+                                    "no element with id (or <a name>) `{}` {}",
+                                    unescape_path(frag),
+                                    if file == *rel {
+                                        "on this page".to_string()
+                                    } else {
+                                        format!("in {file}")
+                                    }
+                                )
                             }
                             _ => continue,
                         },
@@ -425,7 +433,14 @@ pub fn resolve(url: &str, page: &str, base: &str, tree: &OutputTree) -> Resolved
         None if tree.dirs.contains(rel.trim_end_matches('/')) => {
             Resolved::Broken(format!("folder {rel} has no index.html"))
         }
-        None => Resolved::Broken(format!("not found: no {rel} in the output")),
+        None => Resolved::Broken(format!(
+            "not found (no {} in the output)",
+            if rel.is_empty() || rel.ends_with('/') {
+                format!("{rel}index.html")
+            } else {
+                rel.to_string()
+            }
+        )),
     }
 }
 
@@ -752,7 +767,8 @@ mod tests {
             other => panic!("{url}: {other:?}"),
         };
         broken("/gif/x.gif", "/notes", "outside the base path /notes");
-        broken("/gif/y.gif", "", "no gif/y.gif");
+        broken("/gif/y.gif", "", "not found (no gif/y.gif in the output)");
+        broken("/no/page/", "", "no no/page/index.html");
         broken("../../../x", "", "above the site root");
         broken("/empty/", "", "has no index.html");
         broken("/%E5", "", "not found");
