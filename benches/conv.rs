@@ -4,28 +4,17 @@
 //! argument also receives the GIFs.
 use std::time::{Duration, Instant};
 
-use quire::conv::{Params, render_gif};
-
-const PAPER: [(&str, u32, u32, u32, u32, u32, u32); 8] = [
-    ("no_padding_no_strides", 4, 2, 0, 3, 1, 1),
-    ("arbitrary_padding_no_strides", 5, 6, 2, 4, 1, 1),
-    ("same_padding_no_strides", 5, 5, 1, 3, 1, 1),
-    ("full_padding_no_strides", 5, 7, 2, 3, 1, 1),
-    ("no_padding_strides", 5, 2, 0, 3, 2, 1),
-    ("padding_strides", 5, 3, 1, 3, 2, 1),
-    ("padding_strides_odd", 6, 3, 1, 3, 2, 1),
-    ("dilation", 7, 3, 0, 3, 1, 2),
-];
+use quire::conv::{Params, parse_manifest, render_gif};
 
 fn main() {
-    let mut all = Vec::new();
-    for (name, i, o, p, k, s, d) in PAPER {
-        let params = Params::new(i, k, p, s, d).expect_output(o);
-        all.push((name.to_string(), params));
-        if d == 1 {
-            all.push((format!("{name}_transposed"), params.transpose()));
-        }
-    }
+    // The site's own manifest, so the bench measures exactly what `quire build` draws.
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/gif/animations.toml");
+    let text = std::fs::read_to_string(manifest).expect("gif/animations.toml");
+    let all: Vec<(String, Params)> = parse_manifest(std::path::Path::new(manifest), &text)
+        .expect("valid manifest")
+        .into_iter()
+        .map(|a| (a.name, a.params))
+        .collect();
     // `cargo bench` passes `--bench`; the first other argument is a directory.
     let out = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let mut runs: Vec<Duration> = Vec::new();

@@ -1139,13 +1139,7 @@ mod tests {
     use pulldown_cmark::{Options, Parser, html};
 
     fn options() -> Options {
-        Options::ENABLE_TABLES
-            | Options::ENABLE_FOOTNOTES
-            | Options::ENABLE_STRIKETHROUGH
-            | Options::ENABLE_TASKLISTS
-            | Options::ENABLE_HEADING_ATTRIBUTES
-            | Options::ENABLE_GFM
-            | Options::ENABLE_MATH
+        crate::markdown::options()
     }
 
     fn parse(source: &str) -> Vec<Spanned<'_>> {
