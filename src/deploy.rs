@@ -390,10 +390,19 @@ impl Git {
             detail.push_str("\n  ");
             detail.push_str(line);
         }
+        let next = if stdout.contains("[rejected]") {
+            format!(
+                "the remote's {branch} has commits this repository does not have: run \
+                 `git fetch --force {remote} {branch}:{branch}` (the local {branch} only holds \
+                 built sites) and deploy again to put the site on top, or \
+                 `git push --force {remote} {branch}` to replace the remote's history"
+            )
+        } else {
+            format!("fix the problem and run `git push {remote} {branch}`")
+        };
         Err(Error::Usage(format!(
             "git push to remote `{remote}` (branch {branch}) failed:\n  {}\nThe site is \
-             committed locally as {} on branch {branch}; fix the problem and run \
-             `git push {remote} {branch}`, or run quire deploy again",
+             committed locally as {} on branch {branch}; {next}",
             detail.replace('\n', "\n  "),
             short(commit)
         )))
