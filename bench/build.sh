@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Cold-build benchmark: the seed site and a generated site of 1,000 posts × 30 formulas.
-# Each timing is the median of RUNS runs; a cold build means a fresh process and no _site/.
+# Build benchmark: the seed site and a generated site of 1,000 posts × 30 formulas.
+# Each timing is the median of RUNS runs. Cold: a fresh process with no _site/ and no
+# .quire-cache/ (every formula goes through KaTeX, every GIF is drawn). Warm: no _site/, but the
+# .quire-cache/ a previous build left.
 # Shared machines are noisy, so every figure is also given as a ratio to a baseline measured in
 # the same run: Jekyll 4.3 building the same posts (the generator quire's users come from; it
 # leaves math to the browser, so it does strictly less work), when `jekyll` is installed.
@@ -27,6 +29,11 @@ time_ms() {
 }
 
 bench_quire() { # site-dir
+  for _ in $(seq "$RUNS"); do rm -rf "$1/_site" "$1/.quire-cache"; time_ms "$QUIRE" build --source "$1"; done | median
+}
+
+bench_quire_warm() { # site-dir: no _site/, but .quire-cache/ (KaTeX and GIFs) from a previous build
+  "$QUIRE" build --source "$1" >/dev/null 2>&1
   for _ in $(seq "$RUNS"); do rm -rf "$1/_site"; time_ms "$QUIRE" build --source "$1"; done | median
 }
 
@@ -43,15 +50,16 @@ cp -r "$ROOT/posts" "$ROOT/templates" "$ROOT/site.toml" "$WORK/seed/"
 [ -d "$ROOT/gif" ] && cp -r "$ROOT/gif" "$WORK/seed/"
 "$GEN" "$WORK/big" 1000 30 >/dev/null
 
-printf '%-28s %12s %12s %8s\n' site "quire (ms)" "jekyll (ms)" ratio
+printf '%-8s %12s %12s %12s %12s\n' site "cold (ms)" "warm (ms)" "jekyll (ms)" "cold/jekyll"
 for site in seed big; do
   q=$(bench_quire "$WORK/$site")
+  w=$(bench_quire_warm "$WORK/$site")
   if command -v jekyll >/dev/null 2>&1; then
     j=$(bench_jekyll "$WORK/$site")
     ratio=$(awk -v q="$q" -v j="$j" 'BEGIN { printf "%.2f", q / j }')
   else
     j="-"; ratio="-"
   fi
-  printf '%-28s %12s %12s %8s\n' "$site" "$q" "$j" "$ratio"
+  printf '%-8s %12s %12s %12s %12s\n' "$site" "$q" "$w" "$j" "$ratio"
 done
-echo "median of $RUNS cold builds each; ratio = quire / jekyll (lower is faster)"
+echo "median of $RUNS builds each; cold/jekyll = quire cold / jekyll (lower is faster)"

@@ -48,6 +48,9 @@ pub struct BuildReport {
     pub warnings: Vec<Error>,
 }
 
+/// KaTeX renderings kept between runs, beside the sources like Jekyll's `.jekyll-cache/`.
+pub const MATH_CACHE_DIR: &str = ".quire-cache/katex";
+
 /// Builds the site at `opts.source` into `opts.output`.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     build_with_cache(opts, &mut BuildCache::default())
@@ -63,6 +66,7 @@ pub fn build_with_cache(opts: &BuildOptions, cache: &mut BuildCache) -> Result<B
 
     let formulas: Vec<Formula> = cache.posts.formulas(&site.posts, &site.config);
     cache.math.reconfigure(&site.config.math);
+    cache.math.set_disk(site.root.join(MATH_CACHE_DIR));
     let formulas_rendered = cache.math.render_missing(&formulas);
 
     let highlighter = Highlighter::default();

@@ -3,6 +3,7 @@
 //! thread, so rayon's workers each get their own.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -18,12 +19,17 @@ pub struct Formula {
 /// KaTeX's output for a formula, or its error message.
 pub type Rendering = Result<String, String>;
 
+/// The KaTeX release the `katex` crate runs; part of every disk cache key.
+pub const KATEX_VERSION: &str = "0.16.4";
+
 /// Rendered formulas, reusable across builds while the math options stay the same (the preview
-/// server keeps one alive so an edit only renders the formulas it added).
+/// server keeps one alive so an edit only renders the formulas it added). With a disk folder,
+/// renderings also survive between `quire build` runs: KaTeX is by far the slowest stage.
 #[derive(Default)]
 pub struct MathCache {
     config: MathConfig,
     map: HashMap<Formula, Rendering>,
+    disk: Option<PathBuf>,
 }
 
 impl MathCache {
@@ -31,7 +37,14 @@ impl MathCache {
         Self {
             config: config.clone(),
             map: HashMap::new(),
+            disk: None,
         }
+    }
+
+    /// Keeps renderings in `dir` too (one small file per formula, named by a hash of the KaTeX
+    /// version, the options and the TeX), so a later process can reuse them.
+    pub fn set_disk(&mut self, dir: impl Into<PathBuf>) {
+        self.disk = Some(dir.into());
     }
 
     /// Drops everything if the options changed, since KaTeX output depends on them.
@@ -42,7 +55,8 @@ impl MathCache {
         }
     }
 
-    /// Renders the formulas not yet known; returns how many were rendered.
+    /// Renders the formulas not yet known (or fetches them from the disk cache); returns how many
+    /// KaTeX had to render.
     pub fn render_missing<'a>(&mut self, formulas: impl IntoIterator<Item = &'a Formula>) -> usize {
         let mut missing: Vec<&Formula> = formulas
             .into_iter()
@@ -51,13 +65,25 @@ impl MathCache {
         missing.sort();
         missing.dedup();
         let config = &self.config;
-        let done: Vec<(Formula, Rendering)> = missing
+        let disk = self.disk.as_deref();
+        let done: Vec<(Formula, Rendering, bool)> = missing
             .par_iter()
-            .map(|f| ((*f).clone(), render(f, config)))
+            .map(|f| {
+                let file = disk.map(|d| disk_path(d, f, config));
+                if let Some(hit) = file.as_deref().and_then(read_disk) {
+                    return ((*f).clone(), hit, false);
+                }
+                let r = render(f, config);
+                if let Some(file) = &file {
+                    // A cache that cannot be written only costs time later; the build goes on.
+                    let _ = write_disk(file, &r);
+                }
+                ((*f).clone(), r, true)
+            })
             .collect();
-        let n = done.len();
-        self.map.extend(done);
-        n
+        let rendered = done.iter().filter(|(_, _, fresh)| *fresh).count();
+        self.map.extend(done.into_iter().map(|(f, r, _)| (f, r)));
+        rendered
     }
 
     pub fn get(&self, f: &Formula) -> Option<&Rendering> {
@@ -71,6 +97,40 @@ impl MathCache {
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
+}
+
+fn disk_path(dir: &Path, f: &Formula, config: &MathConfig) -> PathBuf {
+    let mut h = blake3::Hasher::new();
+    h.update(KATEX_VERSION.as_bytes());
+    h.update(format!("{:?}|{:?}|{}|", config.output, config.macros, f.display).as_bytes());
+    h.update(f.tex.as_bytes());
+    let hex = h.finalize().to_hex();
+    dir.join(&hex[..2]).join(&hex[2..])
+}
+
+/// A cached file is `ok\n<html>` or `err\n<message>`; anything else is ignored.
+fn read_disk(path: &Path) -> Option<Rendering> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let (tag, body) = text.split_once('\n')?;
+    match tag {
+        "ok" => Some(Ok(body.to_string())),
+        "err" => Some(Err(body.to_string())),
+        _ => None,
+    }
+}
+
+fn write_disk(path: &Path, r: &Rendering) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let text = match r {
+        Ok(html) => format!("ok\n{html}"),
+        Err(msg) => format!("err\n{msg}"),
+    };
+    // Written aside and renamed, so a reader never sees half a file.
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes())?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 fn opts(display: bool, config: &MathConfig) -> Result<katex::Opts, String> {
@@ -198,6 +258,28 @@ mod tests {
         assert!(html.contains("<math"), "{html}");
         assert!(!html.contains("katex-html"), "{html}");
         assert!(html.contains("double-struck"), "{html}");
+    }
+
+    #[test]
+    fn disk_cache_is_shared_between_processes() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = f("a^2", false);
+        let bad = f("\\nope", false);
+        let mut first = MathCache::new(&MathConfig::default());
+        first.set_disk(dir.path());
+        assert_eq!(first.render_missing([&a, &bad]), 2);
+        let mut second = MathCache::new(&MathConfig::default());
+        second.set_disk(dir.path());
+        assert_eq!(second.render_missing([&a, &bad]), 0, "both come from disk");
+        assert_eq!(second.get(&a), first.get(&a));
+        assert_eq!(second.get(&bad), first.get(&bad));
+        // Other options are other keys.
+        let mut other = MathCache::new(&MathConfig {
+            output: MathOutput::Html,
+            ..Default::default()
+        });
+        other.set_disk(dir.path());
+        assert_eq!(other.render_missing([&a]), 1);
     }
 
     #[test]
