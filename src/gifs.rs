@@ -84,15 +84,22 @@ pub fn render(root: &Path, from_posts: &[Params]) -> Result<Gifs> {
         wanted
             .par_iter()
             .map(|(path, params)| {
-                let r = conv::render_cached(params, &cache)
-                    .map_err(|e| Error::at(Location::file(MANIFEST), e.to_string()))?;
-                let contents = crate::fs::read(&r.path)?;
+                let invalid =
+                    |e: conv::ConvError| Error::at(Location::file(MANIFEST), e.to_string());
+                let (contents, drawn) = match conv::render_cached(params, &cache) {
+                    Ok(r) => (crate::fs::read(&r.path)?, r.rendered),
+                    // A cache that cannot be written (read-only checkout) only costs time.
+                    Err(conv::ConvError::Io { .. }) => {
+                        (conv::render_gif(params).map_err(invalid)?, true)
+                    }
+                    Err(e) => return Err(invalid(e)),
+                };
                 Ok((
                     OutputFile {
                         path: path.clone(),
                         contents,
                     },
-                    r.rendered,
+                    drawn,
                 ))
             })
             .collect(),
