@@ -59,7 +59,8 @@ fn fixture() -> Fixture {
     );
     write(
         &work.join("posts/2020-01-02-b.md"),
-        "---\ntitle: B\n---\nB.\n",
+        // Math: the build's KaTeX cache must not be left in the checkout.
+        "---\ntitle: B\n---\nB $x^2$.\n",
     );
     write(&work.join("static/img/x.png"), "png");
     write(&work.join(".gitignore"), "/_site/\n*.png\n");
