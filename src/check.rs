@@ -111,6 +111,8 @@ pub struct CheckReport {
     pub external: usize,
     /// Distinct external URLs seen, requested or not.
     pub external_seen: usize,
+    /// Whether `--external` asked for them to be requested.
+    pub external_requested: bool,
     pub problems: Vec<Problem>,
     /// Things worth saying that are not problems (e.g. no network).
     pub notes: Vec<String>,
@@ -135,7 +137,7 @@ impl CheckReport {
     }
 
     pub fn summary(&self) -> String {
-        let ext = if self.external > 0 {
+        let ext = if self.external_requested {
             format!("{} external URLs requested", self.external)
         } else {
             format!(
@@ -173,6 +175,7 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
     let mut report = check_output(&opts.build.output, &site.base_path(), &sources)?;
     report.build = build_report;
     if opts.external {
+        report.external_requested = true;
         external::check_all(&mut report, opts.timeout, opts.concurrency);
     }
     Ok(report)

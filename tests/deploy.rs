@@ -337,3 +337,33 @@ fn works_without_a_configured_git_identity() {
     );
     assert_eq!(git(&f.remote, &["branch", "--list", "gh-pages"]), "");
 }
+
+/// Deploying a GitHub project repository without `url` would publish root-relative links that
+/// point outside `/repo/`: said before it ships.
+#[test]
+fn warns_when_a_github_project_page_has_no_base_url() {
+    let f = fixture();
+    git(
+        &f.work,
+        &["remote", "set-url", "origin", "git@github.com:me/notes.git"],
+    );
+    let out = deploy(&f.work, &["--no-push"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning:") && err.contains("url = \"https://me.github.io/notes\""),
+        "{err}"
+    );
+
+    let out = deploy(
+        &f.work,
+        &["--no-push", "--base-url", "https://me.github.io/notes"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning:"), "{}", stderr(&out));
+    let index = git(&f.work, &["show", "gh-pages:index.html"]);
+    assert!(
+        index.contains("href=\"/notes/2020/01/01/a.html\""),
+        "{index}"
+    );
+}
