@@ -82,6 +82,9 @@ fn rewrite_file(file: &mut OutputFile, base: &str) -> Result<()> {
         return Ok(());
     };
     let out = if is_html(&file.path) {
+        if !may_need_rewrite(text, base) {
+            return Ok(());
+        }
         rewrite_html(text, base).map_err(|e| {
             Error::Usage(format!(
                 "{}: rewriting URLs for base path {base}: {e}",
@@ -183,14 +186,59 @@ pub fn rewrite_html(html: &str, base: &str) -> std::result::Result<String, Strin
 
 /// One URL attribute value; surrounding whitespace is kept, as browsers ignore it.
 pub fn rewrite_url(value: &str, base: &str) -> String {
-    let trimmed = value.trim_start();
-    let lead = &value[..value.len() - trimmed.len()];
+    let trimmed = value.trim_ascii();
+    let lead = &value[..value.len() - value.trim_ascii_start().len()];
+    let trail = &value[lead.len() + trimmed.len()..];
     let new = with_base(base, trimmed);
     if new == trimmed {
         value.to_string()
     } else {
-        format!("{lead}{new}")
+        format!("{lead}{new}{trail}")
     }
+}
+
+/// Whether [`rewrite_html`] could change `html`: a byte scan that lets pages whose root-relative
+/// URLs all carry the base already (the templates' `url()` output) skip the HTML parser, which
+/// costs far more on math-heavy pages (KaTeX emits thousands of elements per post). It may say
+/// yes needlessly, never no wrongly: any `=` followed by a root-relative value not under `base`,
+/// and any `srcset`, CSS `url(`/`@import` or meta refresh, send the page through the parser.
+pub fn may_need_rewrite(html: &str, base: &str) -> bool {
+    let lower = html.to_ascii_lowercase();
+    if ["srcset", "url(", "@import", "refresh"]
+        .iter()
+        .any(|k| lower.contains(k))
+    {
+        return true;
+    }
+    let b = html.as_bytes();
+    for (i, _) in html.match_indices('=') {
+        let mut j = i + 1;
+        while b.get(j).is_some_and(u8::is_ascii_whitespace) {
+            j += 1;
+        }
+        let quote = b.get(j).copied().filter(|c| matches!(c, b'"' | b'\''));
+        if quote.is_some() {
+            j += 1;
+        }
+        // The value as the rewrite sees it: to the closing quote (or, unquoted, to whitespace
+        // or `>`), surrounding whitespace trimmed. `j` stays on ASCII bytes: char boundaries.
+        let rest = &html[j..];
+        let end = match quote {
+            Some(q) => rest.find(q as char),
+            None => rest.find(|c: char| c.is_ascii_whitespace() || c == '>'),
+        };
+        let value = rest[..end.unwrap_or(rest.len())].trim_ascii();
+        if value.starts_with('/')
+            && !value.starts_with("//")
+            && value != base
+            && !value
+                .strip_prefix(base)
+                .is_some_and(|after| after.starts_with('/'))
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// `/a.png 1x, /b.png 2x` → each candidate URL prefixed; descriptors and spacing kept.
@@ -362,6 +410,90 @@ mod tests {
             r##"<a href="/notes/x/">x</a><img width="150px" src="/notes/gif/a.gif"><a href="/notes/y">y</a><a href="https://e.com/a">e</a><a href="//cdn/x">c</a><a href="#top">t</a><a href="rel/a">r</a><video poster="/notes/p.png" src="/notes/v.mp4"></video>"##
         );
         assert_eq!(rewrite_html(&out, B).unwrap(), out, "idempotent");
+    }
+
+    #[test]
+    fn svg_links_and_upper_case_css() {
+        let html = r#"<svg><use xlink:href="/i.svg#a"/></svg><p STYLE="b:URL(/x.png)">"#;
+        assert_eq!(
+            rewrite_html(html, B).unwrap(),
+            r#"<svg><use xlink:href="/notes/i.svg#a" /></svg><p STYLE="b:URL(/notes/x.png)">"#
+        );
+    }
+
+    #[test]
+    fn prefilter_skips_only_pages_the_rewrite_leaves_alone() {
+        let skip = [
+            r#"<a href="/notes/x">x</a><link href='/notes'><img src="rel.png">"#,
+            r#"<a class="katex" href="https://e.org/a" title="a=b">/x</a>"#,
+            r#"<a href = " /notes/y ">y</a>"#,
+        ];
+        for html in skip {
+            assert!(!may_need_rewrite(html, B), "{html}");
+            assert_eq!(rewrite_html(html, B).unwrap(), html);
+        }
+        for html in [
+            r#"<a href="/x">"#,
+            r#"<a href = ' /x'>"#,
+            r#"<a href=/x>"#,
+            r#"<a href="/notesx">"#,
+            r#"<p style="b:URL(/x)">"#,
+            r#"<img srcset="a.png, /b.png 2x">"#,
+        ] {
+            assert!(may_need_rewrite(html, B), "{html}");
+        }
+    }
+
+    /// Random markup shaped like real pages: elements with URL-ish attribute values and
+    /// `<style>` blocks, built from the pieces the prefilter and the rewrite care about.
+    fn markup() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let token = proptest::sample::select(vec![
+            "/", "/notes", "/notes/", "x", "url(", "URL(", " ", ",", " 2x", "//", ")", "0;url=",
+            "refresh", "&quot;", "?q", "#f", ", /",
+        ]);
+        let value = proptest::collection::vec(token, 0..5).prop_map(|t| t.concat());
+        let attr = (
+            proptest::sample::select(vec![
+                "href",
+                "src",
+                "srcset",
+                "style",
+                "content",
+                "class",
+                "poster",
+                "http-equiv",
+            ]),
+            proptest::sample::select(vec!["\"", "'", ""]),
+            value.clone(),
+        )
+            .prop_map(|(name, q, v)| format!(" {name}={q}{v}{q}"));
+        let element = (
+            proptest::sample::select(vec!["a", "img", "p", "meta", "link", "video"]),
+            proptest::collection::vec(attr, 1..3),
+            value,
+            proptest::bool::weighted(0.2),
+        )
+            .prop_map(|(tag, attrs, v, style_block)| {
+                if style_block {
+                    format!("<style>a{{b:{v}}}</style>")
+                } else {
+                    format!("<{tag}{}>t</{tag}>", attrs.concat())
+                }
+            });
+        proptest::collection::vec(element, 0..6).prop_map(|e| e.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Whatever the markup, a page the prefilter lets through unparsed is one the full
+        /// rewrite would not have changed.
+        #[test]
+        fn prefilter_never_skips_a_needed_rewrite(html in markup()) {
+            if !may_need_rewrite(&html, B) {
+                proptest::prop_assert_eq!(rewrite_html(&html, B).unwrap(), html);
+            }
+        }
     }
 
     #[test]
