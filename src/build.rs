@@ -48,8 +48,24 @@ pub struct BuildReport {
     pub warnings: Vec<Error>,
 }
 
-/// KaTeX renderings kept between runs, beside the sources like Jekyll's `.jekyll-cache/`.
+/// Caches kept between runs, beside the sources like Jekyll's `.jekyll-cache/`.
+pub const CACHE_DIR: &str = ".quire-cache";
+/// KaTeX renderings, one file per formula.
 pub const MATH_CACHE_DIR: &str = ".quire-cache/katex";
+
+/// Creates the cache folder with a `.gitignore` of `*`, so it never shows up in `git status`
+/// even in a repository that does not ignore it. Failure (a read-only checkout) only means no
+/// cache.
+fn prepare_cache(root: &Path) {
+    let dir = root.join(CACHE_DIR);
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() && std::fs::create_dir_all(&dir).is_ok() {
+        let _ = std::fs::write(
+            ignore,
+            "# Created by quire: build caches, safe to delete.\n*\n",
+        );
+    }
+}
 
 /// Builds the site at `opts.source` into `opts.output`.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
@@ -66,6 +82,7 @@ pub fn build_with_cache(opts: &BuildOptions, cache: &mut BuildCache) -> Result<B
 
     let formulas: Vec<Formula> = cache.posts.formulas(&site.posts, &site.config);
     cache.math.reconfigure(&site.config.math);
+    prepare_cache(&site.root);
     cache.math.set_disk(site.root.join(MATH_CACHE_DIR));
     let formulas_rendered = cache.math.render_missing(&formulas);
 

@@ -13,9 +13,6 @@ use std::process::{Command, Stdio};
 use crate::build::{self, BuildOptions, BuildReport};
 use crate::error::{Error, Result};
 
-/// Where `quire build` keeps its caches inside the site folder (`.quire-cache/katex`, `…/gif`).
-const CACHE_DIR: &str = ".quire-cache";
-
 #[derive(Debug, Clone)]
 pub struct DeployOptions {
     pub build: BuildOptions,
@@ -72,14 +69,9 @@ pub fn deploy(opts: &DeployOptions) -> Result<DeployReport> {
     if let Some(dir) = &scratch {
         build_opts.output = dir.path().join("site");
     }
-    // The build keeps caches beside the sources; a deploy that created them removes them again,
-    // so the checkout ends as it began.
-    let cache_dir = opts.build.source.join(CACHE_DIR);
-    let had_cache = cache_dir.exists();
+    // The build's cache (`.quire-cache/`, which ignores itself in git) stays, so the next deploy
+    // renders no formula twice.
     let built = build::build(&build_opts);
-    if !had_cache && cache_dir.exists() {
-        let _ = std::fs::remove_dir_all(&cache_dir);
-    }
     let build_report = built?;
     let output =
         std::path::absolute(&build_opts.output).map_err(|e| Error::io(&build_opts.output, e))?;

@@ -59,7 +59,7 @@ fn fixture() -> Fixture {
     );
     write(
         &work.join("posts/2020-01-02-b.md"),
-        // Math: the build's KaTeX cache must not be left in the checkout.
+        // Math, so the build writes its KaTeX cache into the checkout.
         "---\ntitle: B\n---\nB $x^2$.\n",
     );
     write(&work.join("static/img/x.png"), "png");
@@ -95,6 +95,7 @@ struct UserState {
     staged: String,
     head: String,
     branch: String,
+    status: String,
     files: std::collections::BTreeMap<PathBuf, Vec<u8>>,
 }
 
@@ -104,9 +105,11 @@ fn user_state(work: &Path) -> UserState {
         staged: git(work, &["ls-files", "-s"]),
         head: git(work, &["rev-parse", "HEAD"]),
         branch: git(work, &["symbolic-ref", "HEAD"]),
+        // The build cache may appear, but git must not see it.
+        status: git(work, &["status", "--porcelain", "--untracked-files=all"]),
         files: snapshot(work)
             .into_iter()
-            .filter(|(p, _)| !p.starts_with(".git"))
+            .filter(|(p, _)| !p.starts_with(".git") && !p.starts_with(".quire-cache"))
             .collect(),
     }
 }
