@@ -26,6 +26,8 @@ pub enum Command {
     Deploy(DeployArgs),
     /// Draw one convolution-arithmetic animation as a GIF (Dumoulin & Visin style).
     Gif(GifArgs),
+    /// Preview the site: build, serve over HTTP, rebuild on save, reload open pages.
+    Serve(ServeArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -166,5 +168,43 @@ impl DeployArgs {
         opts.message = self.message.clone();
         opts.push = !self.no_push;
         opts
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Site folder holding site.toml, posts/, templates/, static/ and gif/.
+    #[arg(long, short, default_value = ".")]
+    pub source: PathBuf,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, short, default_value_t = 4000)]
+    pub port: u16,
+    /// Address to listen on; 0.0.0.0 lets other machines see the preview.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Also show posts in posts/_drafts/.
+    #[arg(long)]
+    pub drafts: bool,
+    /// Also show posts dated in the future.
+    #[arg(long)]
+    pub future: bool,
+    /// Open the site in the default browser.
+    #[arg(long)]
+    pub open: bool,
+}
+
+impl ServeArgs {
+    pub fn options(&self) -> quire::serve::ServeOptions {
+        quire::serve::ServeOptions {
+            source: self.source.clone(),
+            bind: self.bind,
+            port: self.port,
+            load: quire::site::LoadOptions {
+                drafts: self.drafts,
+                future: self.future,
+                ..Default::default()
+            },
+            open: self.open,
+        }
     }
 }

@@ -45,6 +45,7 @@ fn run(command: Command) -> quire::error::Result<()> {
         Command::Check(args) => check(&args),
         Command::Deploy(args) => deploy(&args),
         Command::Gif(args) => gif(&args),
+        Command::Serve(args) => quire::serve::run(&args.options()),
     }
 }
 

@@ -169,20 +169,32 @@ pub fn render_all_cached(
     let site_value = serde_json::to_value(&site_ctx).map_err(|e| Error::Usage(e.to_string()))?;
 
     // `site` lists every post, so inserting it per page made rendering quadratic in the number
-    // of posts; each worker clones this context once and only swaps `page`.
+    // of posts; each worker clones this context once, the first time it has a page to render
+    // (never, when every page comes from the cache), and only swaps `page`.
     let mut base_ctx = tera::Context::new();
     base_ctx.insert("site", &site_value);
-    let round = cache.round(templates, &site_value);
-    let render = |ctx: &mut tera::Context,
+    let round = cache.round(templates, &(&site_value, &site.config));
+    let render_page = |ctx: &mut Option<tera::Context>,
+                       template: &str,
+                       page: &PageContext,
+                       for_page: &Path|
+     -> Result<Vec<u8>> {
+        let ctx = ctx.get_or_insert_with(|| base_ctx.clone());
+        ctx.insert("page", page);
+        templates
+            .render(template, ctx, for_page)
+            .map(String::into_bytes)
+    };
+    // Pages other than posts are small: the cache keys them on their whole `page` value.
+    let render = |ctx: &mut Option<tera::Context>,
                   template: &str,
                   page: PageContext,
                   for_page: &Path|
      -> Result<OutputFile> {
         let path = PathBuf::from(output_path(&page.url));
-        let contents = round.get_or_render(&path, template, &page, || {
-            ctx.insert("page", &page);
-            templates.render(template, ctx, for_page).map(String::into_bytes)
-        })?;
+        let key = round.key(&path, template, &page);
+        let contents =
+            round.get_or_render(&path, key, || render_page(ctx, template, &page, for_page))?;
         Ok(OutputFile { path, contents })
     };
 
@@ -191,7 +203,7 @@ pub fn render_all_cached(
         .par_iter()
         .zip(rendered.par_iter())
         .zip(summaries.par_iter())
-        .map_init(|| base_ctx.clone(), |ctx, ((post, r), s)| {
+        .map_init(|| None, |ctx, ((post, r), s)| {
             let template = format!("{}.html", post.layout);
             if !templates.has(&template) {
                 return Err(Error::at(
@@ -203,26 +215,36 @@ pub fn render_all_cached(
                     ),
                 ));
             }
-            let page = PageContext {
-                kind: "post",
-                title: post.title.clone(),
-                url: post.url.clone(),
-                date: Some(s.date.clone()),
-                date_display: Some(s.date_display.clone()),
-                categories: s.categories.clone(),
-                tags: post.tags.clone(),
-                content: r.html.clone(),
-                toc: r.toc.clone(),
-                excerpt: s.excerpt.clone(),
-                has_math: r.has_math,
-                layout: post.layout.clone(),
-                extra: post.extra.clone(),
-                category: None,
-            };
-            render(ctx, &template, page, &post.source)
+            let path = PathBuf::from(output_path(&post.url));
+            // A post's page is made from its file (path and text) and, for an undated draft,
+            // the build's clock; with `site` and the configuration, which every key includes,
+            // that is all. Keying on these instead of the page value spares hashing every
+            // post's HTML on each preview rebuild. Whatever `page` gains must be added here.
+            let key = round.key(&path, &template, &(&post.source, &post.text, &s.date));
+            let contents = round.get_or_render(&path, key, || {
+                let page = PageContext {
+                    kind: "post",
+                    title: post.title.clone(),
+                    url: post.url.clone(),
+                    date: Some(s.date.clone()),
+                    date_display: Some(s.date_display.clone()),
+                    categories: s.categories.clone(),
+                    tags: post.tags.clone(),
+                    content: r.html.clone(),
+                    toc: r.toc.clone(),
+                    excerpt: s.excerpt.clone(),
+                    has_math: r.has_math,
+                    layout: post.layout.clone(),
+                    extra: post.extra.clone(),
+                    category: None,
+                };
+                render_page(ctx, &template, &page, &post.source)
+            })?;
+            Ok(OutputFile { path, contents })
         })
         .collect();
 
+    let mut ctx = None;
     let index = PageContext {
         kind: "index",
         title: site.config.title.clone(),
@@ -231,7 +253,7 @@ pub fn render_all_cached(
         ..Default::default()
     };
     files.push(render(
-        &mut base_ctx,
+        &mut ctx,
         "index.html",
         index,
         Path::new("index.html"),
@@ -245,12 +267,7 @@ pub fn render_all_cached(
             category: Some(cat.clone()),
             ..Default::default()
         };
-        files.push(render(
-            &mut base_ctx,
-            "category.html",
-            page,
-            Path::new(&cat.url),
-        ));
+        files.push(render(&mut ctx, "category.html", page, Path::new(&cat.url)));
     }
     let not_found = PageContext {
         kind: "404",
@@ -260,14 +277,13 @@ pub fn render_all_cached(
         ..Default::default()
     };
     files.push(render(
-        &mut base_ctx,
+        &mut ctx,
         "404.html",
         not_found,
         Path::new("404.html"),
     ));
     let files = collect_all(files)?;
     check_unique_paths(&files, site)?;
-    cache.retain(&files.iter().map(|f| f.path.as_path()).collect());
     Ok(files)
 }
 

@@ -45,12 +45,15 @@ impl BuildCache {
     /// The output stage: a staged write and swap, or an in-place sync for the preview.
     pub fn write(&mut self, output: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<()> {
         match &mut self.synced {
-            Some(s) => self.changed = Some(s.sync(output, files, copies)?),
+            Some(s) => {
+                self.changed = Some(s.sync(output, files, copies, &self.pages.reused())?);
+            }
             None => {
                 output::write_site(output, files, copies)?;
                 self.changed = None;
             }
         }
+        self.pages.commit();
         Ok(())
     }
 
@@ -58,5 +61,140 @@ impl BuildCache {
     /// assume everything).
     pub fn changed(&self) -> Option<&[PathBuf]> {
         self.changed.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::build::{BuildOptions, build, build_with_cache};
+
+    fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e.path().strip_prefix(dir).unwrap().to_path_buf();
+                (rel, std::fs::read(e.path()).unwrap())
+            })
+            .collect()
+    }
+
+    /// The one property that matters: after any sequence of edits, the preview's incremental
+    /// output is byte-for-byte what a fresh `quire build` makes.
+    #[test]
+    fn incremental_output_equals_a_fresh_build_after_every_edit() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        let write = |rel: &str, text: &str| crate::fs::write(&site.join(rel), text).unwrap();
+        write("site.toml", "title = \"T\"\n");
+        write(
+            "posts/2020-01-01-a.md",
+            "---\ntitle: A\ncategories: x\n---\nFirst $a$.\n\nMore $b^2$.\n",
+        );
+        write(
+            "posts/2020-01-02-b.md",
+            "---\ntitle: B\ncategories: y\n---\nBee $$c$$\n\n```rust\nfn f() {}\n```\n",
+        );
+        let preview_out = dir.path().join("preview");
+        let mut preview = BuildOptions::new(&site);
+        preview.output = preview_out.clone();
+        let mut fresh = BuildOptions::new(&site);
+        fresh.output = dir.path().join("fresh");
+        let mut cache = BuildCache::for_preview();
+
+        // What to do, then how many posts and pages that must render again.
+        type Edit<'a> = (&'a str, Box<dyn Fn() + 'a>, usize, usize);
+        let edits: Vec<Edit> = vec![
+            ("nothing", Box::new(|| {}), 2, 6),
+            (
+                "append below the excerpt",
+                Box::new(|| {
+                    let p = site.join("posts/2020-01-01-a.md");
+                    let t = std::fs::read_to_string(&p).unwrap();
+                    std::fs::write(p, t + "\nAppended $d$.\n").unwrap();
+                }),
+                1,
+                1,
+            ),
+            (
+                "retitle",
+                Box::new(|| {
+                    write(
+                        "posts/2020-01-02-b.md",
+                        "---\ntitle: Bee\ncategories: y\n---\nBee $$c$$\n",
+                    )
+                }),
+                1,
+                6,
+            ),
+            (
+                "new post, new category",
+                Box::new(|| write("posts/2020-01-03-c.md", "---\ncategories: z\n---\nSee.\n")),
+                1,
+                8,
+            ),
+            (
+                "delete a post",
+                Box::new(|| std::fs::remove_file(site.join("posts/2020-01-01-a.md")).unwrap()),
+                0,
+                6,
+            ),
+            (
+                "template override",
+                Box::new(|| {
+                    write(
+                        "templates/category.html",
+                        "{% extends \"base.html\" %}{% block content %}CAT {{ page.title }}{% endblock content %}",
+                    )
+                }),
+                0,
+                2,
+            ),
+            (
+                "config",
+                Box::new(|| write("site.toml", "title = \"T2\"\n")),
+                2,
+                6,
+            ),
+            ("static file", Box::new(|| write("static/s.txt", "s")), 0, 0),
+            (
+                "static file gone",
+                Box::new(|| std::fs::remove_file(site.join("static/s.txt")).unwrap()),
+                0,
+                0,
+            ),
+        ];
+        for (what, edit, posts, pages) in edits {
+            edit();
+            build_with_cache(&preview, &mut cache).unwrap();
+            assert_eq!(
+                cache.posts.last_rendered(),
+                posts,
+                "posts rendered after {what}"
+            );
+            assert_eq!(
+                cache.pages.last_rendered(),
+                pages,
+                "pages rendered after {what}"
+            );
+            build(&fresh).unwrap();
+            let (a, b) = (snapshot(&preview_out), snapshot(&fresh.output));
+            assert_eq!(
+                a.keys().collect::<Vec<_>>(),
+                b.keys().collect::<Vec<_>>(),
+                "after {what}"
+            );
+            for (path, bytes) in &a {
+                assert!(
+                    bytes == &b[path],
+                    "after {what}: {} differs",
+                    path.display()
+                );
+            }
+        }
     }
 }

@@ -18,14 +18,26 @@ use tera::ast::Node;
 use crate::error::Result;
 use crate::templates::Templates;
 
-/// Page outputs by output path. Shared by rendering threads, hence the lock; a lookup is a
+type Entries = HashMap<PathBuf, (blake3::Hash, Vec<u8>)>;
+
+/// Page outputs by output path. Shared by rendering threads, hence the locks; a lookup is a
 /// hash-map probe, far cheaper than the render it saves.
+///
+/// Pages rendered in a round are held apart until [`PageCache::commit`], which the build calls
+/// once the output is written: so "reused" always means "the same bytes as in the output folder
+/// now", even after a build that failed half-way.
 #[derive(Default)]
 pub struct PageCache {
     enabled: bool,
-    entries: Mutex<HashMap<PathBuf, (blake3::Hash, Vec<u8>)>>,
+    committed: Mutex<Entries>,
+    pending: Mutex<Entries>,
+    reused: Mutex<HashSet<PathBuf>>,
     rendered: AtomicUsize,
 }
+
+/// What a page was made from, hashed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageKey(blake3::Hash);
 
 impl PageCache {
     /// A cache that remembers pages; the default one renders every page every time, which is
@@ -37,19 +49,22 @@ impl PageCache {
         }
     }
 
-    /// Starts one build's rendering: hashes what all pages share once, up front.
-    pub fn round<'a>(&'a self, templates: &Templates, site: &impl Serialize) -> PageRound<'a> {
+    /// Starts one build's rendering. `shared` is what every page depends on (the `site` value
+    /// and the configuration); it and the templates are hashed once, up front.
+    pub fn round<'a>(&'a self, templates: &Templates, shared: &impl Serialize) -> PageRound<'a> {
         self.rendered.store(0, Ordering::Relaxed);
+        lock(&self.pending).clear();
+        lock(&self.reused).clear();
         if !self.enabled {
             return PageRound {
                 cache: self,
-                site: blake3::Hash::from_bytes([0; 32]),
+                shared: blake3::Hash::from_bytes([0; 32]),
                 templates: HashMap::new(),
             };
         }
         PageRound {
             cache: self,
-            site: hash_json(site),
+            shared: hash_json(shared),
             templates: template_fingerprints(templates),
         }
     }
@@ -59,75 +74,87 @@ impl PageCache {
         self.rendered.load(Ordering::Relaxed)
     }
 
-    /// Forgets pages the last build did not produce (deleted posts, renamed categories).
-    pub fn retain(&self, paths: &HashSet<&Path>) {
-        if let Ok(mut map) = self.entries.lock() {
-            map.retain(|p, _| paths.contains(p.as_path()));
-        }
+    /// Output paths whose bytes the last round took from the cache: identical to what the
+    /// last committed round produced.
+    pub fn reused(&self) -> HashSet<PathBuf> {
+        lock(&self.reused).clone()
     }
+
+    /// Makes the last round's pages the ones to compare against, and forgets pages it did not
+    /// produce (deleted posts, renamed categories).
+    pub fn commit(&self) {
+        if !self.enabled {
+            return;
+        }
+        let reused = lock(&self.reused);
+        let mut committed = lock(&self.committed);
+        committed.retain(|p, _| reused.contains(p));
+        committed.extend(lock(&self.pending).drain());
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock leaves the data usable: entries are replaced whole.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// One build's view of the cache.
 pub struct PageRound<'a> {
     cache: &'a PageCache,
-    site: blake3::Hash,
+    shared: blake3::Hash,
     templates: HashMap<String, blake3::Hash>,
 }
 
 impl PageRound<'_> {
-    /// The output of `template` for `page` at `path`: the remembered one if every input is
-    /// unchanged, else `render()`'s, which is then remembered.
+    /// The key of the page at `path` rendered with `template` from `inputs`: everything the
+    /// page's `page` value is made from (the value itself will do).
+    pub fn key(&self, path: &Path, template: &str, inputs: &impl Serialize) -> PageKey {
+        if !self.cache.enabled {
+            return PageKey(blake3::Hash::from_bytes([0; 32]));
+        }
+        let mut h = blake3::Hasher::new();
+        h.update(self.shared.as_bytes());
+        match self.templates.get(template) {
+            Some(t) => h.update(t.as_bytes()),
+            // Unknown template: rendering will fail and nothing is stored.
+            None => h.update(b"\0missing\0").update(template.as_bytes()),
+        };
+        h.update(path.as_os_str().as_encoded_bytes()).update(b"\0");
+        h.update(hash_json(inputs).as_bytes());
+        PageKey(h.finalize())
+    }
+
+    /// The remembered output for `path` if it was made from the same `key`, else `render()`'s.
     pub fn get_or_render(
         &self,
         path: &Path,
-        template: &str,
-        page: &impl Serialize,
+        key: PageKey,
         render: impl FnOnce() -> Result<Vec<u8>>,
     ) -> Result<Vec<u8>> {
         if !self.cache.enabled {
             self.cache.rendered.fetch_add(1, Ordering::Relaxed);
             return render();
         }
-        let key = self.key(path, template, page);
-        if let Some((k, bytes)) = self.lock().get(path)
-            && *k == key
+        if let Some((k, bytes)) = lock(&self.cache.committed).get(path)
+            && *k == key.0
         {
+            lock(&self.cache.reused).insert(path.to_path_buf());
             return Ok(bytes.clone());
         }
         self.cache.rendered.fetch_add(1, Ordering::Relaxed);
         let bytes = render()?;
-        self.lock().insert(path.to_path_buf(), (key, bytes.clone()));
+        lock(&self.cache.pending).insert(path.to_path_buf(), (key.0, bytes.clone()));
         Ok(bytes)
-    }
-
-    fn key(&self, path: &Path, template: &str, page: &impl Serialize) -> blake3::Hash {
-        let mut h = blake3::Hasher::new();
-        h.update(self.site.as_bytes());
-        match self.templates.get(template) {
-            Some(t) => h.update(t.as_bytes()),
-            // Unknown template: rendering will fail and nothing is stored; make the key unique.
-            None => h.update(b"\0missing\0").update(template.as_bytes()),
-        };
-        h.update(path.as_os_str().as_encoded_bytes()).update(b"\0");
-        // serde_json cannot fail on these plain structs; if it ever did, the page is re-rendered
-        // because the partial hash will not match a complete one.
-        let _ = serde_json::to_writer(&mut h, page);
-        h.finalize()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, (blake3::Hash, Vec<u8>)>> {
-        // A panic while holding the lock leaves the map usable; entries are replaced whole.
-        self.cache
-            .entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
+/// serde_json cannot fail on these plain values; if it ever did, the partial hash would simply
+/// not match and the page would be rendered again. Serialised into a buffer first because
+/// serde_json writes in tiny pieces, and hashing those one by one is several times slower.
 fn hash_json(value: &impl Serialize) -> blake3::Hash {
-    let mut h = blake3::Hasher::new();
-    let _ = serde_json::to_writer(&mut h, value);
-    h.finalize()
+    let mut buf = Vec::with_capacity(4096);
+    let _ = serde_json::to_writer(&mut buf, value);
+    blake3::hash(&buf)
 }
 
 /// For each template, a hash of its text and of every template it can pull in.
@@ -225,7 +252,10 @@ mod tests {
     #[test]
     fn dependencies_follow_extends_include_and_import() {
         let (_d, t) = templates(&[
-            ("a.html", "{% extends \"base.html\" %}{% block content %}{% if x %}{% include \"part.html\" %}{% endif %}{% endblock %}"),
+            (
+                "a.html",
+                "{% extends \"base.html\" %}{% block content %}{% if x %}{% include \"part.html\" %}{% endif %}{% endblock %}",
+            ),
             ("part.html", "{% import \"m.html\" as m %}{{ m::f() }}"),
             ("m.html", "{% macro f() %}{% endmacro f %}"),
             ("lonely.html", "hi"),
@@ -258,27 +288,54 @@ mod tests {
     fn pages_are_reused_until_an_input_changes() {
         let (_d, t) = templates(&[]);
         let cache = PageCache::enabled();
+        let path = Path::new("p.html");
         let render = |site: &str, page: &str| {
             let round = cache.round(&t, &site);
+            let key = round.key(path, "post.html", &page);
             let out = round
-                .get_or_render(Path::new("p.html"), "post.html", &page, || {
-                    Ok(format!("{site}/{page}").into_bytes())
-                })
+                .get_or_render(path, key, || Ok(format!("{site}/{page}").into_bytes()))
                 .unwrap();
+            cache.commit();
             (String::from_utf8(out).unwrap(), cache.last_rendered())
         };
         assert_eq!(render("s1", "p1"), ("s1/p1".into(), 1));
         assert_eq!(render("s1", "p1"), ("s1/p1".into(), 0));
+        assert!(cache.reused().contains(path));
         assert_eq!(render("s1", "p2"), ("s1/p2".into(), 1));
+        assert!(cache.reused().is_empty());
         assert_eq!(render("s2", "p2"), ("s2/p2".into(), 1));
+    }
 
+    #[test]
+    fn uncommitted_rounds_are_not_reused() {
+        let (_d, t) = templates(&[]);
+        let cache = PageCache::enabled();
+        let path = Path::new("p.html");
+        let round = cache.round(&t, &"s");
+        let key = round.key(path, "post.html", &"p");
+        round
+            .get_or_render(path, key, || Ok(b"x".to_vec()))
+            .unwrap();
+        // No commit: as if writing the output failed.
+        let round = cache.round(&t, &"s");
+        round
+            .get_or_render(path, key, || Ok(b"x".to_vec()))
+            .unwrap();
+        assert_eq!(cache.last_rendered(), 1);
+        assert!(cache.reused().is_empty());
+    }
+
+    #[test]
+    fn a_disabled_cache_never_reuses() {
+        let (_d, t) = templates(&[]);
         let off = PageCache::default();
+        let path = Path::new("p.html");
         let round = off.round(&t, &"s");
         for _ in 0..2 {
-            round
-                .get_or_render(Path::new("p.html"), "post.html", &"p", || Ok(vec![]))
-                .unwrap();
+            let key = round.key(path, "post.html", &"p");
+            round.get_or_render(path, key, || Ok(vec![])).unwrap();
+            off.commit();
         }
-        assert_eq!(off.last_rendered(), 2, "a disabled cache never reuses");
+        assert_eq!(off.last_rendered(), 2);
     }
 }

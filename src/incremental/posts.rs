@@ -106,10 +106,7 @@ impl PostCache {
         let fresh: Vec<(usize, Rendered)> = posts
             .par_iter()
             .enumerate()
-            .filter(|(_, p)| {
-                self.hit(p, &key)
-                    .is_none_or(|e| e.rendered.is_none())
-            })
+            .filter(|(_, p)| self.hit(p, &key).is_none_or(|e| e.rendered.is_none()))
             .map(|(i, p)| (i, render_post(p, renderer)))
             .collect();
         self.last_rendered = fresh.len();
@@ -202,7 +199,10 @@ mod tests {
         let first = build(&mut cache, &mut math, &site(dir.path()));
         assert_eq!(cache.last_rendered(), 2);
 
-        post("2020-01-01-a.md", "---\ntitle: A\n---\nalpha $x$ and more\n");
+        post(
+            "2020-01-01-a.md",
+            "---\ntitle: A\n---\nalpha $x$ and more\n",
+        );
         let s = site(dir.path());
         let second = build(&mut cache, &mut math, &s);
         assert_eq!(cache.last_rendered(), 1, "only the edited post");
@@ -210,10 +210,17 @@ mod tests {
         assert_eq!(second[0].html, first[0].html);
         assert!(second[1].html.contains("and more"), "{}", second[1].html);
 
-        std::fs::write(dir.path().join("site.toml"), "[markdown]\neast_asian_line_breaks = false\n")
-            .unwrap();
+        std::fs::write(
+            dir.path().join("site.toml"),
+            "[markdown]\neast_asian_line_breaks = false\n",
+        )
+        .unwrap();
         build(&mut cache, &mut math, &site(dir.path()));
-        assert_eq!(cache.last_rendered(), 2, "a config change renders everything");
+        assert_eq!(
+            cache.last_rendered(),
+            2,
+            "a config change renders everything"
+        );
 
         std::fs::remove_file(dir.path().join("posts/2020-01-02-b.md")).unwrap();
         build(&mut cache, &mut math, &site(dir.path()));

@@ -33,13 +33,16 @@ pub struct SyncedDir {
 
 impl SyncedDir {
     /// Makes `output` hold exactly `files` plus `copies` (generated files win over copied ones
-    /// at the same path, as in [`crate::output::write_site`]). Returns the site-relative paths
-    /// written or removed, sorted.
+    /// at the same path, as in [`crate::output::write_site`]). `unchanged` names files the
+    /// caller knows are byte-identical to the last sync's (pages reused from the page cache):
+    /// they are not even hashed, which matters when a site's pages total 100 MB. Returns the
+    /// site-relative paths written or removed, sorted.
     pub fn sync(
         &mut self,
         output: &Path,
         files: &[OutputFile],
         copies: &[Copy],
+        unchanged: &HashSet<PathBuf>,
     ) -> Result<Vec<PathBuf>> {
         if self.root.as_deref() != Some(output) {
             self.adopt(output)?;
@@ -61,7 +64,13 @@ impl SyncedDir {
 
         let hashed: Vec<(&OutputFile, blake3::Hash)> = files
             .par_iter()
-            .map(|f| (f, blake3::hash(&f.contents)))
+            .map(|f| {
+                let known = unchanged
+                    .contains(&f.path)
+                    .then(|| self.generated.get(&f.path).copied())
+                    .flatten();
+                (f, known.unwrap_or_else(|| blake3::hash(&f.contents)))
+            })
             .collect();
         let write_jobs: Vec<&(&OutputFile, blake3::Hash)> = hashed
             .iter()
@@ -146,7 +155,10 @@ fn list_copy(copy: &Copy) -> Result<Vec<(PathBuf, Stamp)>> {
         let meta = entry
             .metadata()
             .map_err(|e| crate::fs::walk_error(&copy.from, e))?;
-        let rel = entry.path().strip_prefix(&copy.from).unwrap_or(entry.path());
+        let rel = entry
+            .path()
+            .strip_prefix(&copy.from)
+            .unwrap_or(entry.path());
         out.push((
             copy.to.join(rel),
             Stamp {
@@ -206,25 +218,43 @@ mod tests {
             to: PathBuf::new(),
         }];
         let mut sync = SyncedDir::default();
+        let none = HashSet::new();
 
         let changed = sync
-            .sync(&out, &[file("a.html", "1"), file("b/c.html", "2")], &copies)
+            .sync(
+                &out,
+                &[file("a.html", "1"), file("b/c.html", "2")],
+                &copies,
+                &none,
+            )
             .unwrap();
         assert_eq!(changed, paths(&["a.html", "b/c.html", "s.txt"]));
         assert_eq!(std::fs::read_to_string(out.join("a.html")).unwrap(), "1");
-        assert_eq!(std::fs::read_to_string(out.join("s.txt")).unwrap(), "static");
+        assert_eq!(
+            std::fs::read_to_string(out.join("s.txt")).unwrap(),
+            "static"
+        );
 
         let changed = sync
-            .sync(&out, &[file("a.html", "1"), file("b/c.html", "2")], &copies)
+            .sync(
+                &out,
+                &[file("a.html", "1"), file("b/c.html", "2")],
+                &copies,
+                &none,
+            )
             .unwrap();
         assert!(changed.is_empty(), "{changed:?}");
 
-        let changed = sync.sync(&out, &[file("a.html", "1 again")], &copies).unwrap();
+        let changed = sync
+            .sync(&out, &[file("a.html", "1 again")], &copies, &none)
+            .unwrap();
         assert_eq!(changed, paths(&["a.html", "b/c.html"]));
         assert!(!out.join("b/c.html").exists());
 
         std::fs::remove_file(src.join("s.txt")).unwrap();
-        let changed = sync.sync(&out, &[file("a.html", "1 again")], &copies).unwrap();
+        let changed = sync
+            .sync(&out, &[file("a.html", "1 again")], &copies, &none)
+            .unwrap();
         assert_eq!(changed, paths(&["s.txt"]));
         assert!(!out.join("s.txt").exists());
 
@@ -241,7 +271,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         crate::fs::write(&dir.path().join("old.html"), "old").unwrap();
         let mut sync = SyncedDir::default();
-        let changed = sync.sync(dir.path(), &[file("new.html", "n")], &[]).unwrap();
+        let none = HashSet::new();
+        let changed = sync
+            .sync(dir.path(), &[file("new.html", "n")], &[], &none)
+            .unwrap();
         assert_eq!(changed, paths(&["new.html", "old.html"]));
         assert!(!dir.path().join("old.html").exists());
     }

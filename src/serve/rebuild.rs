@@ -1,0 +1,239 @@
+//! The rebuild loop: batches of changes in, a cached build, a new [`Status`] out.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+
+use super::status::{Problem, Severity, Status};
+use super::watch::{Change, SourceWatcher, next_batch};
+use crate::build::{BuildOptions, BuildReport, build_with_cache};
+use crate::error::{Error, Result};
+use crate::incremental::BuildCache;
+
+/// Quiet time that ends a burst of events. An editor's save is over in a millisecond or two;
+/// this is the whole of the debounce's share of the edit-to-page latency.
+const QUIET: Duration = Duration::from_millis(10);
+/// However busy the folder, rebuild at least this often.
+const CAP: Duration = Duration::from_millis(250);
+
+/// One build's outcome, as the loop reports and publishes it.
+pub struct Outcome {
+    pub result: Result<BuildReport>,
+    pub elapsed: Duration,
+    /// Output paths the build changed (`None`: unknown).
+    pub changed: Option<Vec<PathBuf>>,
+}
+
+/// Owns the build cache between builds; builds run on the blocking pool (they use rayon).
+pub struct Rebuilder {
+    opts: Arc<BuildOptions>,
+    cache: Option<BuildCache>,
+}
+
+impl Rebuilder {
+    pub fn new(opts: BuildOptions) -> Self {
+        Rebuilder {
+            opts: Arc::new(opts),
+            cache: Some(BuildCache::for_preview()),
+        }
+    }
+
+    pub async fn build(&mut self) -> Outcome {
+        let opts = Arc::clone(&self.opts);
+        let mut cache = self.cache.take().unwrap_or_else(BuildCache::for_preview);
+        let start = Instant::now();
+        let joined = tokio::task::spawn_blocking(move || {
+            let result = build_with_cache(&opts, &mut cache);
+            (result, cache)
+        })
+        .await;
+        let elapsed = start.elapsed();
+        match joined {
+            Ok((result, cache)) => {
+                let changed = cache.changed().map(<[PathBuf]>::to_vec);
+                self.cache = Some(cache);
+                Outcome {
+                    result,
+                    elapsed,
+                    changed,
+                }
+            }
+            // A panic in the build (a bug, never a user mistake): report it, start afresh.
+            Err(e) => Outcome {
+                result: Err(Error::Usage(format!("internal error while building: {e}"))),
+                elapsed,
+                changed: None,
+            },
+        }
+    }
+}
+
+/// The status after `outcome`, given the one before: a failed build keeps the version (the old
+/// output is still what is served) and shows its errors; a good one bumps the version if it
+/// changed any file.
+pub fn next_status(previous: &Status, outcome: &Outcome, base_path: Option<String>) -> Status {
+    match &outcome.result {
+        Err(e) => Status {
+            problems: Problem::from_error(e, Severity::Error),
+            ..previous.clone()
+        },
+        Ok(report) => {
+            let changed_any = outcome.changed.as_ref().is_none_or(|c| !c.is_empty());
+            let base = base_path.unwrap_or_else(|| previous.base_path.clone());
+            Status {
+                version: previous.version + u64::from(changed_any),
+                problems: report
+                    .warnings
+                    .iter()
+                    .flat_map(|w| Problem::from_error(w, Severity::Warning))
+                    .collect(),
+                changed: outcome.changed.as_ref().map(|paths| {
+                    paths
+                        .iter()
+                        .map(|p| format!("{base}/{}", p.to_string_lossy().replace('\\', "/")))
+                        .collect()
+                }),
+                base_path: base,
+            }
+        }
+    }
+}
+
+/// The base path a good build was made for, read back from the configuration it used.
+pub fn base_path_of(opts: &BuildOptions) -> Option<String> {
+    let mut config = crate::config::Config::load(&opts.source).ok()?;
+    if let Some(url) = &opts.load.base_url {
+        config.url = url.clone();
+    }
+    Some(config.base_path())
+}
+
+/// Rebuilds after every batch of changes until the change channel closes.
+pub async fn run(
+    mut rebuilder: Rebuilder,
+    mut watcher: SourceWatcher,
+    mut changes: mpsc::UnboundedReceiver<Change>,
+    status: watch::Sender<Arc<Status>>,
+) {
+    while let Some(batch) = next_batch(&mut changes, QUIET, CAP).await {
+        if let Err(e) = watcher.refresh(&batch) {
+            eprintln!("warning: {e}");
+        }
+        let outcome = rebuilder.build().await;
+        let base = outcome
+            .result
+            .is_ok()
+            .then(|| base_path_of(&rebuilder.opts))
+            .flatten();
+        let next = next_status(&status.borrow(), &outcome, base);
+        report(&batch, &outcome, &next);
+        status.send_if_modified(|current| {
+            if **current == next {
+                false
+            } else {
+                *current = Arc::new(next);
+                true
+            }
+        });
+    }
+}
+
+/// One line per rebuild on stdout, problems on stderr, as `quire build` prints them.
+pub fn report(batch: &[Change], outcome: &Outcome, status: &Status) {
+    let what: Vec<String> = batch
+        .iter()
+        .take(3)
+        .map(|c| c.path().display().to_string())
+        .collect();
+    let more = batch.len().saturating_sub(3);
+    let what = if more > 0 {
+        format!("{} and {more} more", what.join(", "))
+    } else {
+        what.join(", ")
+    };
+    let ms = outcome.elapsed.as_secs_f64() * 1000.0;
+    match &outcome.result {
+        Ok(r) => {
+            let files = outcome.changed.as_ref().map_or(0, Vec::len);
+            println!(
+                "rebuilt in {ms:.1} ms after {what}: {files} files changed, {} formulas rendered, version {}",
+                r.formulas_rendered, status.version
+            );
+        }
+        Err(_) => println!(
+            "build failed after {what} ({ms:.1} ms); still serving version {}",
+            status.version
+        ),
+    }
+    for p in &status.problems {
+        let kind = match p.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        for line in p.text.lines() {
+            eprintln!("{kind}: {line}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Location;
+
+    fn outcome(result: Result<BuildReport>, changed: Option<Vec<&str>>) -> Outcome {
+        Outcome {
+            result,
+            elapsed: Duration::ZERO,
+            changed: changed.map(|c| c.into_iter().map(PathBuf::from).collect()),
+        }
+    }
+
+    #[test]
+    fn versions_move_only_when_the_output_does() {
+        let start = Status {
+            version: 4,
+            base_path: "/repo".into(),
+            ..Default::default()
+        };
+        let failed = next_status(
+            &start,
+            &outcome(
+                Err(Error::at(Location::at("posts/a.md", 2, 1), "bad")),
+                None,
+            ),
+            None,
+        );
+        assert_eq!(failed.version, 4);
+        assert!(failed.failed());
+        assert_eq!(failed.problems[0].line, Some(2));
+
+        let fixed = next_status(
+            &failed,
+            &outcome(Ok(BuildReport::default()), Some(vec!["a/b.html"])),
+            None,
+        );
+        assert_eq!(fixed.version, 5);
+        assert!(fixed.problems.is_empty());
+        assert_eq!(fixed.changed, Some(vec!["/repo/a/b.html".to_string()]));
+
+        let same = next_status(
+            &fixed,
+            &outcome(Ok(BuildReport::default()), Some(vec![])),
+            None,
+        );
+        assert_eq!(
+            same.version, 5,
+            "a build that changed nothing reloads nothing"
+        );
+
+        let moved = next_status(
+            &same,
+            &outcome(Ok(BuildReport::default()), None),
+            Some(String::new()),
+        );
+        assert_eq!((moved.version, moved.base_path.as_str()), (6, ""));
+    }
+}

@@ -1,0 +1,249 @@
+//! File-system events → the few kinds of change a site has, and batches of them.
+//!
+//! Only `posts/`, `templates/`, `static/` and `gif/` are watched (recursively), plus the site
+//! folder itself without recursion for `site.toml` and for those folders appearing. Watching
+//! the whole site folder would also watch `_site/`, `.git/` or a `target/` that happens to sit
+//! there: thousands of folders, and a rebuild whenever `quire build` runs beside the server.
+//!
+//! Batching is done here rather than with a debouncing crate because the preview's latency
+//! budget is a few tens of milliseconds, and the one rule needed is simple: after the first
+//! event, wait until the events stop for a moment (an editor's save is a burst of
+//! create/write/rename within a millisecond or two), but never longer than a cap.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use notify::event::{EventKind, ModifyKind};
+use notify::{RecommendedWatcher, RecursiveMode, Watcher};
+use tokio::sync::mpsc;
+
+use crate::config::CONFIG_FILE;
+use crate::error::{Error, Result};
+
+/// The folders whose contents are watched, recursively.
+pub const WATCHED_DIRS: [&str; 4] = ["posts", "templates", "static", "gif"];
+
+/// What changed, by what it means for the site. Paths are relative to the site folder.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Change {
+    Config,
+    Post(PathBuf),
+    Template(PathBuf),
+    Static(PathBuf),
+    Gif(PathBuf),
+}
+
+impl Change {
+    pub fn path(&self) -> &Path {
+        match self {
+            Change::Config => Path::new(CONFIG_FILE),
+            Change::Post(p) | Change::Template(p) | Change::Static(p) | Change::Gif(p) => p,
+        }
+    }
+}
+
+/// What an event means for the site, or `None` if nothing a build reads can have changed:
+/// reads, metadata-only changes (`touch`, `chmod`), editor swap and backup files, hidden files,
+/// and files beside `site.toml` that are not part of the site.
+pub fn classify(root: &Path, kind: &EventKind, path: &Path) -> Option<Change> {
+    match kind {
+        EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_)) => return None,
+        _ => {}
+    }
+    let rel = path.strip_prefix(root).ok()?;
+    let mut parts = rel.components().map(|c| c.as_os_str().to_str());
+    let top = parts.next()??;
+    if rel
+        .components()
+        .any(|c| is_ignored_name(&c.as_os_str().to_string_lossy()))
+    {
+        return None;
+    }
+    let rel = rel.to_path_buf();
+    match top {
+        CONFIG_FILE if rel.components().count() == 1 => Some(Change::Config),
+        "posts" => {
+            // Post files are Markdown; a path without an extension may be a folder of them.
+            let ext = rel.extension().and_then(|e| e.to_str());
+            matches!(ext, None | Some("md" | "markdown")).then_some(Change::Post(rel))
+        }
+        "templates" => Some(Change::Template(rel)),
+        "static" => Some(Change::Static(rel)),
+        "gif" => Some(Change::Gif(rel)),
+        _ => None,
+    }
+}
+
+/// Hidden files, and the files editors write beside the one being saved: Vim's `.swp`, `~`
+/// backups and `4913` probe, Emacs' `#autosave#`, Kate's `.kate-swp`, and generic `.tmp`.
+fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || name == "4913"
+        || [".swp", ".swx", ".swo", ".tmp", ".kate-swp"]
+            .iter()
+            .any(|s| name.ends_with(s))
+}
+
+/// Waits for a change, then gathers the rest of its burst: until nothing arrives for `quiet`,
+/// or `cap` after the first. `None` once the sender is gone. Sorted, without repeats.
+pub async fn next_batch(
+    rx: &mut mpsc::UnboundedReceiver<Change>,
+    quiet: Duration,
+    cap: Duration,
+) -> Option<Vec<Change>> {
+    let first = rx.recv().await?;
+    let deadline = tokio::time::Instant::now() + cap;
+    let mut batch = vec![first];
+    loop {
+        let wait = quiet.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+        match tokio::time::timeout(wait, rx.recv()).await {
+            Ok(Some(change)) => batch.push(change),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    batch.sort();
+    batch.dedup();
+    Some(batch)
+}
+
+/// The notify watcher over a site's folders, sending [`Change`]s.
+pub struct SourceWatcher {
+    root: PathBuf,
+    watcher: RecommendedWatcher,
+}
+
+impl SourceWatcher {
+    pub fn start(root: &Path) -> Result<(SourceWatcher, mpsc::UnboundedReceiver<Change>)> {
+        // Events carry absolute paths; so must the root they are compared with.
+        let root = std::path::absolute(root).map_err(|e| Error::io(root, e))?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let event_root = root.clone();
+        let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            let Ok(event) = res else { return };
+            for path in &event.paths {
+                if let Some(change) = classify(&event_root, &event.kind, path) {
+                    // The receiver is gone only while the server shuts down.
+                    let _ = tx.send(change);
+                }
+            }
+        })
+        .map_err(|e| watch_error(&root, e))?;
+        let mut w = SourceWatcher { root, watcher };
+        w.watcher
+            .watch(&w.root, RecursiveMode::NonRecursive)
+            .map_err(|e| watch_error(&w.root, e))?;
+        for dir in WATCHED_DIRS {
+            w.rewatch(dir)?;
+        }
+        Ok((w, rx))
+    }
+
+    /// Watches again any of the watched folders that a batch shows was created (or replaced):
+    /// a watch is on a folder, not on its name.
+    pub fn refresh(&mut self, batch: &[Change]) -> Result<()> {
+        for dir in WATCHED_DIRS {
+            if batch.iter().any(|c| c.path() == Path::new(dir)) {
+                self.rewatch(dir)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn rewatch(&mut self, dir: &str) -> Result<()> {
+        let path = self.root.join(dir);
+        let _ = self.watcher.unwatch(&path);
+        if path.is_dir() {
+            self.watcher
+                .watch(&path, RecursiveMode::Recursive)
+                .map_err(|e| watch_error(&path, e))?;
+        }
+        Ok(())
+    }
+}
+
+fn watch_error(path: &Path, e: notify::Error) -> Error {
+    let hint = match &e.kind {
+        notify::ErrorKind::MaxFilesWatch => {
+            " (raise fs.inotify.max_user_watches, or close other programs that watch files)"
+        }
+        _ => "",
+    };
+    Error::Usage(format!("cannot watch {}: {e}{hint}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{AccessKind, CreateKind, DataChange, MetadataKind, RemoveKind, RenameMode};
+
+    #[test]
+    fn events_are_classified_by_what_they_mean() {
+        let root = Path::new("/site");
+        let write = EventKind::Modify(ModifyKind::Data(DataChange::Content));
+        let create = EventKind::Create(CreateKind::File);
+        let remove = EventKind::Remove(RemoveKind::File);
+        let rename = EventKind::Modify(ModifyKind::Name(RenameMode::To));
+        let post = |p: &str| Some(Change::Post(PathBuf::from(p)));
+        #[rustfmt::skip]
+        let table: &[(&EventKind, &str, Option<Change>)] = &[
+            (&write,  "/site/site.toml",                   Some(Change::Config)),
+            (&write,  "/site/posts/2020-01-01-a.md",       post("posts/2020-01-01-a.md")),
+            (&create, "/site/posts/_drafts/b.markdown",    post("posts/_drafts/b.markdown")),
+            (&remove, "/site/posts/2020-01-01-a.md",       post("posts/2020-01-01-a.md")),
+            (&rename, "/site/posts/2020",                  post("posts/2020")),
+            (&create, "/site/posts",                       post("posts")),
+            (&write,  "/site/posts/notes.txt",             None),
+            (&write,  "/site/posts/.2020-01-01-a.md.swp",  None),
+            (&write,  "/site/posts/2020-01-01-a.md~",      None),
+            (&create, "/site/posts/4913",                  None),
+            (&write,  "/site/posts/#a.md#",                None),
+            (&write,  "/site/posts/.obsidian/x.md",        None),
+            (&write,  "/site/templates/post.html",         Some(Change::Template("templates/post.html".into()))),
+            (&write,  "/site/templates/quire.css",         Some(Change::Template("templates/quire.css".into()))),
+            (&create, "/site/static/img/a.png",            Some(Change::Static("static/img/a.png".into()))),
+            (&write,  "/site/gif/animations.toml",         Some(Change::Gif("gif/animations.toml".into()))),
+            (&write,  "/site/_site/index.html",            None),
+            (&write,  "/site/.quire-cache/katex/ab",       None),
+            (&write,  "/site/README.md",                   None),
+            (&write,  "/site/sub/site.toml",               None),
+            (&write,  "/elsewhere/site.toml",              None),
+            (&EventKind::Access(AccessKind::Any), "/site/posts/a.md", None),
+            (&EventKind::Modify(ModifyKind::Metadata(MetadataKind::Any)), "/site/posts/a.md", None),
+            (&EventKind::Any, "/site/site.toml",           Some(Change::Config)),
+        ];
+        for (kind, path, want) in table {
+            assert_eq!(
+                &classify(root, kind, Path::new(path)),
+                want,
+                "{kind:?} {path}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_burst_is_one_sorted_batch_without_repeats() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        for c in [
+            Change::Template("templates/b.html".into()),
+            Change::Config,
+            Change::Template("templates/b.html".into()),
+        ] {
+            tx.send(c).unwrap();
+        }
+        drop(tx);
+        let batch = next_batch(&mut rx, Duration::from_millis(50), Duration::from_secs(1))
+            .await
+            .unwrap();
+        assert_eq!(
+            batch,
+            [Change::Config, Change::Template("templates/b.html".into())]
+        );
+        assert_eq!(
+            next_batch(&mut rx, Duration::from_millis(50), Duration::from_secs(1)).await,
+            None,
+            "a closed channel ends the loop"
+        );
+    }
+}

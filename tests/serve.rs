@@ -1,0 +1,362 @@
+//! `quire serve` as a user runs it: the built binary on a free port over a temp copy of the
+//! site, talked to over HTTP.
+
+#[path = "support/serve.rs"]
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use support::{SEED_POST, SEED_URL, Server, append, site_with_config};
+
+/// How long to wait for something that should happen, before failing instead of hanging.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+fn site() -> tempfile::TempDir {
+    site_with_config(|t| t.to_string())
+}
+
+#[test]
+fn an_appended_line_is_served_and_announced_within_two_seconds() {
+    let site = site();
+    let server = Server::start(site.path(), &[]);
+    let events = server.events();
+    let hello = events.next(PATIENCE).expect("a status event on connecting");
+    assert_eq!(hello.name, "status");
+    let version = hello.data["version"].as_u64().unwrap();
+    assert_eq!(hello.data["problems"], serde_json::json!([]));
+
+    let page = server.get(&format!("/{SEED_URL}"));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("深度学习面试问题集锦"));
+    assert!(
+        page.body.contains(&format!(
+            "<script src=\"/__quire/live.js\" data-quire-version=\"{version}\"></script></body>"
+        )),
+        "the live-reload script is injected with the page's version"
+    );
+
+    let marker = "An appended line, 追加的一行 9f3c.";
+    let saved = Instant::now();
+    append(&site.path().join(SEED_POST), marker);
+    let reload = events
+        .wait_for(PATIENCE, |e| e.name == "reload")
+        .expect("a reload event");
+    let announced = saved.elapsed();
+    let page = server.get(&format!("/{SEED_URL}"));
+    let served = saved.elapsed();
+    assert!(page.body.contains(marker), "the new text is served");
+    assert_eq!(reload.data["version"].as_u64(), Some(version + 1));
+    assert_eq!(
+        reload.data["changed"],
+        serde_json::json!([format!("/{SEED_URL}")]),
+        "only the edited post's page changed (its excerpt did not)"
+    );
+    assert!(
+        announced < Duration::from_secs(2) && served < Duration::from_secs(2),
+        "reload event after {announced:?}, page served after {served:?}"
+    );
+}
+
+#[test]
+fn broken_front_matter_shows_the_error_until_fixed() {
+    let site = site();
+    let post = site.path().join(SEED_POST);
+    let good = std::fs::read_to_string(&post).unwrap();
+    let server = Server::start(site.path(), &[]);
+    let events = server.events();
+    let version = events.next(PATIENCE).unwrap().data["version"]
+        .as_u64()
+        .unwrap();
+
+    // An unclosed flow sequence on line 3 of the file (line 2 of the front matter).
+    let broken = good.replacen("title:", "title: [unclosed", 1);
+    std::fs::write(&post, &broken).unwrap();
+    let failed = events
+        .wait_for(PATIENCE, |e| e.name == "problems")
+        .expect("a problems event");
+    let problem = &failed.data["problems"][0];
+    assert_eq!(problem["severity"], "error");
+    assert_eq!(problem["path"], SEED_POST);
+    assert_eq!(problem["line"], 3, "{problem}");
+    assert!(
+        problem["text"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{SEED_POST}:3:")),
+        "{problem}"
+    );
+    assert_eq!(failed.data["version"].as_u64(), Some(version));
+    // The last good build stays served, with the script that shows the overlay.
+    let page = server.get(&format!("/{SEED_URL}"));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("深度学习面试问题集锦"));
+    assert!(page.body.contains("/__quire/live.js"));
+    let status: serde_json::Value =
+        serde_json::from_str(&server.get("/__quire/status").body).unwrap();
+    assert_eq!(status["problems"][0]["line"], 3);
+    assert!(
+        server
+            .stderr
+            .lock()
+            .unwrap()
+            .contains(&format!("error: {SEED_POST}:3:"))
+    );
+
+    std::fs::write(&post, &good).unwrap();
+    let cleared = events
+        .wait_for(PATIENCE, |e| e.data["problems"] == serde_json::json!([]))
+        .expect("an event clearing the problems");
+    // Restoring the exact text changes no output file: the overlay clears without a reload.
+    assert_eq!(cleared.name, "problems");
+    assert_eq!(cleared.data["version"].as_u64(), Some(version));
+}
+
+#[test]
+fn template_and_katex_errors_are_shown_with_their_file() {
+    let site = site();
+    let server = Server::start(site.path(), &[]);
+    let events = server.events();
+    events.next(PATIENCE).unwrap();
+
+    let template = site.path().join("templates/post.html");
+    let good = std::fs::read_to_string(&template).unwrap();
+    std::fs::write(
+        &template,
+        good.replacen("{{ page.title }}", "{{ page.title | nope }}", 1),
+    )
+    .unwrap();
+    let failed = events
+        .wait_for(PATIENCE, |e| e.name == "problems")
+        .expect("a problems event");
+    let text = failed.data["problems"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(text.contains("templates/post.html"), "{text}");
+    assert!(text.contains("nope"), "{text}");
+    std::fs::write(&template, &good).unwrap();
+    events
+        .wait_for(PATIENCE, |e| e.data["problems"] == serde_json::json!([]))
+        .expect("cleared");
+
+    // A KaTeX error is a warning: the page is rebuilt (and reloads), and the overlay says where.
+    let post = site.path().join(SEED_POST);
+    append(&post, "Bad math: $\\nope{1}$ here.");
+    let text = std::fs::read_to_string(&post).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("Bad math"))
+        .unwrap()
+        + 1;
+    let warned = events
+        .wait_for(PATIENCE, |e| e.data["problems"] != serde_json::json!([]))
+        .expect("an event with the warning");
+    assert_eq!(warned.name, "reload");
+    let problem = &warned.data["problems"][0];
+    assert_eq!(problem["severity"], "warning");
+    assert_eq!(problem["path"], SEED_POST);
+    assert_eq!(problem["line"].as_u64(), Some(line as u64), "{problem}");
+    assert!(
+        problem["message"].as_str().unwrap().contains("KaTeX"),
+        "{problem}"
+    );
+}
+
+#[test]
+fn base_path_content_types_404_and_no_way_out() {
+    let site = site_with_config(|t| format!("url = \"https://user.github.io/repo\"\n{t}"));
+    for (name, bytes) in [
+        ("static/a.png", &b"\x89PNG\r\n\x1a\n"[..]),
+        (
+            "static/a.svg",
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+        ),
+        ("static/a.js", b"console.log(1)"),
+        ("static/a.json", b"{}"),
+        ("static/a.xml", b"<a/>"),
+        ("static/fonts/a.woff2", b"wOF2"),
+        ("static/docs/index.html", b"<html><body>docs</body></html>"),
+    ] {
+        let path = site.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    let before = source_snapshot(site.path());
+    let server = Server::start(site.path(), &[]);
+    assert!(server.url.ends_with("/repo/"), "{}", server.url);
+
+    let page = server.get(&format!("/repo/{SEED_URL}"));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("href=\"/repo/quire.css\""),
+        "links carry the base path"
+    );
+
+    #[rustfmt::skip]
+    let types = [
+        ("/repo/",                 "text/html"),
+        ("/repo/quire.css",        "text/css"),
+        ("/repo/gif/dilation.gif", "image/gif"),
+        ("/repo/a.png",            "image/png"),
+        ("/repo/a.svg",            "image/svg+xml"),
+        ("/repo/a.js",             "text/javascript"),
+        ("/repo/a.json",           "application/json"),
+        ("/repo/a.xml",            "text/xml"),
+        ("/repo/fonts/a.woff2",    "font/woff2"),
+        ("/__quire/live.js",       "text/javascript"),
+    ];
+    for (path, want) in types {
+        let reply = server.get(path);
+        assert_eq!(reply.status, 200, "{path}");
+        let got = reply.header("content-type").unwrap_or("");
+        assert!(got.starts_with(want), "{path}: {got}");
+    }
+
+    let home = server.get("/");
+    assert_eq!(
+        (home.status, home.header("location")),
+        (302, Some("/repo/"))
+    );
+    let dir = server.get("/repo/docs");
+    assert_eq!(
+        (dir.status, dir.header("location")),
+        (302, Some("/repo/docs/"))
+    );
+    assert!(server.get("/repo/docs/").body.contains("docs"));
+
+    let not_found_page = std::fs::read_to_string(server.output.join("404.html")).unwrap();
+    for path in [
+        "/repo/nope.html",
+        "/jekyll/update/",
+        "/repo/gif/none.gif",
+        "/repos/",
+    ] {
+        let reply = server.get(path);
+        assert_eq!(reply.status, 404, "{path}");
+        assert!(
+            reply.body.starts_with(&not_found_page[..200]),
+            "{path}: the site's 404.html"
+        );
+    }
+
+    let secret = std::fs::read_to_string(site.path().join("site.toml")).unwrap();
+    for path in [
+        "/repo/../site.toml",
+        "/repo/%2e%2e/site.toml",
+        "/repo/%2E%2E%2Fsite.toml",
+        "/repo/..%2f..%2f..%2fetc%2fpasswd",
+        "/repo/..%5csite.toml",
+        "/repo/%252e%252e/site.toml",
+        "/repo/gif/../../site.toml",
+        "/repo/%00/../site.toml",
+        "/../../../../etc/passwd",
+    ] {
+        let reply = server.raw_get(path);
+        assert!(
+            reply.status == 404 || reply.status == 400,
+            "{path}: {}",
+            reply.status
+        );
+        assert!(
+            !reply.body.contains(secret.trim()),
+            "{path} leaked site.toml"
+        );
+        assert!(
+            !reply.body.contains("root:x:0:0"),
+            "{path} leaked /etc/passwd"
+        );
+    }
+
+    // The preview writes nowhere in the sources, and its output has no trace of the script.
+    assert!(!server.output.starts_with(site.path()));
+    assert_eq!(source_snapshot(site.path()), before);
+    assert!(!site.path().join("_site").exists());
+    let on_disk = std::fs::read_to_string(server.output.join(SEED_URL)).unwrap();
+    assert!(!on_disk.contains("__quire"));
+}
+
+/// Every file of the site's own folders (the caches beside them are the build's business).
+fn source_snapshot(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    for dir in ["posts", "templates", "static", "gif", "site.toml"] {
+        for e in walkdir::WalkDir::new(root.join(dir)).sort_by_file_name() {
+            let e = e.unwrap();
+            if e.file_type().is_file() {
+                files.push((
+                    e.path().display().to_string(),
+                    std::fs::read(e.path()).unwrap(),
+                ));
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn a_port_in_use_is_named_with_the_flag_to_change_it() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let site = site();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(["serve", "--port", &port, "--source"])
+        .arg(site.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("port {port} is already in use")),
+        "{err}"
+    );
+    assert!(err.contains("--port"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_server_cleanly() {
+    let site = site();
+    let mut server = Server::start(site.path(), &[]);
+    // An open page must not keep the server alive.
+    let events = server.events();
+    events.next(PATIENCE).unwrap();
+    let output = server.output.clone();
+    assert!(output.join("index.html").is_file());
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = server
+        .wait_exit(PATIENCE)
+        .expect("the server exits on Ctrl-C");
+    assert!(status.success(), "{status:?}");
+    assert!(!output.exists(), "the output folder is removed");
+    assert!(server.stdout.lock().unwrap().contains("Stopped."));
+}
+
+#[test]
+fn build_output_never_has_the_reload_script() {
+    let site = site();
+    let out = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(["build", "--source"])
+        .arg(site.path())
+        .arg("--output")
+        .arg(out.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for e in walkdir::WalkDir::new(out.path()) {
+        let e = e.unwrap();
+        if e.file_type().is_file() {
+            let bytes = std::fs::read(e.path()).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains("__quire"),
+                "{}",
+                e.path().display()
+            );
+        }
+    }
+}
