@@ -1,0 +1,271 @@
+//! The preview in a real browser: headless Chromium driven over WebDriver (chromedriver,
+//! through fantoccini) opens the seed post from `quire serve`, with KaTeX's stylesheet and fonts
+//! self-hosted from Debian's libjs-katex, and checks what a reader would see.
+//!
+//! Needs Debian's `chromium`, `chromium-driver` and `libjs-katex` (`.ci/run` installs them).
+//! Without chromedriver the test is skipped with a message, except under CI (`CI` set), where
+//! that is a failure: CI must never pass by not running it.
+
+#[path = "support/serve.rs"]
+mod support;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{Value, json};
+use support::{SEED_POST, SEED_URL, Server, append, site_with_config};
+
+const KATEX_DIR: &str = "/usr/share/javascript/katex";
+/// A guard against hanging, not a measured bound.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+fn find(env: &str, candidates: &[&str]) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(env) {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    candidates.iter().find_map(|name| {
+        let direct = Path::new(name);
+        if direct.is_absolute() {
+            return direct.is_file().then(|| direct.to_path_buf());
+        }
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// What the test needs from the machine, or why it cannot run.
+fn tools() -> Result<(PathBuf, PathBuf), String> {
+    let driver = find(
+        "QUIRE_CHROMEDRIVER",
+        &["chromedriver", "/usr/lib/chromium/chromedriver"],
+    )
+    .ok_or("chromedriver not found (Debian: apt-get install chromium-driver)")?;
+    let browser = find(
+        "QUIRE_CHROMIUM",
+        &["chromium", "chromium-browser", "google-chrome"],
+    )
+    .ok_or("chromium not found (Debian: apt-get install chromium)")?;
+    if !Path::new(KATEX_DIR).join("katex.min.css").is_file() {
+        return Err(format!(
+            "{KATEX_DIR}/katex.min.css not found (Debian: apt-get install libjs-katex fonts-katex)"
+        ));
+    }
+    Ok((driver, browser))
+}
+
+/// chromedriver on a free port, killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start(program: &Path) -> Driver {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(program)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", program.display()));
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Ok(mut r) = ureq::get(&format!("{url}/status")).call()
+                && let Ok(body) = r.body_mut().read_to_string()
+                && body.contains("\"ready\":true")
+            {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not become ready"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Driver { child, url }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn session(driver: &Driver, browser: &Path, profile: &Path) -> Client {
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": browser,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--disable-dev-shm-usage",
+                "--window-size=1280,1024",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        },
+    });
+    let Value::Object(caps) = caps else {
+        unreachable!()
+    };
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a WebDriver session")
+}
+
+/// Runs `script` until it returns something `done` accepts; script errors (a page being
+/// replaced by its reload) count as "not yet".
+async fn poll(client: &Client, what: &str, script: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + PATIENCE;
+    let mut last = Value::Null;
+    while Instant::now() < deadline {
+        if let Ok(v) = client.execute(script, vec![]).await {
+            if done(&v) {
+                return v;
+            }
+            last = v;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}; last result: {last}");
+}
+
+const INSPECT: &str = r#"
+    const boxes = [...document.querySelectorAll('.katex')];
+    const zero = boxes.filter(e => { const r = e.getBoundingClientRect(); return !(r.width > 0 && r.height > 0); });
+    const mathml = document.querySelector('.katex .katex-mathml');
+    const gifs = [...document.images].filter(i => new URL(i.src).pathname.startsWith('/gif/'));
+    return {
+        katex: boxes.length,
+        zero: zero.map(e => e.textContent.slice(0, 60)),
+        errors: document.querySelectorAll('.katex-error').length,
+        font: boxes.length ? getComputedStyle(boxes[0]).fontFamily : '',
+        mathmlHidden: mathml ? getComputedStyle(mathml).position === 'absolute' : false,
+        gifs: gifs.map(i => ({ src: i.getAttribute('src'), complete: i.complete, width: i.naturalWidth })),
+    };
+"#;
+
+#[test]
+fn seed_post_shows_math_and_animations_and_reloads_itself() {
+    let (driver_bin, browser) = match tools() {
+        Ok(t) => t,
+        Err(why) if std::env::var_os("CI").is_some() => {
+            panic!("browser test cannot run under CI: {why}")
+        }
+        Err(why) => {
+            eprintln!("SKIPPED seed_post_shows_math_and_animations_and_reloads_itself: {why}");
+            return;
+        }
+    };
+    let site = site_with_config(with_local_katex);
+    let server = Server::start(site.path(), &[]);
+    let driver = Driver::start(&driver_bin);
+    let profile = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = session(&driver, &browser, profile.path()).await;
+        let result = check_page(&client, &server, site.path()).await;
+        let _ = client.close().await;
+        result
+    });
+}
+
+async fn check_page(client: &Client, server: &Server, site: &Path) {
+    client
+        .goto(&format!("{}{SEED_URL}", server.url))
+        .await
+        .unwrap();
+    poll(
+        client,
+        "the page to load",
+        "return document.readyState",
+        |v| v == "complete",
+    )
+    .await;
+    let page = poll(client, "every animation to load", INSPECT, |v| {
+        v["gifs"]
+            .as_array()
+            .is_some_and(|g| g.iter().all(|i| i["complete"] == true))
+    })
+    .await;
+
+    let katex = page["katex"].as_u64().unwrap();
+    assert!(katex >= 41, "every formula is on the page: {page}");
+    assert_eq!(page["zero"], json!([]), "formulas with no size: {page}");
+    assert_eq!(page["errors"], 0, "KaTeX errors on the page: {page}");
+    assert!(
+        page["font"].as_str().unwrap().contains("KaTeX_Main"),
+        "the self-hosted stylesheet applies: {page}"
+    );
+    assert_eq!(
+        page["mathmlHidden"], true,
+        "MathML is visually hidden: {page}"
+    );
+    let gifs = page["gifs"].as_array().unwrap();
+    assert_eq!(gifs.len(), 15, "the seed's 15 animations: {page}");
+    for gif in gifs {
+        assert!(
+            gif["width"].as_u64().unwrap() > 0,
+            "an animation failed to load: {gif}"
+        );
+    }
+
+    // An edit reloads the page by itself: the marker set now disappears with the old page.
+    client
+        .execute("window.__quireMarker = 'before'; return true", vec![])
+        .await
+        .unwrap();
+    let text = "Reloaded by itself, 自动刷新 7d1e.";
+    append(&site.join(SEED_POST), text);
+    let script = format!(
+        "return [window.__quireMarker === undefined, document.body.innerText.includes({})]",
+        json!(text)
+    );
+    poll(client, "the page to reload with the edit", &script, |v| {
+        *v == json!([true, true])
+    })
+    .await;
+
+    // A broken front matter shows the overlay, naming the file and line; fixing it clears it.
+    let post = site.join(SEED_POST);
+    let good = std::fs::read_to_string(&post).unwrap();
+    std::fs::write(&post, good.replacen("title:", "title: [unclosed", 1)).unwrap();
+    let overlay =
+        "const o = document.getElementById('quire-overlay'); return o ? o.innerText : null";
+    let shown = poll(client, "the error overlay", overlay, Value::is_string).await;
+    assert!(
+        shown.as_str().unwrap().contains(&format!("{SEED_POST}:3:")),
+        "{shown}"
+    );
+    std::fs::write(&post, &good).unwrap();
+    poll(client, "the overlay to clear", overlay, Value::is_null).await;
+}
+
+/// The site's configuration with KaTeX's stylesheet served from Debian's package.
+fn with_local_katex(text: &str) -> String {
+    let line = format!("stylesheet = \"{KATEX_DIR}\"");
+    match text.find("[math]") {
+        Some(at) => {
+            let end = at + "[math]".len();
+            format!("{}\n{line}{}", &text[..end], &text[end..])
+        }
+        None => format!("{text}\n[math]\n{line}\n"),
+    }
+}
