@@ -4,7 +4,8 @@
 //!
 //! Needs Debian's `chromium`, `chromium-driver` and `libjs-katex` (`.ci/run` installs them).
 //! Without chromedriver the test is skipped with a message, except under CI (`CI` set), where
-//! that is a failure: CI must never pass by not running it.
+//! that is a failure: CI must never pass by not running it. With chromedriver but without
+//! Chromium or the KaTeX files, it fails.
 
 #[path = "support/serve.rs"]
 mod support;
@@ -24,7 +25,7 @@ const PATIENCE: Duration = Duration::from_secs(60);
 
 fn find(env: &str, candidates: &[&str]) -> Option<PathBuf> {
     if let Some(p) = std::env::var_os(env) {
-        return Some(PathBuf::from(p));
+        return Some(PathBuf::from(p)).filter(|p| p.is_file());
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     candidates.iter().find_map(|name| {
@@ -38,24 +39,19 @@ fn find(env: &str, candidates: &[&str]) -> Option<PathBuf> {
     })
 }
 
-/// What the test needs from the machine, or why it cannot run.
-fn tools() -> Result<(PathBuf, PathBuf), String> {
-    let driver = find(
-        "QUIRE_CHROMEDRIVER",
-        &["chromedriver", "/usr/lib/chromium/chromedriver"],
-    )
-    .ok_or("chromedriver not found (Debian: apt-get install chromium-driver)")?;
+/// The browser and the KaTeX files: when chromedriver is there these must be too, so their
+/// absence is always a failure.
+fn browser_and_katex() -> PathBuf {
     let browser = find(
         "QUIRE_CHROMIUM",
         &["chromium", "chromium-browser", "google-chrome"],
     )
-    .ok_or("chromium not found (Debian: apt-get install chromium)")?;
-    if !Path::new(KATEX_DIR).join("katex.min.css").is_file() {
-        return Err(format!(
-            "{KATEX_DIR}/katex.min.css not found (Debian: apt-get install libjs-katex fonts-katex)"
-        ));
-    }
-    Ok((driver, browser))
+    .expect("chromium not found (Debian: apt-get install chromium)");
+    assert!(
+        Path::new(KATEX_DIR).join("katex.min.css").is_file(),
+        "{KATEX_DIR}/katex.min.css not found (Debian: apt-get install libjs-katex fonts-katex)"
+    );
+    browser
 }
 
 /// chromedriver on a free port, killed when dropped.
@@ -161,16 +157,19 @@ const INSPECT: &str = r#"
 
 #[test]
 fn seed_post_shows_math_and_animations_and_reloads_itself() {
-    let (driver_bin, browser) = match tools() {
-        Ok(t) => t,
-        Err(why) if std::env::var_os("CI").is_some() => {
-            panic!("browser test cannot run under CI: {why}")
-        }
-        Err(why) => {
-            eprintln!("SKIPPED seed_post_shows_math_and_animations_and_reloads_itself: {why}");
-            return;
-        }
+    let why = "chromedriver not found (Debian: apt-get install chromium chromium-driver)";
+    let Some(driver_bin) = find(
+        "QUIRE_CHROMEDRIVER",
+        &["chromedriver", "/usr/lib/chromium/chromedriver"],
+    ) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the browser test must run under CI: {why}"
+        );
+        eprintln!("SKIPPED seed_post_shows_math_and_animations_and_reloads_itself: {why}");
+        return;
     };
+    let browser = browser_and_katex();
     let site = site_with_config(with_local_katex);
     let server = Server::start(site.path(), &[]);
     let driver = Driver::start(&driver_bin);
