@@ -360,3 +360,27 @@ fn build_output_never_has_the_reload_script() {
         }
     }
 }
+
+#[test]
+fn a_site_broken_at_start_is_served_once_fixed() {
+    let site = site_with_config(|t| format!("{t}\ntitel = \"typo\"\n"));
+    let server = Server::start(site.path(), &[]);
+    let events = server.events();
+    let hello = events.next(PATIENCE).unwrap();
+    let problem = &hello.data["problems"][0];
+    assert_eq!(problem["path"], "site.toml", "{problem}");
+    assert!(problem["message"].as_str().unwrap().contains("titel"), "{problem}");
+    // Nothing was built yet: a live 404 page, so the overlay shows and the fix reloads it.
+    let page = server.get(&format!("/{SEED_URL}"));
+    assert_eq!(page.status, 404);
+    assert!(page.body.contains("/__quire/live.js"));
+
+    let config = site.path().join("site.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace("titel = \"typo\"", "")).unwrap();
+    let fixed = events
+        .wait_for(PATIENCE, |e| e.name == "reload")
+        .expect("a reload once the config is fixed");
+    assert_eq!(fixed.data["problems"], serde_json::json!([]));
+    assert_eq!(server.get(&format!("/{SEED_URL}")).status, 200);
+}

@@ -18,6 +18,10 @@ const QUIET: Duration = Duration::from_millis(10);
 /// However busy the folder, rebuild at least this often.
 const CAP: Duration = Duration::from_millis(250);
 
+/// Every open page is sent the status after each build; a first build's thousands of paths
+/// would be sent to each of them for nothing. Past this many, the list is "unknown" (`None`).
+const MAX_LISTED: usize = 100;
+
 /// One build's outcome, as the loop reports and publishes it.
 pub struct Outcome {
     pub result: Result<BuildReport>,
@@ -89,12 +93,16 @@ pub fn next_status(previous: &Status, outcome: &Outcome, base_path: Option<Strin
                     .iter()
                     .flat_map(|w| Problem::from_error(w, Severity::Warning))
                     .collect(),
-                changed: outcome.changed.as_ref().map(|paths| {
-                    paths
-                        .iter()
-                        .map(|p| format!("{base}/{}", p.to_string_lossy().replace('\\', "/")))
-                        .collect()
-                }),
+                changed: outcome
+                    .changed
+                    .as_ref()
+                    .filter(|paths| paths.len() <= MAX_LISTED)
+                    .map(|paths| {
+                        paths
+                            .iter()
+                            .map(|p| format!("{base}/{}", p.to_string_lossy().replace('\\', "/")))
+                            .collect()
+                    }),
                 base_path: base,
             }
         }
@@ -229,11 +237,26 @@ mod tests {
             "a build that changed nothing reloads nothing"
         );
 
-        let moved = next_status(
+        let many: Vec<String> = (0..=MAX_LISTED).map(|i| format!("p{i}.html")).collect();
+        let many = next_status(
             &same,
+            &outcome(
+                Ok(BuildReport::default()),
+                Some(many.iter().map(String::as_str).collect()),
+            ),
+            None,
+        );
+        assert_eq!(
+            (many.version, many.changed.is_none()),
+            (6, true),
+            "long lists are not sent"
+        );
+
+        let moved = next_status(
+            &many,
             &outcome(Ok(BuildReport::default()), None),
             Some(String::new()),
         );
-        assert_eq!((moved.version, moved.base_path.as_str()), (6, ""));
+        assert_eq!((moved.version, moved.base_path.as_str()), (7, ""));
     }
 }
