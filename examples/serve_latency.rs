@@ -24,7 +24,12 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let runs = args.get(3).and_then(|r| r.parse().ok()).unwrap_or(20);
-    match measure(Path::new(&args[0]), Path::new(&args[1]), Path::new(&args[2]), runs) {
+    match measure(
+        Path::new(&args[0]),
+        Path::new(&args[1]),
+        Path::new(&args[2]),
+        runs,
+    ) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("serve_latency: {e}");
@@ -79,7 +84,11 @@ fn measure(quire: &Path, site: &Path, post: &Path, runs: usize) -> Result<(), St
     let changed = events.next_reload()?;
     let page = changed["changed"]
         .as_array()
-        .and_then(|c| c.iter().filter_map(|v| v.as_str()).find(|p| p.ends_with(".html")))
+        .and_then(|c| {
+            c.iter()
+                .filter_map(|v| v.as_str())
+                .find(|p| p.ends_with(".html"))
+        })
         .ok_or_else(|| format!("no page in {changed}"))?
         .to_string();
     let page_url = format!("{origin}{page}");
@@ -135,7 +144,9 @@ fn append(path: &Path, line: &str) -> Result<(), String> {
 }
 
 fn get(url: &str) -> Result<String, String> {
-    let mut r = ureq::get(url).call().map_err(|e| format!("GET {url}: {e}"))?;
+    let mut r = ureq::get(url)
+        .call()
+        .map_err(|e| format!("GET {url}: {e}"))?;
     r.body_mut()
         .with_config()
         .limit(256 << 20)
@@ -148,7 +159,9 @@ struct Events(mpsc::Receiver<(String, serde_json::Value)>);
 
 impl Events {
     fn open(url: &str) -> Result<Events, String> {
-        let response = ureq::get(url).call().map_err(|e| format!("GET {url}: {e}"))?;
+        let response = ureq::get(url)
+            .call()
+            .map_err(|e| format!("GET {url}: {e}"))?;
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             let reader = BufReader::new(response.into_body().into_reader());

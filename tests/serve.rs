@@ -369,7 +369,10 @@ fn a_site_broken_at_start_is_served_once_fixed() {
     let hello = events.next(PATIENCE).unwrap();
     let problem = &hello.data["problems"][0];
     assert_eq!(problem["path"], "site.toml", "{problem}");
-    assert!(problem["message"].as_str().unwrap().contains("titel"), "{problem}");
+    assert!(
+        problem["message"].as_str().unwrap().contains("titel"),
+        "{problem}"
+    );
     // Nothing was built yet: a live 404 page, so the overlay shows and the fix reloads it.
     let page = server.get(&format!("/{SEED_URL}"));
     assert_eq!(page.status, 404);
