@@ -91,7 +91,9 @@ impl PostCache {
 
     /// Renders every post in site order, reusing the HTML of posts that did not change. The
     /// caller must have put this build's formulas into `renderer.math` first, as for
-    /// [`markdown::render`].
+    /// [`markdown::render`]. A post's HTML is taken to depend on its path, its text and the
+    /// configuration only (what [`Renderer`] holds besides the math cache, which follows the
+    /// configuration); an input added to `Renderer` from elsewhere must join the key.
     pub fn render(
         &mut self,
         posts: &[Post],
