@@ -8,7 +8,10 @@ pub fn read_to_string(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::InvalidData {
             // The usual cause is a file saved as GBK or Latin-1; say how to fix it.
-            Error::io(path, std::io::Error::new(e.kind(), "not valid UTF-8; save the file as UTF-8"))
+            Error::io(
+                path,
+                std::io::Error::new(e.kind(), "not valid UTF-8; save the file as UTF-8"),
+            )
         } else {
             Error::io(path, e)
         }

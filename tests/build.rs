@@ -203,7 +203,7 @@ fn assert_fails_cleanly(break_it: impl FnOnce(&Path), extra_args: &[&str], expec
     let leftovers: Vec<_> = std::fs::read_dir(site.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
+        .filter(|n| n.starts_with('.') && n != ".quire-cache")
         .collect();
     assert!(
         leftovers.is_empty(),
