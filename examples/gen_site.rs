@@ -29,7 +29,11 @@ const SHARED: [&str; 10] = [
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     // A flag is never a folder name (`gen_site --help` once wrote a site into `./--help`).
-    let Some(dir) = args.first().filter(|a| !a.starts_with('-')).map(PathBuf::from) else {
+    let Some(dir) = args
+        .first()
+        .filter(|a| !a.starts_with('-'))
+        .map(PathBuf::from)
+    else {
         eprintln!("usage: gen_site DIR [POSTS=1000] [FORMULAS=30]");
         return ExitCode::FAILURE;
     };

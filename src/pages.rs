@@ -44,6 +44,8 @@ pub struct PostSummary {
     /// `2018-12-31`, for display.
     pub date_display: String,
     pub excerpt: String,
+    /// The excerpt holds KaTeX output, so a listing showing it needs the KaTeX stylesheet.
+    pub excerpt_has_math: bool,
     pub categories: Vec<Link>,
     pub tags: Vec<String>,
 }
@@ -89,15 +91,17 @@ pub struct PageContext {
 }
 
 fn summary(post: &Post, rendered: &Rendered) -> PostSummary {
+    let excerpt = match &post.excerpt {
+        Some(text) => crate::html::escape(text),
+        None => rendered.excerpt.clone(),
+    };
     PostSummary {
+        excerpt_has_math: excerpt.contains("class=\"katex"),
         title: post.title.clone(),
         url: post.url.clone(),
         date: post.date.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
         date_display: post.date.strftime("%Y-%m-%d").to_string(),
-        excerpt: match &post.excerpt {
-            Some(text) => crate::html::escape(text),
-            None => rendered.excerpt.clone(),
-        },
+        excerpt,
         categories: post
             .categories
             .iter()
@@ -250,6 +254,7 @@ pub fn render_all_cached(
         title: site.config.title.clone(),
         url: "/".into(),
         layout: "index".into(),
+        has_math: summaries.iter().any(|s| s.excerpt_has_math),
         ..Default::default()
     };
     files.push(render(
@@ -264,6 +269,7 @@ pub fn render_all_cached(
             title: cat.name.clone(),
             url: cat.url.clone(),
             layout: "category".into(),
+            has_math: cat.posts.iter().any(|s| s.excerpt_has_math),
             category: Some(cat.clone()),
             ..Default::default()
         };

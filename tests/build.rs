@@ -411,3 +411,27 @@ fn pages_without_math_skip_katex_and_code_is_highlighted() {
     let css = std::fs::read_to_string(site.path().join("_site/syntax.css")).unwrap();
     assert!(css.contains("prefers-color-scheme: dark"));
 }
+
+#[test]
+fn listings_link_katex_only_when_an_excerpt_has_math() {
+    let site = copy_site(&repo_root().join("tests/fixtures/urls"), &["posts"]);
+    let src = site.path().to_str().unwrap();
+    let out = quire(&["build", "--source", src]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let index = || std::fs::read_to_string(site.path().join("_site/index.html")).unwrap();
+    assert!(!index().contains("katex.min.css"));
+
+    write(
+        &site.path().join("posts/2020-02-02-m.md"),
+        "---\ntitle: m\ncategories: maths\n---\nEuler: $e^{i\\pi}=-1$.\n",
+    );
+    let out = quire(&["build", "--source", src]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        index().contains("katex.min.css"),
+        "the index shows a formula in an excerpt"
+    );
+    let cat =
+        std::fs::read_to_string(site.path().join("_site/categories/maths/index.html")).unwrap();
+    assert!(cat.contains("katex.min.css"));
+}
