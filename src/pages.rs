@@ -71,7 +71,7 @@ pub struct SiteContext<'a> {
 
 #[derive(Serialize, Default)]
 pub struct PageContext {
-    /// `post`, `index`, `category` or `404`.
+    /// `post`, `index`, `category`, `404` or `feed`.
     pub kind: &'static str,
     pub title: String,
     pub url: String,
@@ -288,6 +288,15 @@ pub fn render_all_cached(
         not_found,
         Path::new("404.html"),
     ));
+    // An Atom feed of the newest posts, as jekyll-feed, Hugo and Zola give one.
+    let feed = PageContext {
+        kind: "feed",
+        title: site.config.title.clone(),
+        url: "/feed.xml".into(),
+        layout: "feed".into(),
+        ..Default::default()
+    };
+    files.push(render(&mut ctx, "feed.xml", feed, Path::new("feed.xml")));
     let files = collect_all(files)?;
     check_unique_paths(&files, site)?;
     Ok(files)

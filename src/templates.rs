@@ -16,6 +16,7 @@ const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
     ("index.html", include_str!("../templates/index.html")),
     ("category.html", include_str!("../templates/category.html")),
     ("404.html", include_str!("../templates/404.html")),
+    ("feed.xml", include_str!("../templates/feed.xml")),
 ];
 
 /// Theme files that are not templates but ship with them, written to the site root.
@@ -82,7 +83,7 @@ impl Templates {
         }
         tera.add_raw_templates(sources.iter().map(|(n, (_, t))| (n.as_str(), t.as_str())))
             .map_err(|e| Error::at(Location::file(Path::new(TEMPLATES_DIR)), chain(&e)))?;
-        tera.autoescape_on(vec![".html"]);
+        tera.autoescape_on(vec![".html", ".xml"]);
         // Tera's default also escapes `/`, which turns every URL into `&#x2F;` soup.
         tera.set_escape_fn(crate::html::escape);
         tera.register_function(

@@ -435,3 +435,34 @@ fn listings_link_katex_only_when_an_excerpt_has_math() {
         std::fs::read_to_string(site.path().join("_site/categories/maths/index.html")).unwrap();
     assert!(cat.contains("katex.min.css"));
 }
+
+#[test]
+fn atom_feed_lists_posts_with_absolute_urls() {
+    let site = repo_site();
+    let src = site.path().to_str().unwrap();
+    let out = quire(&[
+        "build",
+        "--source",
+        src,
+        "--base-url",
+        "https://example.github.io/notes/",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let feed = std::fs::read_to_string(site.path().join("_site/feed.xml")).unwrap();
+    assert!(feed.starts_with(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+    ));
+    assert_eq!(feed.matches("<entry>").count(), 1);
+    assert!(
+        feed.contains(&format!(
+            "<id>https://example.github.io/notes{SEED_URL}</id>"
+        )),
+        "{feed}"
+    );
+    assert!(
+        feed.contains("<summary type=\"html\">&lt;p&gt;"),
+        "excerpt HTML is escaped once"
+    );
+    let index = std::fs::read_to_string(site.path().join("_site/index.html")).unwrap();
+    assert!(index.contains("href=\"/notes/feed.xml\""));
+}

@@ -109,7 +109,7 @@ mod tests {
         // What to do, then how many posts and pages that must render again.
         type Edit<'a> = (&'a str, Box<dyn Fn() + 'a>, usize, usize);
         let edits: Vec<Edit> = vec![
-            ("nothing", Box::new(|| {}), 2, 6),
+            ("nothing", Box::new(|| {}), 2, 7),
             (
                 "append below the excerpt",
                 Box::new(|| {
@@ -129,19 +129,19 @@ mod tests {
                     )
                 }),
                 1,
-                6,
+                7,
             ),
             (
                 "new post, new category",
                 Box::new(|| write("posts/2020-01-03-c.md", "---\ncategories: z\n---\nSee.\n")),
                 1,
-                8,
+                9,
             ),
             (
                 "delete a post",
                 Box::new(|| std::fs::remove_file(site.join("posts/2020-01-01-a.md")).unwrap()),
                 0,
-                6,
+                7,
             ),
             (
                 "template override",
@@ -158,7 +158,7 @@ mod tests {
                 "config",
                 Box::new(|| write("site.toml", "title = \"T2\"\n")),
                 2,
-                6,
+                7,
             ),
             ("static file", Box::new(|| write("static/s.txt", "s")), 0, 0),
             (
