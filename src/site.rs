@@ -30,6 +30,12 @@ pub struct Site {
 
 impl Site {
     pub fn load(root: &Path, opts: &LoadOptions) -> Result<Site> {
+        if !root.is_dir() {
+            return Err(Error::Usage(format!(
+                "source folder {} does not exist or is not a folder (see --source)",
+                root.display()
+            )));
+        }
         let mut config = Config::load(root)?;
         if let Some(url) = &opts.base_url {
             config.url = url.clone();

@@ -466,3 +466,16 @@ fn atom_feed_lists_posts_with_absolute_urls() {
     let index = std::fs::read_to_string(site.path().join("_site/index.html")).unwrap();
     assert!(index.contains("href=\"/notes/feed.xml\""));
 }
+
+#[test]
+fn missing_source_folder_is_an_error_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-site");
+    let out = quire(&["build", "--source", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
+    assert!(
+        !missing.exists(),
+        "nothing may be created for a mistyped --source"
+    );
+}
