@@ -91,3 +91,18 @@ for site in seed big; do
   printf '%-6s %10s %10s %10s %10s %12s %12s\n' "$site" "$q" "$w" "$h" "$j" "$(ratio "$q" "$h")" "$(ratio "$q" "$j")"
 done
 echo "median of $RUNS builds each; ratios are quire cold / baseline (below 1: quire is faster)"
+
+# Peak memory (max RSS) of one cold build each, when GNU time is installed.
+if [ -x /usr/bin/time ]; then
+  rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+  printf '\n%-6s %14s %14s %10s\n' site "quire MB" "hugo MB" "quire/hugo"
+  for site in seed big; do
+    rm -rf "$WORK/$site/_site" "$WORK/$site/.quire-cache"
+    q=$(rss "$QUIRE" build --source "$WORK/$site")
+    if [ -n "$HUGO" ]; then
+      h=$(rss "$HUGO" --quiet --source "$WORK/hugo-$site" --cacheDir "$WORK/hugo-$site/cache-rss" --destination "$WORK/hugo-$site/public")
+      r=$(awk -v a="$q" -v b="$h" 'BEGIN { printf "%.2f", a / b }')
+    else h="-"; r="-"; fi
+    printf '%-6s %14s %14s %10s\n' "$site" "$((q / 1024))" "$([ "$h" = "-" ] && echo - || echo $((h / 1024)))" "$r"
+  done
+fi
