@@ -93,6 +93,9 @@ pub fn build_with_cache(opts: &BuildOptions, cache: &mut BuildCache) -> Result<B
         highlighter: &highlighter,
     };
     let rendered: Vec<Rendered> = cache.posts.render(&site.posts, &site.config, &renderer);
+    if !cache.is_preview() {
+        cache.math.clear();
+    }
     let warnings: Vec<Error> = rendered
         .iter()
         .flat_map(|r| r.warnings.iter().cloned())

@@ -42,6 +42,11 @@ impl BuildCache {
         }
     }
 
+    /// Whether results are kept for a next build (the preview) or this is a one-off build.
+    pub fn is_preview(&self) -> bool {
+        self.synced.is_some()
+    }
+
     /// The output stage: a staged write and swap, or an in-place sync for the preview.
     pub fn write(&mut self, output: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<()> {
         match &mut self.synced {

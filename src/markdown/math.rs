@@ -86,6 +86,12 @@ impl MathCache {
         rendered
     }
 
+    /// Frees the renderings held in memory (the disk copies stay): a one-off build needs them
+    /// only until every post is rendered, and for a large site they are a big share of memory.
+    pub fn clear(&mut self) {
+        self.map = HashMap::new();
+    }
+
     pub fn get(&self, f: &Formula) -> Option<&Rendering> {
         self.map.get(f)
     }
