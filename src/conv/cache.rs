@@ -2,8 +2,6 @@
 //! and the result depends only on the parameters and the drawing code, so
 //! finished GIFs are kept on disk under a hash of both.
 
-use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::geometry::Params;
@@ -52,27 +50,12 @@ pub fn render_cached(params: &Params, cache_dir: &Path) -> Result<Rendered, Conv
         });
     }
     let bytes = render_gif(params)?;
-    let io = |p: &Path| {
-        let p = p.to_owned();
-        move |error| ConvError::Io { path: p, error }
-    };
-    fs::create_dir_all(cache_dir).map_err(io(cache_dir))?;
-
-    // A uniquely named temp file renamed into place: an interrupted build never leaves half a
-    // GIF to be trusted later, and two builds drawing the same animation both end whole.
-    let written = tempfile::Builder::new()
-        .prefix(".conv-")
-        .suffix(".tmp")
-        .tempfile_in(cache_dir)
-        .and_then(|mut f| {
-            f.write_all(&bytes)?;
-            f.as_file().sync_all()?;
-            f.persist(&path).map_err(|e| e.error)?;
-            Ok(())
-        });
-    if let Err(error) = written {
-        return Err(ConvError::Io { path, error });
-    }
+    // Renamed into place: an interrupted build never leaves half a GIF to be trusted later, and
+    // two builds drawing the same animation both end whole.
+    crate::fs::write_atomic_io(&path, &bytes).map_err(|error| ConvError::Io {
+        path: path.clone(),
+        error,
+    })?;
     Ok(Rendered {
         path,
         rendered: true,
@@ -81,6 +64,8 @@ pub fn render_cached(params: &Params, cache_dir: &Path) -> Result<Rendered, Conv
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     #[test]

@@ -88,7 +88,7 @@ impl SyncedDir {
         collect_all(
             write_jobs
                 .par_iter()
-                .map(|(f, _)| write_atomic(&output.join(&f.path), &f.contents))
+                .map(|(f, _)| crate::fs::write_atomic(&output.join(&f.path), &f.contents))
                 .collect(),
         )?;
         changed.extend(write_jobs.iter().map(|(f, _)| f.path.clone()));
@@ -177,12 +177,6 @@ fn temp_beside(path: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     path.with_file_name(format!(".{name}.quire-tmp"))
-}
-
-fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
-    let tmp = temp_beside(path);
-    crate::fs::write(&tmp, contents)?;
-    crate::fs::rename(&tmp, path)
 }
 
 fn copy_atomic(from: &Path, to: &Path) -> Result<()> {

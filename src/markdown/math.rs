@@ -126,17 +126,11 @@ fn read_disk(path: &Path) -> Option<Rendering> {
 }
 
 fn write_disk(path: &Path, r: &Rendering) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
     let text = match r {
         Ok(html) => format!("ok\n{html}"),
         Err(msg) => format!("err\n{msg}"),
     };
-    // Written aside and renamed, so a reader never sees half a file.
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes())?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    crate::fs::write_atomic_io(path, text.as_bytes())
 }
 
 fn opts(display: bool, config: &MathConfig) -> Result<katex::Opts, String> {
