@@ -23,15 +23,8 @@ cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" --bin quire --e
 QUIRE="$ROOT/target/release/quire"
 GEN="$ROOT/target/release/examples/gen_site"
 
-# median of the numbers on stdin
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-
-# time_ms CMD...: wall time of one run in milliseconds
-time_ms() {
-  local s e
-  s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N)
-  echo $(( (e - s) / 1000000 ))
-}
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 bench_quire() { # site-dir
   for _ in $(seq "$RUNS"); do rm -rf "$1/_site" "$1/.quire-cache"; time_ms "$QUIRE" build --source "$1"; done | median

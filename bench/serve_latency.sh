@@ -21,12 +21,8 @@ QUIRE="$ROOT/target/release/quire"
 GEN="$ROOT/target/release/examples/gen_site"
 LATENCY="$ROOT/target/release/examples/serve_latency"
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-time_ms() {
-  local s e
-  s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N)
-  echo $(( (e - s) / 1000000 ))
-}
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 build_cold() { rm -rf "$1/.quire-cache" "$WORK/out"; time_ms "$QUIRE" build --source "$1" --output "$WORK/out"; }
 build_warm() { rm -rf "$WORK/out"; time_ms "$QUIRE" build --source "$1" --output "$WORK/out"; }
 
