@@ -146,8 +146,10 @@ pub struct DeployArgs {
     /// Remote name or URL to push to.
     #[arg(long, default_value = "origin")]
     pub remote: String,
-    /// Branch that receives the site.
-    #[arg(long, default_value = "gh-pages")]
+    /// Branch that receives the site (its short name, e.g. gh-pages).
+    // Hyphen values reach quire's own check, which says what a branch name may be, instead of
+    // clap's "unexpected argument".
+    #[arg(long, default_value = "gh-pages", allow_hyphen_values = true)]
     pub branch: String,
     /// Commit message (default names the source commit).
     #[arg(long, short)]

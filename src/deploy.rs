@@ -5,6 +5,10 @@
 //! site, so the user's working tree, index, HEAD and current branch are never touched and a dirty
 //! tree is fine. The only ref written is `refs/heads/<branch>`, with a compare-and-swap on its
 //! old value so a concurrent change is not overwritten.
+//!
+//! A deploy whose site equals the branch tip's makes no commit (an empty commit would only add
+//! noise to the history and a no-op to the Pages build), but still pushes: the previous deploy's
+//! push may have failed, and git makes the push a no-op when the remote already has the tip.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -41,8 +45,10 @@ impl DeployOptions {
 #[derive(Debug)]
 pub struct DeployReport {
     pub build: BuildReport,
-    /// The new tip of the branch.
+    /// The new tip of the branch, or its unchanged tip when `unchanged`.
     pub commit: String,
+    /// The built site equals the branch tip's tree, so no commit was made.
+    pub unchanged: bool,
     /// The previous tip, if the branch (or its remote-tracking branch) existed.
     pub parent: Option<String>,
     pub branch: String,
@@ -59,6 +65,15 @@ pub fn deploy(opts: &DeployOptions) -> Result<DeployReport> {
     git.check_branch_name(&opts.branch)?;
     let branch_ref = format!("refs/heads/{}", opts.branch);
     git.refuse_checked_out(&branch_ref)?;
+    // Read before the build, which adds its cache (and, with --output, the site) to the tree.
+    let mut own_output = vec![
+        opts.build.source.join(build::CACHE_DIR),
+        opts.build.source.join("_site"),
+    ];
+    if !opts.scratch_output {
+        own_output.push(opts.build.output.clone());
+    }
+    let dirty = git.is_dirty(&opts.build.source, &own_output)?;
 
     let scratch = if opts.scratch_output {
         Some(tempfile::tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?)
@@ -93,16 +108,35 @@ pub fn deploy(opts: &DeployOptions) -> Result<DeployReport> {
         ))?,
         None => None,
     };
-    let message = match &opts.message {
-        Some(m) => m.clone(),
-        None => match git.rev_parse("HEAD^{commit}")? {
-            Some(head) => format!("Deploy site built by quire from {}", short(&head)),
-            None => "Deploy site built by quire".to_string(),
-        },
+    let tip_tree = match &parent {
+        Some(p) => git.rev_parse(&format!("{p}^{{tree}}"))?,
+        None => None,
     };
-    let commit = git.commit_tree(&tree, parent.as_deref(), &message)?;
-    git.update_ref(&branch_ref, &commit, local_tip.as_deref())?;
     let files = git.count_files(&tree)?;
+    let unchanged = tip_tree.as_deref() == Some(tree.as_str());
+    let commit = match (&parent, unchanged) {
+        (Some(tip), true) => {
+            eprintln!(
+                "site unchanged; nothing to commit ({} is already {})",
+                opts.branch,
+                short(tip)
+            );
+            // A fresh clone's deploy still leaves the local branch at what it would push.
+            if local_tip.is_none() {
+                git.update_ref(&branch_ref, tip, None)?;
+            }
+            tip.clone()
+        }
+        _ => {
+            let message = match &opts.message {
+                Some(m) => m.clone(),
+                None => default_message(git.rev_parse("HEAD^{commit}")?.as_deref(), dirty),
+            };
+            let commit = git.commit_tree(&tree, parent.as_deref(), &message)?;
+            git.update_ref(&branch_ref, &commit, local_tip.as_deref())?;
+            commit
+        }
+    };
 
     let pushed_to = if opts.push {
         git.push(&opts.remote, &opts.branch, &commit)?;
@@ -113,12 +147,26 @@ pub fn deploy(opts: &DeployOptions) -> Result<DeployReport> {
     Ok(DeployReport {
         build: build_report,
         commit,
+        unchanged,
         parent,
         branch: opts.branch.clone(),
         files,
         pushed_to,
         warnings,
     })
+}
+
+/// Names the commit the site was built from; a site built with uncommitted changes cannot be
+/// rebuilt from that commit alone, so the message says so.
+fn default_message(head: Option<&str>, dirty: bool) -> String {
+    let mut message = match head {
+        Some(head) => format!("Deploy site built by quire from {}", short(head)),
+        None => "Deploy site built by quire".to_string(),
+    };
+    if dirty {
+        message.push_str(" (built from a dirty tree)");
+    }
+    message
 }
 
 fn short(oid: &str) -> &str {
@@ -165,6 +213,16 @@ pub fn github_project(url: &str) -> Option<(String, String)> {
         return None;
     }
     Some((owner.to_string(), repo.to_string()))
+}
+
+/// The rules git's own check misses (see [`Git::check_branch_name`]).
+fn plain_branch_name(branch: &str) -> bool {
+    !branch.is_empty()
+        && branch != "@"
+        && branch != "HEAD"
+        && !branch.contains("@{")
+        && !branch.starts_with('-')
+        && !branch.starts_with("refs/")
 }
 
 /// The repository holding the site, driven through the `git` CLI.
@@ -282,10 +340,22 @@ impl Git {
         env
     }
 
+    /// `check-ref-format --branch` alone lets through names that would make odd refs here: it
+    /// expands `@{-1}` and `@`, and takes `refs/heads/main` as a branch literally named so
+    /// (`refs/heads/refs/heads/main`). Its answer must also be the name itself, unexpanded.
     fn check_branch_name(&self, branch: &str) -> Result<()> {
-        self.run_ok(["check-ref-format", "--branch", branch])
-            .map(|_| ())
-            .map_err(|_| Error::Usage(format!("--branch: `{branch}` is not a valid branch name")))
+        let plain = plain_branch_name(branch)
+            && self
+                .run_ok(["check-ref-format", "--branch", branch])
+                .is_ok_and(|checked| checked == branch);
+        if plain {
+            return Ok(());
+        }
+        Err(Error::Usage(format!(
+            "--branch: `{branch}` is not a plain branch name; give the short name of a branch, \
+             such as gh-pages or pages: not `@`, `HEAD` or `@{{-1}}`, no `refs/` prefix, no \
+             leading `-`, and none of `..`, spaces, `~^:?*[\\` or a trailing `.lock`"
+        )))
     }
 
     /// Moving a checked-out branch would leave that checkout's index and files out of step.
@@ -305,6 +375,58 @@ impl Git {
             }
         }
         Ok(())
+    }
+
+    /// Whether the work tree holding `source` has changes HEAD does not have (modified, staged
+    /// or untracked files), not counting quire's own output and cache under `own_output`.
+    /// `--no-optional-locks`: a plain `git status` may rewrite the user's index.
+    fn is_dirty(&self, source: &Path, own_output: &[PathBuf]) -> Result<bool> {
+        let in_source = |args: &[&str]| {
+            let mut cmd = Command::new("git");
+            cmd.arg("-C")
+                .arg(source)
+                .arg("--no-optional-locks")
+                .args(args)
+                .env_remove("GIT_DIR")
+                .env_remove("GIT_WORK_TREE")
+                .env_remove("GIT_INDEX_FILE")
+                .stdin(Stdio::null());
+            cmd
+        };
+        // A bare repository has no work tree, so nothing uncommitted.
+        let Ok(top) = self.finish(in_source(&["rev-parse", "--show-toplevel"]), "rev-parse") else {
+            return Ok(false);
+        };
+        let top = PathBuf::from(top);
+        let own: Vec<PathBuf> = own_output
+            .iter()
+            .filter_map(|p| std::path::absolute(p).ok())
+            .map(|p| p.canonicalize().unwrap_or(p))
+            .collect();
+        // Not through `finish`: its trimming would eat the first entry's leading blank.
+        let out = in_source(&["status", "--porcelain=v1", "-z", "--untracked-files=normal"])
+            .output()
+            .map_err(|e| Error::Usage(format!("could not run git status: {e}")))?;
+        if !out.status.success() {
+            return Err(Error::Usage(format!(
+                "git status failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        let status = String::from_utf8_lossy(&out.stdout);
+        let mut fields = status.split('\0').filter(|f| !f.is_empty());
+        while let Some(entry) = fields.next() {
+            let (code, path) = entry.split_at(entry.len().min(3));
+            // A rename or copy is followed by its source path, which says nothing more.
+            if code.contains(['R', 'C']) {
+                fields.next();
+            }
+            let path = top.join(path.trim_end_matches('/'));
+            if !own.iter().any(|o| path.starts_with(o)) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     fn remotes(&self) -> Result<Vec<String>> {
@@ -415,6 +537,43 @@ impl Git {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn branch_names_that_would_make_odd_refs_are_not_plain() {
+        for bad in [
+            "@",
+            "HEAD",
+            "@{-1}",
+            "main@{1}",
+            "-x",
+            "--force",
+            "refs/heads/main",
+            "refs/x",
+            "",
+        ] {
+            assert!(!plain_branch_name(bad), "{bad}");
+        }
+        for good in ["gh-pages", "pages", "site/preview", "a@b", "refs-x"] {
+            assert!(plain_branch_name(good), "{good}");
+        }
+    }
+
+    #[test]
+    fn the_default_message_says_when_the_tree_was_dirty() {
+        let head = "0123456789abcdef0123456789abcdef01234567";
+        assert_eq!(
+            default_message(Some(head), false),
+            "Deploy site built by quire from 0123456789ab"
+        );
+        assert_eq!(
+            default_message(Some(head), true),
+            "Deploy site built by quire from 0123456789ab (built from a dirty tree)"
+        );
+        assert_eq!(
+            default_message(None, true),
+            "Deploy site built by quire (built from a dirty tree)"
+        );
+    }
 
     #[test]
     fn github_project_urls() {

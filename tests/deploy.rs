@@ -370,3 +370,107 @@ fn warns_when_a_github_project_page_has_no_base_url() {
         "{index}"
     );
 }
+
+/// A deploy whose site equals the branch tip's adds no commit, but still pushes: that is how a
+/// deploy whose push failed (here: was not asked for) is completed.
+#[test]
+fn an_unchanged_site_makes_no_commit_and_is_still_pushed() {
+    let f = fixture();
+    let out = deploy(&f.work, &["--no-push"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("unchanged"),
+        "the first deploy commits: {}",
+        stderr(&out)
+    );
+    let tip = git(&f.work, &["rev-parse", "gh-pages"]);
+    assert_eq!(git(&f.remote, &["branch", "--list", "gh-pages"]), "");
+
+    let before = user_state(&f.work);
+    let out = deploy(&f.work, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("site unchanged; nothing to commit"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(user_state(&f.work), before);
+    assert_eq!(git(&f.work, &["rev-parse", "gh-pages"]), tip);
+    assert_eq!(git(&f.work, &["rev-list", "--count", "gh-pages"]), "1");
+    assert_eq!(git(&f.remote, &["rev-parse", "gh-pages"]), tip, "pushed");
+
+    // A real change still makes its commit, on top.
+    write(
+        &f.work.join("posts/2020-01-04-d.md"),
+        "---\ntitle: D\n---\nD.\n",
+    );
+    let out = deploy(&f.work, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("unchanged"), "{}", stderr(&out));
+    assert_eq!(git(&f.remote, &["rev-list", "--count", "gh-pages"]), "2");
+    assert_eq!(git(&f.remote, &["rev-parse", "gh-pages^"]), tip);
+}
+
+#[test]
+fn the_message_says_when_the_site_was_built_from_a_dirty_tree() {
+    let f = fixture();
+    let head = git(&f.work, &["rev-parse", "--short=12", "HEAD"]);
+    let before = user_state(&f.work);
+    let out = deploy(&f.work, &["--no-push"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Asking git whether the tree is dirty rewrote nothing, the index included.
+    assert_eq!(user_state(&f.work), before);
+    assert_eq!(
+        git(&f.work, &["log", "-1", "--format=%s", "gh-pages"]),
+        format!("Deploy site built by quire from {head} (built from a dirty tree)")
+    );
+
+    // Clean, with `_site/` not ignored: the build's own output and cache do not make it dirty.
+    write(&f.work.join(".gitignore"), "*.png\n");
+    for (post, title) in [("2020-01-04-d", "D"), ("2020-01-05-e", "E")] {
+        write(
+            &f.work.join(format!("posts/{post}.md")),
+            &format!("---\ntitle: {title}\n---\n{title}.\n"),
+        );
+        // Not `--all`: `_site/` must stay untracked.
+        git(
+            &f.work,
+            &["add", "--", ".gitignore", "notes.txt", "site.toml", "posts"],
+        );
+        git(&f.work, &["commit", "-q", "-m", title]);
+        let head = git(&f.work, &["rev-parse", "--short=12", "HEAD"]);
+        let out = deploy(&f.work, &["--no-push", "--output", "_site"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            git(&f.work, &["status", "--porcelain"]).contains("?? _site/"),
+            "the build's output is untracked, as it would be when not ignored"
+        );
+        assert_eq!(
+            git(&f.work, &["log", "-1", "--format=%s", "gh-pages"]),
+            format!("Deploy site built by quire from {head}"),
+            "after {post}"
+        );
+    }
+}
+
+#[test]
+fn branch_names_git_would_not_take_as_a_plain_branch_are_refused() {
+    let f = fixture();
+    // So that `@{-1}` would expand to a real branch.
+    git(&f.work, &["checkout", "-q", "-b", "other"]);
+    git(&f.work, &["checkout", "-q", "main"]);
+    let refs = || git(&f.work, &["for-each-ref", "--format=%(refname)"]);
+    let before = (refs(), user_state(&f.work));
+    for bad in ["@", "refs/heads/main", "@{-1}", "-x", "a..b", "HEAD"] {
+        let out = deploy(&f.work, &["--branch", bad, "--no-push"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{bad}: {err}");
+        assert!(
+            err.contains(&format!("`{bad}` is not a plain branch name")),
+            "{bad}: {err}"
+        );
+        assert!(err.contains("such as gh-pages"), "{bad}: {err}");
+        assert!(!err.contains("panicked"), "{bad}: {err}");
+        assert_eq!((refs(), user_state(&f.work)), before, "{bad}");
+    }
+}

@@ -276,6 +276,48 @@ fn base_path_content_types_404_and_no_way_out() {
     assert!(!on_disk.contains("__quire"));
 }
 
+/// DNS rebinding: a page on `evil.example` whose name is re-pointed at 127.0.0.1 must not be able
+/// to read the preview (drafts included), its live-reload events or its status.
+#[test]
+fn only_requests_addressed_to_this_machine_are_answered() {
+    let site = site();
+    let server = Server::start(site.path(), &[]);
+    let port = server.origin.rsplit(':').next().unwrap().to_string();
+    let page = format!("/{SEED_URL}");
+    for host in [
+        "evil.example".to_string(),
+        format!("evil.example:{port}"),
+        format!("127.0.0.1.evil.example:{port}"),
+        format!("localhost.evil.example:{port}"),
+    ] {
+        for path in [page.as_str(), "/", "/__quire/events", "/__quire/status"] {
+            let reply = server.raw_get_as(path, Some(&host));
+            assert_eq!(reply.status, 403, "{host}{path}: {}", reply.body);
+            assert!(
+                reply
+                    .header("content-type")
+                    .is_some_and(|t| t.starts_with("text/plain")),
+                "{host}{path}"
+            );
+            assert!(reply.body.contains("localhost"), "a reason: {}", reply.body);
+            assert!(!reply.body.contains("深度学习"), "{host}{path}");
+        }
+    }
+    for host in [
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+        "localhost".to_string(),
+    ] {
+        let reply = server.raw_get_as(&page, Some(&host));
+        assert_eq!(reply.status, 200, "{host}");
+        assert!(reply.body.contains("深度学习面试问题集锦"), "{host}");
+    }
+    // HTTP/1.0 without a Host: no browser sends that, so no rebinding page can.
+    let reply = server.raw_get_as(&page, None);
+    assert_eq!(reply.status, 200);
+}
+
 /// Every file of the site's own folders (the caches beside them are the build's business).
 fn source_snapshot(root: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();

@@ -98,6 +98,7 @@ async fn serve(opts: &ServeOptions) -> Result<()> {
     let rebuilding = tokio::spawn(rebuild::run(rebuilder, watcher, changes, status_tx));
     let app = server::router(server::AppState {
         root: output,
+        bind: opts.bind,
         status: status_rx,
         shutdown: shutdown_rx,
     });

@@ -107,14 +107,24 @@ impl Server {
     /// requests a browser would never send (`/../x`).
     pub fn raw_get(&self, path: &str) -> Reply {
         let addr = self.origin.trim_start_matches("http://");
+        self.raw_get_as(path, Some(addr))
+    }
+
+    /// Like [`Server::raw_get`] with the given `Host` header; `None` sends an HTTP/1.0 request
+    /// without one.
+    pub fn raw_get_as(&self, path: &str, host: Option<&str>) -> Reply {
+        let addr = self.origin.trim_start_matches("http://");
         let mut stream = TcpStream::connect(addr).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
             .unwrap();
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-        )
+        match host {
+            Some(host) => write!(
+                stream,
+                "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+            ),
+            None => write!(stream, "GET {path} HTTP/1.0\r\n\r\n"),
+        }
         .unwrap();
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).unwrap();
