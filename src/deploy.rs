@@ -116,11 +116,6 @@ pub fn deploy(opts: &DeployOptions) -> Result<DeployReport> {
     let unchanged = tip_tree.as_deref() == Some(tree.as_str());
     let commit = match (&parent, unchanged) {
         (Some(tip), true) => {
-            eprintln!(
-                "site unchanged; nothing to commit ({} is already {})",
-                opts.branch,
-                short(tip)
-            );
             // A fresh clone's deploy still leaves the local branch at what it would push.
             if local_tip.is_none() {
                 git.update_ref(&branch_ref, tip, None)?;

@@ -86,12 +86,18 @@ fn deploy(args: &cli::DeployArgs) -> quire::error::Result<()> {
         .map_or("new branch".to_string(), |p| {
             format!("on top of {}", &p[..p.len().min(12)])
         });
-    eprintln!(
-        "committed {} files to {} as {} ({on_top})",
-        report.files,
-        report.branch,
-        &report.commit[..report.commit.len().min(12)]
-    );
+    let commit = &report.commit[..report.commit.len().min(12)];
+    if report.unchanged {
+        eprintln!(
+            "site unchanged; nothing to commit ({} is already {commit})",
+            report.branch
+        );
+    } else {
+        eprintln!(
+            "committed {} files to {} as {commit} ({on_top})",
+            report.files, report.branch
+        );
+    }
     match &report.pushed_to {
         Some(remote) => eprintln!("pushed {} to {remote}", report.branch),
         None => eprintln!("not pushed (--no-push)"),
