@@ -55,7 +55,7 @@ pub enum MathOutput {
     Mathml,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct MathConfig {
     /// `\name = "expansion"`, passed to KaTeX's `macros`.
@@ -63,6 +63,30 @@ pub struct MathConfig {
     pub output: MathOutput,
     /// `cdn` (default), or a folder holding `katex.min.css` and `fonts/` to self-host.
     pub stylesheet: Option<String>,
+    /// KaTeX's time grows with the square of a formula's length (a 1 MB formula would run for
+    /// hours), so longer formulas are a build error instead of a hang.
+    pub max_formula_bytes: usize,
+    /// A formula KaTeX has not finished after this long is a build error; KaTeX cannot be
+    /// interrupted, so this is what stops a pathological formula under the size limit.
+    pub timeout_secs: f64,
+}
+
+/// 8 KiB: the slowest formula shape measured (`x+x+…`, one flat row) takes about 3.5 s at
+/// 8 KiB and 11 s at 12 KiB in a release build; ordinary formulas of 8 KiB take under 1 s.
+pub const DEFAULT_MAX_FORMULA_BYTES: usize = 8 * 1024;
+/// Well above any formula under the size limit, so only a pathological one meets it.
+pub const DEFAULT_TIMEOUT_SECS: f64 = 5.0;
+
+impl Default for MathConfig {
+    fn default() -> Self {
+        Self {
+            macros: BTreeMap::new(),
+            output: MathOutput::default(),
+            stylesheet: None,
+            max_formula_bytes: DEFAULT_MAX_FORMULA_BYTES,
+            timeout_secs: DEFAULT_TIMEOUT_SECS,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -140,6 +164,16 @@ impl Config {
                 self.url
             ));
         }
+        if self.math.max_formula_bytes == 0 {
+            return bad("math.max_formula_bytes: must be at least 1".into());
+        }
+        // Duration::from_secs_f64 panics on what it cannot represent.
+        if !(self.math.timeout_secs > 0.0 && self.math.timeout_secs <= 86_400.0) {
+            return bad(format!(
+                "math.timeout_secs: `{}` must be more than 0 and at most 86400 (a day)",
+                self.math.timeout_secs
+            ));
+        }
         for name in self.math.macros.keys() {
             if !name.starts_with('\\') {
                 return bad(format!(
@@ -204,6 +238,31 @@ mod tests {
         .unwrap();
         assert_eq!(c.math.output, MathOutput::Mathml);
         assert_eq!(c.math.macros["\\RR"], "\\mathbb{R}");
+    }
+
+    #[test]
+    fn math_limits_parse_and_are_checked() {
+        let c = Config::parse(
+            "[math]\nmax_formula_bytes = 100\ntimeout_secs = 0.5\n",
+            Path::new("site.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.math.max_formula_bytes, 100);
+        assert_eq!(c.math.timeout_secs, 0.5);
+        for bad in [
+            "max_formula_bytes = 0",
+            "timeout_secs = 0",
+            "timeout_secs = -1",
+            "timeout_secs = nan",
+            "timeout_secs = inf",
+        ] {
+            let err = Config::parse(&format!("[math]\n{bad}\n"), Path::new("site.toml"))
+                .unwrap_err()
+                .to_string();
+            let key = bad.split(' ').next().unwrap();
+            assert!(err.starts_with("site.toml: math."), "{bad}: {err}");
+            assert!(err.contains(key), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -87,7 +87,7 @@ pub fn render(root: &Path, from_posts: &[Params]) -> Result<Gifs> {
                 let invalid =
                     |e: conv::ConvError| Error::at(Location::file(MANIFEST), e.to_string());
                 let (contents, drawn) = match conv::render_cached(params, &cache) {
-                    Ok(r) => (crate::fs::read(&r.path)?, r.rendered),
+                    Ok(r) => (r.gif, r.rendered),
                     // A cache that cannot be written (read-only checkout) only costs time.
                     Err(conv::ConvError::Io { .. }) => {
                         (conv::render_gif(params).map_err(invalid)?, true)

@@ -6,6 +6,7 @@
 
 pub mod base_path;
 pub mod build;
+pub mod cache_entry;
 pub mod check;
 pub mod config;
 pub mod content;

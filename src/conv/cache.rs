@@ -11,10 +11,20 @@ use super::{ConvError, render_gif};
 /// by older code are not reused.
 pub const DRAWING_VERSION: u32 = 1;
 
+/// The cache's entry format; a GIF is published from the cache, so each entry carries a
+/// checksum over its key and every byte (see [`crate::cache_entry`]). Version 2 is the first
+/// sealed one; the bare `<key>.gif` files of version 1 are deleted when met.
+const ENTRY: crate::cache_entry::Kind = crate::cache_entry::Kind {
+    name: "gif",
+    version: 2,
+};
+
 /// What [`render_cached`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
-    /// The GIF, inside the cache directory.
+    /// The GIF's bytes, verified when they came from the cache.
+    pub gif: Vec<u8>,
+    /// The cache entry holding it (not a bare GIF).
     pub path: PathBuf,
     /// Whether it had to be drawn (false when the cache already held it).
     pub rendered: bool,
@@ -37,26 +47,40 @@ pub fn cache_key(params: &Params) -> String {
     blake3::hash(description.as_bytes()).to_hex().to_string()
 }
 
-/// Returns `<cache_dir>/<hash>.gif`, drawing it only when it is missing. The
-/// file is written under a temporary name and renamed into place, so that an
-/// interrupted build never leaves half a GIF to be trusted later, and two
-/// builds drawing the same animation at once both end with a whole file.
+/// A payload that passed the checksum was written by quire, but one that is not a whole GIF
+/// (an encoder bug, a cache written by a broken build) must still never be published.
+fn looks_like_gif(bytes: &[u8]) -> bool {
+    bytes.len() > 13 && bytes.starts_with(b"GIF89a") && bytes.ends_with(&[0x3B])
+}
+
+/// Returns the GIF for `params` from `<cache_dir>/<key>.entry`, drawing and storing it when
+/// the entry is missing or does not verify (truncated, edited, another key's, older format).
+/// The entry is written under a temporary name and renamed into place, so an interrupted build
+/// never leaves half an entry, and two builds drawing the same animation both end whole.
 pub fn render_cached(params: &Params, cache_dir: &Path) -> Result<Rendered, ConvError> {
-    let path = cache_dir.join(format!("{}.gif", cache_key(params)));
-    if path.is_file() {
-        return Ok(Rendered {
-            path,
-            rendered: false,
-        });
+    let key = cache_key(params);
+    let path = cache_dir.join(format!("{key}.entry"));
+    if let Some(gif) = ENTRY.read(&path, &key) {
+        if looks_like_gif(&gif) {
+            return Ok(Rendered {
+                gif,
+                path,
+                rendered: false,
+            });
+        }
+        let _ = std::fs::remove_file(&path);
     }
-    let bytes = render_gif(params)?;
-    // Renamed into place: an interrupted build never leaves half a GIF to be trusted later, and
-    // two builds drawing the same animation both end whole.
-    crate::fs::write_atomic_io(&path, &bytes).map_err(|error| ConvError::Io {
-        path: path.clone(),
-        error,
-    })?;
+    // Version 1 stored the bare GIF here, trusted as it was.
+    let _ = std::fs::remove_file(cache_dir.join(format!("{key}.gif")));
+    let gif = render_gif(params)?;
+    ENTRY
+        .write(&path, &key, &gif)
+        .map_err(|error| ConvError::Io {
+            path: path.clone(),
+            error,
+        })?;
     Ok(Rendered {
+        gif,
         path,
         rendered: true,
     })
@@ -90,10 +114,72 @@ mod tests {
             first.iter().map(|r| &r.path).collect::<Vec<_>>(),
             again.iter().map(|r| &r.path).collect::<Vec<_>>()
         );
-        let bytes = fs::read(&first[0].path).unwrap();
-        assert_eq!(bytes, render_gif(&params[0]).unwrap());
+        assert_eq!(first[0].gif, render_gif(&params[0]).unwrap());
+        assert_eq!(again[0].gif, first[0].gif);
         // Only the two GIFs, no temporary files left behind.
         assert_eq!(fs::read_dir(&cache).unwrap().count(), 2);
+    }
+
+    /// Each way a cache file can be wrong: the GIF returned is the drawer's, and the file left
+    /// behind is a good entry again.
+    #[test]
+    fn bad_entries_are_drawn_again_and_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Params::new(4, 3, 0, 1, 1);
+        let b = Params::new(5, 3, 0, 2, 1);
+        let good = render_gif(&a).unwrap();
+        let first = render_cached(&a, dir.path()).unwrap();
+        let sealed = fs::read(&first.path).unwrap();
+        let other = render_cached(&b, dir.path()).unwrap();
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            ("empty", Vec::new()),
+            ("truncated", sealed[..sealed.len() - 10].to_vec()),
+            ("header only", sealed[..sealed.len() - good.len()].to_vec()),
+            ("another key's entry", fs::read(&other.path).unwrap()),
+            ("bare GIF of version 1", good.clone()),
+            ("edited byte", {
+                let mut e = sealed.clone();
+                let at = e.len() - 20;
+                e[at] ^= 0x40;
+                e
+            }),
+        ];
+        for (what, bytes) in cases {
+            fs::write(&first.path, &bytes).unwrap();
+            let r = render_cached(&a, dir.path()).unwrap();
+            assert!(r.rendered, "{what}: must be drawn again");
+            assert_eq!(r.gif, good, "{what}");
+            assert_eq!(
+                fs::read(&first.path).unwrap(),
+                sealed,
+                "{what}: entry replaced"
+            );
+            assert!(!render_cached(&a, dir.path()).unwrap().rendered, "{what}");
+        }
+    }
+
+    #[test]
+    fn sealed_payload_that_is_no_gif_is_drawn_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Params::new(4, 3, 0, 1, 1);
+        let key = cache_key(&a);
+        let path = dir.path().join(format!("{key}.entry"));
+        ENTRY.write(&path, &key, b"GIF89a").unwrap();
+        let r = render_cached(&a, dir.path()).unwrap();
+        assert!(r.rendered);
+        assert_eq!(r.gif, render_gif(&a).unwrap());
+    }
+
+    #[test]
+    fn old_bare_gif_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Params::new(4, 3, 0, 1, 1);
+        let old = dir.path().join(format!("{}.gif", cache_key(&a)));
+        fs::write(&old, b"GIF89a truncated").unwrap();
+        let r = render_cached(&a, dir.path()).unwrap();
+        assert!(r.rendered);
+        assert!(!old.exists());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! TeX → HTML with KaTeX at build time. Formulas are gathered from every post first and each
 //! distinct one is rendered once, in parallel; the `katex` crate keeps one QuickJS engine per
-//! thread, so rayon's workers each get their own.
+//! thread, so each rayon worker drives a render thread of its own (see [`render`] for why).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use rayon::prelude::*;
 
@@ -16,8 +20,51 @@ pub struct Formula {
     pub display: bool,
 }
 
-/// KaTeX's output for a formula, or its error message.
-pub type Rendering = Result<String, String>;
+/// KaTeX's output for a formula, or why there is none.
+pub type Rendering = Result<String, MathError>;
+
+/// Why a formula has no KaTeX output. Only [`MathError::Katex`] is the TeX's own fault and
+/// survives as a warning; the others mean the page cannot be built as written, `--strict` or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MathError {
+    /// KaTeX rejected the TeX; its message, without the engine's wrapping.
+    Katex(String),
+    /// Over `[math] max_formula_bytes`: KaTeX's time and memory grow with the square of a
+    /// formula's length, so it is not even tried.
+    TooLarge { bytes: usize, limit: usize },
+    /// KaTeX was still rendering after `[math] timeout_secs`.
+    TooSlow { limit: Duration },
+    /// The render thread died (a panic in the engine): a quire bug, not the author's.
+    Engine(String),
+}
+
+impl MathError {
+    /// Whether the build must fail even without `--strict`.
+    pub fn is_fatal(&self) -> bool {
+        !matches!(self, MathError::Katex(_))
+    }
+}
+
+impl fmt::Display for MathError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MathError::Katex(msg) => write!(f, "KaTeX: {msg}"),
+            MathError::TooLarge { bytes, limit } => write!(
+                f,
+                "formula is {bytes} bytes, over the limit of {limit} bytes: KaTeX's time grows with \
+                 the square of a formula's size. Split it into several formulas, or raise \
+                 `max_formula_bytes` under [math] in site.toml"
+            ),
+            MathError::TooSlow { limit } => write!(
+                f,
+                "KaTeX gave up on this formula after {} s (the time limit): split it into several \
+                 formulas, or raise `timeout_secs` under [math] in site.toml",
+                limit.as_secs_f64()
+            ),
+            MathError::Engine(msg) => write!(f, "KaTeX engine failed (a quire bug): {msg}"),
+        }
+    }
+}
 
 /// The KaTeX release the `katex` crate runs; part of every disk cache key.
 pub const KATEX_VERSION: &str = "0.16.4";
@@ -56,7 +103,8 @@ impl MathCache {
     }
 
     /// Renders the formulas not yet known (or fetches them from the disk cache); returns how many
-    /// KaTeX had to render.
+    /// KaTeX had to render. Limit errors are kept in memory but never written to disk: they
+    /// depend on the limits and the machine, not on the formula alone.
     pub fn render_missing<'a>(&mut self, formulas: impl IntoIterator<Item = &'a Formula>) -> usize {
         let mut missing: Vec<&Formula> = formulas
             .into_iter()
@@ -69,14 +117,18 @@ impl MathCache {
         let done: Vec<(Formula, Rendering, bool)> = missing
             .par_iter()
             .map(|f| {
-                let file = disk.map(|d| disk_path(d, f, config));
-                if let Some(hit) = file.as_deref().and_then(read_disk) {
+                if let Err(e) = check_size(f, config) {
+                    return ((*f).clone(), Err(e), false);
+                }
+                let key = disk_key(f, config);
+                let file = disk.map(|d| d.join(&key[..2]).join(&key[2..]));
+                if let Some(hit) = file.as_deref().and_then(|p| read_disk(p, &key)) {
                     return ((*f).clone(), hit, false);
                 }
                 let r = render(f, config);
-                if let Some(file) = &file {
+                if let Some(file) = file.as_deref().filter(|_| cacheable(&r)) {
                     // A cache that cannot be written only costs time later; the build goes on.
-                    let _ = write_disk(file, &r);
+                    let _ = write_disk(file, &key, &r);
                 }
                 ((*f).clone(), r, true)
             })
@@ -105,32 +157,62 @@ impl MathCache {
     }
 }
 
-fn disk_path(dir: &Path, f: &Formula, config: &MathConfig) -> PathBuf {
+/// Version 2 is the first sealed format; the bare `ok\n…` files of version 1 fail to verify
+/// and are rendered again.
+const ENTRY: crate::cache_entry::Kind = crate::cache_entry::Kind {
+    name: "katex",
+    version: 2,
+};
+
+/// A hash of everything KaTeX's output depends on: its version, the options and the TeX. The
+/// limits are left out, since they decide only whether a rendering is attempted.
+fn disk_key(f: &Formula, config: &MathConfig) -> String {
     let mut h = blake3::Hasher::new();
     h.update(KATEX_VERSION.as_bytes());
     h.update(format!("{:?}|{:?}|{}|", config.output, config.macros, f.display).as_bytes());
     h.update(f.tex.as_bytes());
-    let hex = h.finalize().to_hex();
-    dir.join(&hex[..2]).join(&hex[2..])
+    h.finalize().to_hex().to_string()
 }
 
-/// A cached file is `ok\n<html>` or `err\n<message>`; anything else is ignored.
-fn read_disk(path: &Path) -> Option<Rendering> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let (tag, body) = text.split_once('\n')?;
-    match tag {
-        "ok" => Some(Ok(body.to_string())),
-        "err" => Some(Err(body.to_string())),
-        _ => None,
+fn cacheable(r: &Rendering) -> bool {
+    matches!(r, Ok(_) | Err(MathError::Katex(_)))
+}
+
+/// A verified entry's payload is `ok\n<html>` or `err\n<message>`; anything else (which only
+/// a quire bug could have sealed) is dropped like a corrupt entry.
+fn read_disk(path: &Path, key: &str) -> Option<Rendering> {
+    let payload = ENTRY.read(path, key)?;
+    let parsed = String::from_utf8(payload).ok().and_then(|text| {
+        let (tag, body) = text.split_once('\n')?;
+        match tag {
+            "ok" => Some(Ok(body.to_string())),
+            "err" => Some(Err(MathError::Katex(body.to_string()))),
+            _ => None,
+        }
+    });
+    if parsed.is_none() {
+        let _ = std::fs::remove_file(path);
     }
+    parsed
 }
 
-fn write_disk(path: &Path, r: &Rendering) -> std::io::Result<()> {
+fn write_disk(path: &Path, key: &str, r: &Rendering) -> std::io::Result<()> {
     let text = match r {
         Ok(html) => format!("ok\n{html}"),
-        Err(msg) => format!("err\n{msg}"),
+        Err(MathError::Katex(msg)) => format!("err\n{msg}"),
+        Err(_) => return Ok(()),
     };
-    crate::fs::write_atomic_io(path, text.as_bytes())
+    ENTRY.write(path, key, text.as_bytes())
+}
+
+fn check_size(f: &Formula, config: &MathConfig) -> Result<(), MathError> {
+    if f.tex.len() > config.max_formula_bytes {
+        return Err(MathError::TooLarge {
+            bytes: f.tex.len(),
+            limit: config.max_formula_bytes,
+        });
+    }
+    Ok(())
 }
 
 fn opts(display: bool, config: &MathConfig) -> Result<katex::Opts, String> {
@@ -149,12 +231,92 @@ fn opts(display: bool, config: &MathConfig) -> Result<katex::Opts, String> {
     Ok(opts)
 }
 
-/// Exactly KaTeX's `renderToString` output, or a readable message.
+/// Exactly KaTeX's `renderToString` output, or why there is none.
+///
+/// The `katex` crate gives no way to stop a render: its QuickJS engine sits in a private
+/// thread-local, built without a memory limit or an interrupt handler, and the KaTeX source it
+/// loads is private too, so quire cannot build an interruptible engine without vendoring KaTeX.
+/// What it can do is refuse formulas over the size limit (which bounds a render's time and
+/// memory) and stop *waiting*: the render runs on a helper thread and, past the time limit,
+/// is abandoned. The cost: an abandoned render keeps one core and its memory busy until it ends
+/// by itself (seconds, given the size limit) or the process exits, which a failing build does
+/// at once; the preview server keeps the error in memory and so never starts it again.
 pub fn render(f: &Formula, config: &MathConfig) -> Rendering {
-    let opts = opts(f.display, config)?;
-    katex::render_with_opts(&f.tex, &opts).map_err(|e| match e {
-        katex::Error::JsExecError(detail) => clean_message(&detail),
-        other => other.to_string(),
+    check_size(f, config)?;
+    let opts = opts(f.display, config).map_err(MathError::Engine)?;
+    let limit = Duration::from_secs_f64(config.timeout_secs);
+    render_on_worker(&f.tex, opts, limit)?.map_err(|e| match e {
+        katex::Error::JsExecError(detail) => MathError::Katex(clean_message(&detail)),
+        other => MathError::Katex(other.to_string()),
+    })
+}
+
+type Job = (String, katex::Opts);
+
+/// The sending half of a render thread, owned by the thread that waits on it.
+struct Worker {
+    jobs: mpsc::Sender<Job>,
+    done: mpsc::Receiver<katex::Result<String>>,
+}
+
+impl Worker {
+    /// Starts a render thread and waits until its engine has loaded KaTeX, so that the time
+    /// limit measures rendering only.
+    fn spawn() -> Result<Worker, MathError> {
+        let (jobs, job_rx) = mpsc::channel::<Job>();
+        let (done_tx, done) = mpsc::channel();
+        let (ready_tx, ready) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("quire-katex".into())
+            .spawn(move || {
+                let _ = katex::render("");
+                let _ = ready_tx.send(());
+                // Ends when the owner hangs up: after a timeout the owner drops its `Worker`,
+                // and the send below fails once the abandoned render finishes.
+                for (tex, opts) in job_rx {
+                    if done_tx.send(katex::render_with_opts(&tex, &opts)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| MathError::Engine(format!("cannot start a render thread: {e}")))?;
+        ready
+            .recv()
+            .map_err(|_| MathError::Engine("KaTeX failed to load".into()))?;
+        Ok(Worker { jobs, done })
+    }
+}
+
+thread_local! {
+    /// One render thread (one QuickJS engine) per thread that renders, as before the limit.
+    static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
+}
+
+fn render_on_worker(
+    tex: &str,
+    opts: katex::Opts,
+    limit: Duration,
+) -> Result<katex::Result<String>, MathError> {
+    WORKER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let worker = match slot.take() {
+            Some(w) => w,
+            None => Worker::spawn()?,
+        };
+        if worker.jobs.send((tex.to_string(), opts)).is_err() {
+            return Err(MathError::Engine("the render thread stopped".into()));
+        }
+        match worker.done.recv_timeout(limit) {
+            Ok(r) => {
+                *slot = Some(worker);
+                Ok(r)
+            }
+            // The worker is dropped: its thread finishes this render alone and exits.
+            Err(mpsc::RecvTimeoutError::Timeout) => Err(MathError::TooSlow { limit }),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                Err(MathError::Engine("the render thread stopped".into()))
+            }
+        }
     })
 }
 
@@ -235,9 +397,10 @@ mod tests {
     #[test]
     fn errors_are_katex_messages() {
         let e = render(&f("\\frac{1}{", false), &MathConfig::default()).unwrap_err();
+        assert!(!e.is_fatal());
         assert_eq!(
-            e,
-            "KaTeX parse error: Unexpected end of input in a macro argument, expected '}' at end of input: \\frac{1}{"
+            e.to_string(),
+            "KaTeX: KaTeX parse error: Unexpected end of input in a macro argument, expected '}' at end of input: \\frac{1}{"
         );
     }
 
@@ -280,6 +443,127 @@ mod tests {
         });
         other.set_disk(dir.path());
         assert_eq!(other.render_missing([&a]), 1);
+    }
+
+    fn entry_path(dir: &Path, formula: &Formula, config: &MathConfig) -> PathBuf {
+        let key = disk_key(formula, config);
+        dir.join(&key[..2]).join(&key[2..])
+    }
+
+    /// Each way a cache file can be wrong: KaTeX renders the formula again, the cache hands out
+    /// KaTeX's real output, and the file is a good entry again.
+    #[test]
+    fn bad_disk_entries_are_rendered_again_and_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = MathConfig::default();
+        let a = f("\\sum_{i=1}^n a_i", true);
+        let b = f("e^{i\\pi}", false);
+        let mut first = MathCache::new(&c);
+        first.set_disk(dir.path());
+        first.render_missing([&a, &b]);
+        let good = first.get(&a).unwrap().clone();
+        assert!(good.is_ok());
+        let path = entry_path(dir.path(), &a, &c);
+        let sealed = std::fs::read(&path).unwrap();
+        let html = good.as_ref().unwrap().as_bytes();
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            ("empty", Vec::new()),
+            ("truncated", sealed[..sealed.len() / 2].to_vec()),
+            ("body replaced", {
+                let mut e = sealed[..sealed.len() - html.len()].to_vec();
+                e.extend_from_slice(b"<script>alert(1)</script>");
+                e
+            }),
+            (
+                "another formula's entry",
+                std::fs::read(entry_path(dir.path(), &b, &c)).unwrap(),
+            ),
+            (
+                "version 1 format",
+                b"ok\n<script>alert(1)</script>".to_vec(),
+            ),
+            (
+                "sealed garbage",
+                ENTRY.seal(&disk_key(&a, &c), b"neither ok nor err"),
+            ),
+        ];
+        for (what, bytes) in cases {
+            std::fs::write(&path, &bytes).unwrap();
+            let mut later = MathCache::new(&c);
+            later.set_disk(dir.path());
+            assert_eq!(later.render_missing([&a, &b]), 1, "{what}: only `a` again");
+            assert_eq!(later.get(&a), Some(&good), "{what}");
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                sealed,
+                "{what}: entry replaced"
+            );
+        }
+    }
+
+    #[test]
+    fn formula_over_the_size_limit_is_not_rendered() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = MathConfig {
+            max_formula_bytes: 1000,
+            ..Default::default()
+        };
+        let big = f(&"x+".repeat(1024 * 1024 / 2), false);
+        let start = std::time::Instant::now();
+        let e = render(&big, &c).unwrap_err();
+        assert!(start.elapsed() < Duration::from_secs(1));
+        assert_eq!(
+            e,
+            MathError::TooLarge {
+                bytes: 1024 * 1024,
+                limit: 1000
+            }
+        );
+        assert!(e.is_fatal());
+        assert!(e.to_string().contains("max_formula_bytes"), "{e}");
+        let mut cache = MathCache::new(&c);
+        cache.set_disk(dir.path());
+        assert_eq!(cache.render_missing([&big]), 0);
+        assert_eq!(cache.get(&big), Some(&Err(e)));
+        assert!(!entry_path(dir.path(), &big, &c).exists(), "never cached");
+        // Just under the limit still renders.
+        assert!(render(&f(&"x".repeat(1000), false), &c).is_ok());
+    }
+
+    #[test]
+    fn slow_formula_hits_the_time_limit_and_the_next_one_renders() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = MathConfig {
+            timeout_secs: 0.2,
+            ..Default::default()
+        };
+        // About a second in a release build, more here; a flat row's cost is quadratic.
+        let slow = f(&"x+".repeat(3 * 1024), false);
+        let mut cache = MathCache::new(&c);
+        cache.set_disk(dir.path());
+        let start = std::time::Instant::now();
+        cache.render_missing([&slow]);
+        assert!(
+            start.elapsed() < Duration::from_millis(900),
+            "{:?}",
+            start.elapsed()
+        );
+        let e = cache.get(&slow).unwrap().clone().unwrap_err();
+        assert_eq!(
+            e,
+            MathError::TooSlow {
+                limit: Duration::from_millis(200)
+            }
+        );
+        assert!(e.is_fatal());
+        assert!(e.to_string().contains("timeout_secs"), "{e}");
+        assert!(!entry_path(dir.path(), &slow, &c).exists(), "never cached");
+        // This thread's abandoned engine is replaced by a fresh one.
+        let ok = render(&f("x^2", false), &c).unwrap();
+        assert_eq!(
+            ok,
+            render(&f("x^2", false), &MathConfig::default()).unwrap()
+        );
     }
 
     #[test]

@@ -63,7 +63,8 @@ pub struct Rendered {
     pub has_math: bool,
     /// KaTeX errors, each with the file:line:col of its formula.
     pub warnings: Vec<Error>,
-    /// Mistakes that make the page wrong (a broken `conv` block): the build fails.
+    /// Mistakes that make the page wrong (a broken `conv` block, a formula over a math limit):
+    /// the build fails.
     pub errors: Vec<Error>,
     /// Animations described by `conv` blocks, for the GIF stage.
     pub animations: Vec<crate::conv::Params>,
@@ -100,7 +101,7 @@ pub fn render(input: &Input<'_>, r: &Renderer<'_>) -> Rendered {
     let mut errors = Vec::new();
     let mut animations = Vec::new();
     let events = code_blocks(events, input, r.highlighter, &mut animations, &mut errors);
-    let (events, has_math) = render_math(events, input, r.math, &mut warnings);
+    let (events, has_math) = render_math(events, input, r.math, &mut warnings, &mut errors);
     let events = if r.config.east_asian_line_breaks {
         cjk::east_asian_line_breaks(events)
     } else {
@@ -126,6 +127,7 @@ fn render_math<'a>(
     input: &Input<'_>,
     cache: &MathCache,
     warnings: &mut Vec<Error>,
+    errors: &mut Vec<Error>,
 ) -> (Vec<Event<'a>>, bool) {
     let mut has_math = false;
     let out = events
@@ -143,12 +145,19 @@ fn render_math<'a>(
             };
             let html = match cache.get(&formula) {
                 Some(Ok(html)) => html.clone(),
-                Some(Err(msg)) => {
-                    warnings.push(Error::at(
-                        input.location(range.start),
-                        format!("KaTeX: {msg}"),
-                    ));
-                    math::error_html(&formula, msg)
+                Some(Err(e)) => {
+                    let error = Error::at(input.location(range.start), e.to_string());
+                    if e.is_fatal() {
+                        errors.push(error);
+                    } else {
+                        warnings.push(error);
+                    }
+                    // The page shows KaTeX's own words, as KaTeX's `throwOnError: false` would.
+                    let shown = match e {
+                        math::MathError::Katex(msg) => msg.clone(),
+                        other => other.to_string(),
+                    };
+                    math::error_html(&formula, &shown)
                 }
                 None => {
                     // A caller forgot the prepass: render here rather than drop the formula.
@@ -290,6 +299,37 @@ mod tests {
             out.html
         );
         assert!(out.html.contains("\\nope{1}"));
+    }
+
+    #[test]
+    fn formula_over_a_limit_is_a_located_error_not_a_warning() {
+        let md = "text\n\nsee $x+y+z$ and $a$\n";
+        let mut cache = MathCache::new(&MathConfig {
+            max_formula_bytes: 3,
+            ..Default::default()
+        });
+        cache.render_missing(&formulas(md));
+        let h = Highlighter::default();
+        let config = MarkdownConfig::default();
+        let r = Renderer {
+            config: &config,
+            math: &cache,
+            highlighter: &h,
+        };
+        let input = Input {
+            path: Path::new("posts/t.md"),
+            text: md,
+            body_offset: 0,
+        };
+        let out = render(&input, &r);
+        assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+        assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
+        let e = out.errors[0].to_string();
+        assert!(
+            e.starts_with("posts/t.md:3:5: formula is 5 bytes, over the limit of 3 bytes"),
+            "{e}"
+        );
+        assert_eq!(out.html.matches("class=\"katex\"").count(), 1);
     }
 
     #[test]

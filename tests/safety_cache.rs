@@ -1,0 +1,181 @@
+//! What `.quire-cache/` holds is published by later builds, so a damaged entry must be rendered
+//! again rather than trusted; and a formula KaTeX would take hours on must end the build at
+//! once with its location.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const POST: &str = "---\ntitle: cached\n---\nA sum:\n\n$$\\sum_{i=1}^n a_i$$\n\nEuler $e^{i\\pi}$, \
+an integral $\\int_0^1 x\\,dx$ and a fraction $\\frac{a}{b}$.\n\n```conv\ninput = 4\nkernel = 3\n```\n\n\
+```conv\ninput = 5\nkernel = 3\npadding = 1\nstride = 2\n```\n";
+
+fn site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("posts/2020-02-02-cached.md"), POST);
+    dir
+}
+
+fn build(site: &Path) -> quire::build::BuildReport {
+    quire::build::build(&quire::build::BuildOptions::new(site)).unwrap()
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    files
+}
+
+/// The KaTeX cache file of the formula whose TeX is `tex` (KaTeX's MathML keeps the TeX).
+fn katex_entry(site: &Path, tex: &str) -> PathBuf {
+    let needle = format!("<annotation encoding=\"application/x-tex\">{tex}</annotation>");
+    let found: Vec<PathBuf> = files_under(&site.join(".quire-cache/katex"))
+        .into_iter()
+        .filter(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).contains(&needle))
+        .collect();
+    assert_eq!(found.len(), 1, "one entry for {tex}: {found:?}");
+    found.into_iter().next().unwrap()
+}
+
+fn cut_in_half(path: &Path) {
+    let bytes = std::fs::read(path).unwrap();
+    std::fs::write(path, &bytes[..bytes.len() / 2]).unwrap();
+}
+
+#[test]
+fn damaged_cache_entries_are_rendered_again_never_published() {
+    let fresh = site();
+    build(fresh.path());
+    let expected = snapshot(&fresh.path().join("_site"));
+
+    let s = site();
+    let first = build(s.path());
+    assert_eq!((first.formulas_rendered, first.gifs_drawn), (4, 2));
+
+    // A KaTeX entry cut short (a full disk, a crash in an older quire).
+    cut_in_half(&katex_entry(s.path(), "\\sum_{i=1}^n a_i"));
+    // An entry whose HTML was replaced by a script.
+    let euler = katex_entry(s.path(), "e^{i\\pi}");
+    let bytes = std::fs::read(&euler).unwrap();
+    let html_at = String::from_utf8_lossy(&bytes).find("<span").unwrap();
+    let mut evil = bytes[..html_at].to_vec();
+    evil.extend_from_slice(b"<script>alert(document.cookie)</script>");
+    std::fs::write(&euler, evil).unwrap();
+    // One formula's entry copied over another's name.
+    let integral = katex_entry(s.path(), "\\int_0^1 x\\,dx");
+    std::fs::copy(katex_entry(s.path(), "\\frac{a}{b}"), &integral).unwrap();
+    // A GIF emptied and a GIF cut short.
+    let gifs = files_under(&s.path().join(".quire-cache/gif"));
+    assert_eq!(gifs.len(), 2, "{gifs:?}");
+    std::fs::write(&gifs[0], b"").unwrap();
+    cut_in_half(&gifs[1]);
+
+    let again = build(s.path());
+    assert_eq!(
+        (again.formulas_rendered, again.gifs_drawn),
+        (3, 2),
+        "every damaged entry is rendered again"
+    );
+    let got = snapshot(&s.path().join("_site"));
+    assert_eq!(
+        got.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &expected {
+        assert!(
+            got[path] == *bytes,
+            "{} differs from a fresh build",
+            path.display()
+        );
+    }
+
+    // The bad entries were replaced by good ones.
+    let third = build(s.path());
+    assert_eq!((third.formulas_rendered, third.gifs_drawn), (0, 0));
+    assert_eq!(snapshot(&s.path().join("_site")), expected);
+}
+
+/// Runs quire, killing it if it outlives `deadline` (the code before the limits ran for hours).
+fn quire_within(args: &[&str], deadline: Duration) -> (Output, Duration) {
+    let start = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > deadline {
+            child.kill().unwrap();
+            let out = child.wait_with_output().unwrap();
+            panic!("still running after {deadline:?}: {}", stderr(&out));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (child.wait_with_output().unwrap(), start.elapsed())
+}
+
+#[test]
+fn megabyte_formula_is_a_located_error_in_seconds() {
+    let s = site();
+    let tex = "x+".repeat(512 * 1024);
+    write(
+        &s.path().join("posts/2020-03-03-big.md"),
+        &format!("---\ntitle: big\n---\nIntro.\n\nSee $y$ and ${tex}$ too.\n"),
+    );
+    let (out, took) = quire_within(
+        &["build", "--source", s.path().to_str().unwrap()],
+        Duration::from_secs(60),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains(
+            "posts/2020-03-03-big.md:6:13: formula is 1048576 bytes, over the limit of 8192 bytes"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("max_formula_bytes"), "{err}");
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    eprintln!("1 MB formula: build failed after {took:?}");
+}
+
+#[test]
+fn slow_formula_under_the_size_limit_hits_the_time_limit() {
+    let s = site();
+    write(&s.path().join("site.toml"), "[math]\ntimeout_secs = 0.5\n");
+    // 6 KB, under the size limit; a flat row like this takes seconds in KaTeX.
+    let tex = "x+".repeat(3 * 1024);
+    write(
+        &s.path().join("posts/2020-03-03-slow.md"),
+        &format!("---\ntitle: slow\n---\n${tex}$\n"),
+    );
+    let (out, took) = quire_within(
+        &["build", "--source", s.path().to_str().unwrap()],
+        Duration::from_secs(60),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("posts/2020-03-03-slow.md:4:1: KaTeX gave up on this formula after 0.5 s"),
+        "{err}"
+    );
+    assert!(err.contains("timeout_secs"), "{err}");
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    // Nothing about the formula was cached: a build with a looser limit renders it.
+    assert!(
+        !files_under(&s.path().join(".quire-cache/katex"))
+            .iter()
+            .any(|p| { String::from_utf8_lossy(&std::fs::read(p).unwrap()).contains("x+x+x+x+") })
+    );
+}
