@@ -1193,7 +1193,7 @@ mod tests {
     #[test]
     fn specification_cases_render_as_the_reference_implementation() {
         let Cases { cases } =
-            serde_json::from_str(include_str!("../../tests/data/cjk_friendly_cases.json"))
+            serde_json::from_str(include_str!("../../../tests/data/cjk_friendly_cases.json"))
                 .expect("valid JSON");
         assert!(cases.len() > 150);
         let mut failures = Vec::new();
@@ -1229,7 +1229,7 @@ mod tests {
     #[test]
     fn commonmark_emphasis_examples_are_unchanged() {
         let Spec { examples } =
-            serde_json::from_str(include_str!("../../tests/data/commonmark_emphasis.json"))
+            serde_json::from_str(include_str!("../../../tests/data/commonmark_emphasis.json"))
                 .expect("valid JSON");
         assert_eq!(examples.len(), 132);
         for ex in &examples {
