@@ -9,7 +9,7 @@ use super::chars::{is_cjk, is_hangul};
 ///
 /// The rule is CSS Text 3's segment-break transformation, as Goldmark's `css3draft` East Asian
 /// line-break style applies it: a soft break is dropped when the characters on both sides are
-/// wide (the amendment's CJK characters, so the same table as the emphasis pass) and neither is
+/// wide (the amendment's CJK characters, as the emphasis pass classifies them) and neither is
 /// Hangul, because Korean separates words with spaces and a line break there is a word break.
 /// A zero-width space on either side also absorbs the break. The characters compared are the
 /// last one of the text before and the first one of the text after, looking through the
