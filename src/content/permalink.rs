@@ -1,6 +1,8 @@
 //! The one place that decides a post's URL, following Jekyll 4.3's `UrlDrop` and `URL` classes:
 //! styles, placeholders, slugify modes and percent-escaping.
 
+use icu_properties::CodePointMapData;
+use icu_properties::props::{GeneralCategory, GeneralCategoryGroup};
 use jiff::ZonedDateTime as Zoned;
 
 /// What a permalink pattern is filled from.
@@ -114,9 +116,7 @@ pub enum SlugMode {
 /// Jekyll's `Utils.slugify` for the `default` and `pretty` modes.
 pub fn slugify(text: &str, mode: SlugMode, cased: bool) -> String {
     let keep = |c: char| {
-        c.is_alphanumeric()
-            || is_mark(c)
-            || (mode == SlugMode::Pretty && "._~!$&'()+,;=@".contains(c))
+        is_letter_mark_or_digit(c) || (mode == SlugMode::Pretty && "._~!$&'()+,;=@".contains(c))
     };
     let mut out = String::with_capacity(text.len());
     let mut pending_dash = false;
@@ -134,9 +134,17 @@ pub fn slugify(text: &str, mode: SlugMode, cased: bool) -> String {
     if cased { out } else { out.to_lowercase() }
 }
 
-fn is_mark(c: char) -> bool {
-    // Combining marks used by Indic and other scripts; enough to keep them in slugs.
-    matches!(c as u32, 0x0300..=0x036F | 0x0900..=0x0DFF | 0x3099..=0x309A)
+/// Jekyll 4.3's `[:alnum:]`, which Ruby's regular expressions define as `\p{L}`, `\p{M}` and
+/// `\p{Nd}`: by general category, so every combining mark stays, and superscripts, circled
+/// digits and Roman numerals (other and letter numbers) separate words as they do in Jekyll.
+fn is_letter_mark_or_digit(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    let gc = CodePointMapData::<GeneralCategory>::new().get(c);
+    GeneralCategoryGroup::Letter.contains(gc)
+        || GeneralCategoryGroup::Mark.contains(gc)
+        || gc == GeneralCategory::DecimalNumber
 }
 
 /// Percent-escapes what is not allowed in a URL path, like Jekyll's `URL.escape_path`.
@@ -261,6 +269,22 @@ mod tests {
         assert_eq!(url(style_pattern("ordinal"), &p), "/2018/365/x.html");
         assert_eq!(url(style_pattern("weekdate"), &p), "/2018/W01/Mon/x.html");
         assert_eq!(url("/blog/:year/:i_month/:slug/", &p), "/blog/2018/12/x/");
+    }
+
+    /// What Jekyll's `[^[:alnum:]]+` makes of marks and numbers outside ASCII.
+    #[test]
+    fn slugify_keeps_every_mark_and_only_decimal_digits() {
+        let default = |s| slugify(s, SlugMode::Default, false);
+        assert_eq!(default("हिन्दी भाषा"), "हिन्दी-भाषा");
+        assert_eq!(default("เชียงใหม่"), "เชียงใหม่");
+        assert_eq!(default("v\u{20D7} Cafe\u{301}"), "v\u{20D7}-cafe\u{301}");
+        assert_eq!(default("١٢٣ ٤"), "١٢٣-٤");
+        assert_eq!(default("E=mc² Ⅻ ① x"), "e-mc-x");
+        assert_eq!(default("😄 emoji ❤\u{FE0F}"), "emoji-\u{FE0F}");
+        assert_eq!(
+            slugify("Odd_Name.v2! ½", SlugMode::Pretty, true),
+            "Odd_Name.v2!"
+        );
     }
 
     #[test]

@@ -4,6 +4,8 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
+use icu_properties::props::{Alphabetic, GeneralCategory, GeneralCategoryGroup};
+use icu_properties::{CodePointMapData, CodePointSetData};
 use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
 use serde::Serialize;
 
@@ -14,19 +16,35 @@ pub struct TocEntry {
     pub title: String,
 }
 
-/// GitHub's rule: lowercase, drop everything but letters, marks, numbers, `_`, `-` and spaces,
-/// then spaces → `-`.
+/// GitHub's rule, as github-slugger implements it, so that a link copied from the same post
+/// on GitHub lands on the same heading here: lowercase, drop every character but letters,
+/// marks, decimal and letter numbers, connector punctuation, `-` and the plain space, then
+/// spaces → `-`. Marks matter for every script that writes vowels or tones with them
+/// (Devanagari's virama, Thai tone marks, Hebrew points), and a variation selector after an
+/// emoji is a mark too, so GitHub keeps it while dropping the emoji.
 pub fn github_slug(text: &str) -> String {
-    text.trim()
-        .to_lowercase()
+    text.to_lowercase()
         .chars()
-        .filter(|c| c.is_alphanumeric() || *c == '_' || *c == '-' || *c == ' ' || is_mark(*c))
+        .filter(|&c| kept_in_slug(c))
         .map(|c| if c == ' ' { '-' } else { c })
         .collect()
 }
 
-fn is_mark(c: char) -> bool {
-    matches!(c as u32, 0x0300..=0x036F | 0x3099..=0x309A)
+fn kept_in_slug(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ' ');
+    }
+    let gc = CodePointMapData::<GeneralCategory>::new().get(c);
+    GeneralCategoryGroup::Letter.contains(gc)
+        || GeneralCategoryGroup::Mark.contains(gc)
+        || matches!(
+            gc,
+            GeneralCategory::DecimalNumber
+                | GeneralCategory::LetterNumber
+                | GeneralCategory::ConnectorPunctuation
+        )
+        // Letters that Unicode files under symbols, such as `Ⓐ`, stay letters for GitHub.
+        || CodePointSetData::new::<Alphabetic>().contains(c)
 }
 
 /// Gives every heading a unique id (an explicit `{#id}` wins) and collects the TOC.
@@ -138,6 +156,84 @@ mod tests {
         assert_eq!(
             ids("## 反卷积(Transposed convolution) "),
             ["反卷积transposed-convolution"]
+        );
+    }
+
+    /// Ids that GitHub gives these headings: github-slugger's rule, worked by hand, and some of
+    /// its own fixtures (the `♥`, dash, emoji, Cyrillic and leading-space cases).
+    #[test]
+    fn github_ids_for_every_script() {
+        let cases = [
+            // Devanagari: the virama (U+094D) is a mark that is not alphabetic.
+            ("## हिन्दी भाषा", "हिन्दी-भाषा"),
+            ("## संस्कृत । १२", "संस्कृत--१२"),
+            // Thai: the tone mark U+0E48 in ใหม่; Thai digits are decimal numbers.
+            ("## เชียงใหม่ ๒๕๖๗", "เชียงใหม่-๒๕๖๗"),
+            // Arabic: harakat and Arabic-Indic digits stay, the Arabic question mark goes.
+            ("## كيف حالك؟", "كيف-حالك"),
+            ("## العَرَبِيَّة ١٢٣", "العَرَبِيَّة-١٢٣"),
+            // Hebrew: points, and the cantillation mark U+0596, which is not alphabetic; the
+            // geresh U+05F3 is punctuation.
+            (
+                "## \u{5D1}\u{5B0}\u{5BC}\u{5E8}\u{5B5}\u{5D0}\u{5E9}\u{5C1}\u{5B4}\u{596}\u{5D9}\u{5EA}",
+                "\u{5D1}\u{5B0}\u{5BC}\u{5E8}\u{5B5}\u{5D0}\u{5E9}\u{5C1}\u{5B4}\u{596}\u{5D9}\u{5EA}",
+            ),
+            ("## צ׳יפס", "ציפס"),
+            ("## 한국어 제목: 소개", "한국어-제목-소개"),
+            // Combining accents, including ones outside U+0300–036F.
+            ("## Cafe\u{301} Ü", "cafe\u{301}-ü"),
+            ("## v\u{20D7} Vector", "v\u{20D7}-vector"),
+            // Emoji are symbols and go, but a variation selector is a mark and stays, as on
+            // GitHub; a zero-width joiner is a format character and goes.
+            ("## 😄 unicode emoji", "-unicode-emoji"),
+            ("## 😄 - an emoji", "---an-emoji"),
+            ("## ❤\u{FE0F} Love", "\u{FE0F}-love"),
+            ("## 👩\u{200D}💻 Dev", "-dev"),
+            ("## I ♥ unicode", "i--unicode"),
+            ("## en–dash", "endash"),
+            (
+                "## apostrophe’s should be trimmed",
+                "apostrophes-should-be-trimmed",
+            ),
+            (
+                "## heading with an _ underscore",
+                "heading-with-an-_-underscore",
+            ),
+            // Decimal and letter numbers stay; superscripts and circled digits do not.
+            ("## E = mc² Ⅻ", "e--mc-ⅻ"),
+            ("## Step ① ２", "step--２"),
+            // Connector punctuation stays; letters filed under symbols stay.
+            ("## a‿b ＿c", "a‿b-＿c"),
+            ("## Ⓖ Ⓨ", "ⓖ-ⓨ"),
+            ("## Привет non-latin 你好", "привет-non-latin-你好"),
+            // An entity keeps a leading space that the parser would otherwise strip.
+            ("# &#x20;a", "-a"),
+        ];
+        for (md, want) in cases {
+            assert_eq!(ids(md), [want], "{md:?}");
+        }
+    }
+
+    #[test]
+    fn cjk_punctuation_and_spaces_go() {
+        assert_eq!(ids("## 深度学习：入门"), ["深度学习入门"]);
+        assert_eq!(ids("## データ・サイエンス"), ["データサイエンス"]);
+        assert_eq!(ids("## 全角（括号）「引号」"), ["全角括号引号"]);
+        assert_eq!(ids("## 中文\u{3000}标题"), ["中文标题"]);
+        assert_eq!(ids("## 第１章"), ["第１章"]);
+    }
+
+    /// github-slugger's repetition fixtures: a number is added until the id is unused, even
+    /// when an earlier heading already looked numbered.
+    #[test]
+    fn duplicates_are_numbered_like_github() {
+        assert_eq!(
+            ids("# echo\n# echo\n# echo 1\n# echo-1\n# echo"),
+            ["echo", "echo-1", "echo-1-1", "echo-1-2", "echo-2"]
+        );
+        assert_eq!(
+            ids("# foxtrot-1\n# foxtrot\n# foxtrot"),
+            ["foxtrot-1", "foxtrot", "foxtrot-2"]
         );
     }
 
