@@ -67,6 +67,25 @@ fn prepare_cache(root: &Path) {
     }
 }
 
+/// The stack of every thread that parses or renders the user's files. Parsers and Tera recurse
+/// once per level of nesting in their input, and a stack overflow aborts the whole process (a
+/// preview server included) without naming the file, so the build never runs on a default
+/// 2 MiB thread. The deepest input that parses must render: Tera's parser stops near 2,600
+/// nested tags and its renderer takes a few kilobytes per level in a debug build, a nested
+/// macro call tens of kilobytes ([`templates::MAX_MACRO_DEPTH`] of them fit many times over).
+/// Only the pages a thread touches take memory; the rest is address space.
+pub const STACK_SIZE: usize = 64 << 20;
+
+/// The threads a build runs on, with [`STACK_SIZE`]. Kept by the preview server between
+/// builds, so KaTeX's per-thread engines are not started afresh on every save.
+pub fn thread_pool() -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .stack_size(STACK_SIZE)
+        .thread_name(|i| format!("quire-build-{i}"))
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start the build threads: {e}")))
+}
+
 /// Builds the site at `opts.source` into `opts.output`.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     build_with_cache(opts, &mut BuildCache::default())
@@ -75,6 +94,20 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
 /// As [`build`], reusing what earlier builds rendered and writing as `cache` says (the preview
 /// server keeps a [`BuildCache::for_preview`] alive between builds).
 pub fn build_with_cache(opts: &BuildOptions, cache: &mut BuildCache) -> Result<BuildReport> {
+    build_on(&thread_pool()?, opts, cache)
+}
+
+/// As [`build_with_cache`], on `pool` (from [`thread_pool`]): all of it, loading included, and
+/// every parallel stage inside it.
+pub fn build_on(
+    pool: &rayon::ThreadPool,
+    opts: &BuildOptions,
+    cache: &mut BuildCache,
+) -> Result<BuildReport> {
+    pool.install(|| build_here(opts, cache))
+}
+
+fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<BuildReport> {
     output::check_output_dir(&opts.source, &opts.output)?;
     let site = Site::load(&opts.source, &opts.load)?;
     let templates =

@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Location, Result};
 
+mod recursion;
+pub use recursion::MAX_MACRO_DEPTH;
+
 pub const TEMPLATES_DIR: &str = "templates";
 
 /// The default theme: the same files as this repository's `templates/`.
@@ -77,12 +80,21 @@ impl Templates {
             .collect();
         let mut tera = tera::Tera::default();
         // Parse one by one first so a syntax error names its file.
+        let mut parsed = BTreeMap::new();
         for (name, (rel, text)) in &sources {
-            tera::Template::new(name, None, text)
+            let template = tera::Template::new(name, None, text)
                 .map_err(|e| Error::at(Location::file(rel), chain(&e)))?;
+            parsed.insert(name.clone(), template);
         }
+        // Before Tera sees them: an import loop would overflow the stack inside Tera.
+        let texts = sources
+            .iter()
+            .map(|(name, (_, text))| (name.clone(), text.as_str()))
+            .collect();
+        recursion::check_loops(&parsed, &origins, &texts)?;
         tera.add_raw_templates(sources.iter().map(|(n, (_, t))| (n.as_str(), t.as_str())))
             .map_err(|e| Error::at(Location::file(Path::new(TEMPLATES_DIR)), chain(&e)))?;
+        recursion::bound_macro_depth(&mut tera, &origins);
         tera.autoescape_on(vec![".html", ".xml"]);
         // Tera's default also escapes `/`, which turns every URL into `&#x2F;` soup.
         tera.set_escape_fn(crate::html::escape);

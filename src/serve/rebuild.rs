@@ -8,7 +8,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::status::{Problem, Severity, Status};
 use super::watch::{Change, SourceWatcher, next_batch};
-use crate::build::{BuildOptions, BuildReport, build_with_cache};
+use crate::build::{BuildOptions, BuildReport, build_on, thread_pool};
 use crate::error::{Error, Result};
 use crate::incremental::BuildCache;
 
@@ -30,10 +30,13 @@ pub struct Outcome {
     pub changed: Option<Vec<PathBuf>>,
 }
 
-/// Owns the build cache between builds; builds run on the blocking pool (they use rayon).
+/// Owns the build cache and the build threads between builds. A blocking-pool thread waits for
+/// each build, which itself runs on the build threads: tokio's threads have small stacks, and
+/// templates or posts nested deep enough to overflow one would take the server down.
 pub struct Rebuilder {
     opts: Arc<BuildOptions>,
     cache: Option<BuildCache>,
+    pool: Option<Arc<rayon::ThreadPool>>,
 }
 
 impl Rebuilder {
@@ -41,6 +44,7 @@ impl Rebuilder {
         Rebuilder {
             opts: Arc::new(opts),
             cache: Some(BuildCache::for_preview()),
+            pool: None,
         }
     }
 
@@ -48,8 +52,15 @@ impl Rebuilder {
         let opts = Arc::clone(&self.opts);
         let mut cache = self.cache.take().unwrap_or_else(BuildCache::for_preview);
         let start = Instant::now();
+        let pool = match &self.pool {
+            Some(pool) => Ok(Arc::clone(pool)),
+            None => thread_pool().map(Arc::new),
+        };
+        if let Ok(pool) = &pool {
+            self.pool = Some(Arc::clone(pool));
+        }
         let joined = tokio::task::spawn_blocking(move || {
-            let result = build_with_cache(&opts, &mut cache);
+            let result = pool.and_then(|pool| build_on(&pool, &opts, &mut cache));
             (result, cache)
         })
         .await;
