@@ -114,6 +114,9 @@ pub fn build_with_cache(opts: &BuildOptions, cache: &mut BuildCache) -> Result<B
         .iter()
         .flat_map(|r| r.animations.iter().copied())
         .collect();
+    for dir in ["static", crate::gifs::GIF_DIR] {
+        crate::fs::refuse_links_outside(&site.root, &site.root.join(dir))?;
+    }
     let gifs = crate::gifs::render(&site.root, &animations)?;
 
     let (katex, katex_copy) = katex_stylesheet(&site)?;
