@@ -76,6 +76,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
 /// server keeps a [`BuildCache::for_preview`] alive between builds).
 pub fn build_with_cache(opts: &BuildOptions, cache: &mut BuildCache) -> Result<BuildReport> {
     output::check_output_dir(&opts.source, &opts.output)?;
+    output::recover(&opts.output)?;
     let site = Site::load(&opts.source, &opts.load)?;
     let templates =
         Templates::load(&opts.source, &site.base_path())?.with_site_url(&site.config.url);

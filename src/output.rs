@@ -193,14 +193,32 @@ pub fn inside(root: &Path, rel: &Path) -> Result<PathBuf> {
     Ok(root.join(rel))
 }
 
-/// Writes `files` and `copies` into a fresh folder, then swaps it in for `output`.
-pub fn write_site(output: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<()> {
-    let output = absolute(output);
-    let parent = output.parent().unwrap_or(Path::new("."));
-    crate::fs::create_dir_all(parent)?;
+/// The folder `output` is in, and its name, which names quire's folders beside it.
+fn parent_and_name(output: &Path) -> (PathBuf, String) {
+    let parent = output.parent().unwrap_or(Path::new(".")).to_path_buf();
     let name = output
         .file_name()
         .map_or("_site".into(), |n| n.to_string_lossy().into_owned());
+    (parent, name)
+}
+
+/// Undoes what a killed build left beside `output` (see [`remove_leftovers`]). Run at the start
+/// of a build, so even a build that then fails puts a set-aside site back.
+pub fn recover(output: &Path) -> Result<()> {
+    let output = absolute(output);
+    let (parent, name) = parent_and_name(&output);
+    if !parent.is_dir() {
+        return Ok(());
+    }
+    remove_leftovers(&parent, &name, &output)
+}
+
+/// Writes `files` and `copies` into a fresh folder, then swaps it in for `output`.
+pub fn write_site(output: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<()> {
+    let output = absolute(output);
+    let (parent, name) = parent_and_name(&output);
+    let parent = parent.as_path();
+    crate::fs::create_dir_all(parent)?;
     remove_leftovers(parent, &name, &output)?;
     let staging = tempfile::Builder::new()
         .prefix(&format!(".{name}.new-"))
