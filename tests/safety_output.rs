@@ -85,11 +85,12 @@ fn encoded_permalink_in_site_toml_is_one_error_at_its_line() {
     let tmp = tempfile::tempdir().unwrap();
     let site = small_site(tmp.path());
     let out = deep_output(tmp.path());
-    let victim = tmp.path().join("a/victim.txt");
+    // `:title` gives each post its own file: `a.txt` for the post titled from `a`.
+    let victim = tmp.path().join("a/a.txt");
     write(&victim, DECOY);
     write(
         &site.join("site.toml"),
-        "title = \"T\"\npermalink = \"/%2e%2e/%2e%2e/%2e%2e/victim.txt\"\n",
+        "title = \"T\"\npermalink = \"/%2e%2e/%2e%2e/%2e%2e/:title.txt\"\n",
     );
     let o = build_into(&site, &out);
     let err = stderr(&o);
