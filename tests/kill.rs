@@ -125,7 +125,9 @@ fn a_killed_build_leaves_the_old_or_the_new_site() {
             took.mul_f64(rng.f64() * 1.1)
         } else {
             let staged = wait_for_staging(&parent, took * 3);
-            writing.mul_f64(rng.f64() * 1.2).saturating_sub(staged.elapsed())
+            writing
+                .mul_f64(rng.f64() * 1.2)
+                .saturating_sub(staged.elapsed())
         };
         std::thread::sleep(delay);
         let _ = child.kill();
