@@ -109,6 +109,7 @@ pub fn build_on(
 
 fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<BuildReport> {
     output::check_output_dir(&opts.source, &opts.output)?;
+    output::recover(&opts.output)?;
     let site = Site::load(&opts.source, &opts.load)?;
     let templates =
         Templates::load(&opts.source, &site.base_path())?.with_site_url(&site.config.url);
@@ -147,6 +148,9 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<BuildReport
         .iter()
         .flat_map(|r| r.animations.iter().copied())
         .collect();
+    for dir in ["static", crate::gifs::GIF_DIR] {
+        crate::fs::refuse_links_outside(&site.root, &site.root.join(dir))?;
+    }
     let gifs = crate::gifs::render(&site.root, &animations)?;
 
     let (katex, katex_copy) = katex_stylesheet(&site)?;

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 
 use crate::base_path::{SRCSET_ATTRIBUTES, css_urls, is_css, is_html, srcset_urls};
 use crate::build::{self, BuildOptions, BuildReport};
-use crate::content::permalink::{output_path, unescape_path};
+use crate::content::permalink::unescape_path;
 use crate::error::{Error, Location, Result, collect_all, line_col};
 use crate::site::Site;
 
@@ -161,15 +161,17 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
     let sources: HashMap<String, PostSource> = site
         .posts
         .iter()
-        .map(|p| {
-            (
-                output_path(&p.url),
+        .filter_map(|p| {
+            // Every post's URL was proven writable when the site loaded; `ok()` only skips.
+            let page = crate::urls::output_path(&p.url).ok()?;
+            Some((
+                page.to_string_lossy().replace('\\', "/"),
                 PostSource {
                     path: p.source.clone(),
                     text: p.text.clone(),
                     body_offset: p.body_offset,
                 },
-            )
+            ))
         })
         .collect();
     let mut report = check_output(&opts.build.output, &site.base_path(), &sources)?;
@@ -337,7 +339,7 @@ impl OutputTree {
                 .replace('\\', "/");
             if entry.file_type().is_dir() {
                 dirs.insert(rel);
-            } else {
+            } else if rel != crate::output::MARKER {
                 files.push(rel);
             }
         }

@@ -191,6 +191,20 @@ impl Config {
     }
 }
 
+/// Where a top-level `key` is set in `root`'s `site.toml`, for errors found after parsing (a
+/// permalink whose URLs cannot be written); just the file when the key is not there.
+pub fn key_location(root: &Path, key: &str) -> Location {
+    let text = std::fs::read_to_string(root.join(CONFIG_FILE)).unwrap_or_default();
+    let line = toml::de::DeTable::parse(&text).ok().and_then(|table| {
+        let (k, _) = table.get_ref().iter().find(|(k, _)| k.get_ref() == key)?;
+        Some(line_col(&text, k.span().start))
+    });
+    match line {
+        Some((line, col)) => Location::at(CONFIG_FILE, line, col),
+        None => Location::file(CONFIG_FILE),
+    }
+}
+
 pub fn base_path_of(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let path = rest.find('/').map_or("", |i| &rest[i..]);
@@ -263,6 +277,21 @@ mod tests {
             assert!(err.starts_with("site.toml: math."), "{bad}: {err}");
             assert!(err.contains(key), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn key_location_finds_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "title = \"x\"\n\n  permalink = \"/:title/\"\n[math]\npermalink = 1\n",
+        )
+        .unwrap();
+        assert_eq!(
+            key_location(dir.path(), "permalink").to_string(),
+            "site.toml:3:3"
+        );
+        assert_eq!(key_location(dir.path(), "url").to_string(), "site.toml");
     }
 
     #[test]

@@ -451,7 +451,9 @@ impl Git {
             self.finish(cmd, what)
         };
         // --force: the user's excludes (global, info/exclude) must not drop site files.
-        staged(&["add", "--all", "--force", "--", "."], "add")?;
+        // The output's marker says the folder is quire's; it is no page of the site.
+        let marker = format!(":(exclude){}", crate::output::MARKER);
+        staged(&["add", "--all", "--force", "--", ".", &marker], "add")?;
         staged(&["write-tree"], "write-tree")
     }
 

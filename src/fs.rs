@@ -89,6 +89,51 @@ pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a symlink under `dir` that leads outside `site_root`. Copying follows links, which
+/// is fine for a link between two files of the site but would publish whatever an outside link
+/// points at (`static/notes -> ~/Documents`) with the site.
+pub fn refuse_links_outside(site_root: &Path, dir: &Path) -> Result<()> {
+    if std::fs::symlink_metadata(dir).is_err() {
+        return Ok(());
+    }
+    let root = std::fs::canonicalize(site_root).map_err(|e| Error::io(site_root, e))?;
+    let shown = |p: &Path| {
+        crate::error::Location::file(p.strip_prefix(site_root).unwrap_or(p).to_path_buf())
+    };
+    // Links are judged by where they lead, and a folder one leads to (inside the site) is then
+    // walked too, since copying will follow it; `seen` stops link cycles.
+    let mut pending = vec![dir.to_path_buf()];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(next) = pending.pop() {
+        for entry in walkdir::WalkDir::new(&next).follow_root_links(false) {
+            let entry = entry.map_err(|e| walk_error(&next, e))?;
+            if !entry.path_is_symlink() {
+                continue;
+            }
+            let target = std::fs::canonicalize(entry.path()).map_err(|e| {
+                Error::at(
+                    shown(entry.path()),
+                    format!("symbolic link that cannot be followed: {e}"),
+                )
+            })?;
+            if !target.starts_with(&root) {
+                return Err(Error::at(
+                    shown(entry.path()),
+                    format!(
+                        "symbolic link to {}, outside the site folder; quire publishes only \
+                         files inside the site, so copy the file in instead of linking to it",
+                        target.display()
+                    ),
+                ));
+            }
+            if target.is_dir() && seen.insert(target.clone()) {
+                pending.push(target);
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn walk_error(root: &Path, e: walkdir::Error) -> Error {
     let path = e.path().unwrap_or(root).to_path_buf();
     let io = e

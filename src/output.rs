@@ -1,11 +1,23 @@
-//! Writes the site into a temporary folder beside the output and swaps it in only when all of it
+//! Writes the site into a staging folder beside the output and swaps it in only when all of it
 //! was written, so a failed build leaves the previous `_site/` as it was.
+//!
+//! quire replaces its output folder as a whole, so it must be sure the folder is its own: every
+//! folder it makes (the output, the staging folder, the old site set aside) holds a [`MARKER`]
+//! file, and [`check_output_dir`] refuses any existing folder that is not empty and has no
+//! marker. The marker is also how a build recognises, and only then removes, what an earlier
+//! killed build left beside the output.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::error::{Error, Result, collect_all};
+
+/// The file that proves quire made a folder. Not published: `quire deploy` leaves it out and
+/// `quire check` ignores it.
+pub const MARKER: &str = ".quire-output";
+const MARKER_TEXT: &str = "This folder was made by quire, which replaces it on every build.\n\
+It is safe to delete; quire only ever replaces or removes folders holding this file.\n";
 
 /// One generated file, relative to the site root.
 #[derive(Debug, Clone)]
@@ -21,118 +33,537 @@ pub struct Copy {
     pub to: PathBuf,
 }
 
-/// Refuses output folders that would overwrite or delete what the user wrote.
+/// Refuses output folders whose replacement would delete what the user has: the sources, their
+/// ancestors, the home folder, `/`, git data, a file, or any existing folder quire did not make.
+/// Paths are compared after resolving symlinks, so no spelling of a folder gets through.
 pub fn check_output_dir(source: &Path, output: &Path) -> Result<()> {
-    let source = absolute(source);
-    let output = absolute(output);
-    if source.starts_with(&output) {
-        return Err(Error::Usage(format!(
-            "output folder {} contains the source folder {}; choose another --output",
-            output.display(),
-            source.display()
-        )));
-    }
-    for dir in ["posts", "templates", "static", "gif"] {
-        if output.starts_with(source.join(dir)) {
-            return Err(Error::Usage(format!(
-                "output folder {} is inside the source folder {dir}/; choose another --output",
-                output.display()
-            )));
+    let refuse = |why: String| {
+        Err(Error::Usage(format!(
+            "refusing to use {} as the output folder: {why}",
+            output.display()
+        )))
+    };
+    let source_abs = absolute(source);
+    let output_abs = absolute(output);
+    let pairs = [
+        (source_abs.clone(), output_abs.clone()),
+        (resolve(&source_abs), resolve(&output_abs)),
+    ];
+    for (source, output) in &pairs {
+        if source.starts_with(output) {
+            return refuse(format!(
+                "it {} the source folder {}; choose another --output",
+                if source == output { "is" } else { "contains" },
+                source.display()
+            ));
+        }
+        for dir in ["posts", "templates", "static", "gif"] {
+            if output.starts_with(source.join(dir)) {
+                return refuse(format!(
+                    "it is inside the source folder {dir}/; choose another --output"
+                ));
+            }
         }
     }
-    Ok(())
+    let real = &pairs[1].1;
+    if real.parent().is_none() {
+        return refuse("it is the root of the file system".into());
+    }
+    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        let home = resolve(&absolute(Path::new(&home)));
+        if home.starts_with(real) {
+            return refuse(format!(
+                "it {} your home folder {}; choose a folder of its own, such as <site>/_site",
+                if &home == real { "is" } else { "contains" },
+                home.display()
+            ));
+        }
+    }
+    if [&output_abs, real]
+        .iter()
+        .any(|p| p.components().any(|c| c.as_os_str() == ".git"))
+    {
+        return refuse("it is inside a .git folder, which holds a repository's history".into());
+    }
+    let meta = match std::fs::symlink_metadata(&output_abs) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(output, e)),
+    };
+    if meta.file_type().is_symlink() {
+        return refuse(format!(
+            "it is a symbolic link (to {}); quire replaces the output folder itself, so pass a \
+             real folder",
+            real.display()
+        ));
+    }
+    if !meta.is_dir() {
+        return refuse(
+            "it is a file, and quire would replace it with a folder; choose a folder".into(),
+        );
+    }
+    if output_abs.join(".git").exists() {
+        return refuse(
+            "it holds a .git folder, which replacing the folder would delete; keep the \
+             repository elsewhere (quire deploy commits the site without one)"
+                .into(),
+        );
+    }
+    if is_marked(&output_abs) || is_empty_dir(&output_abs)? || is_legacy_site(source, real) {
+        return Ok(());
+    }
+    refuse(format!(
+        "it already exists and quire did not make it (it has no {MARKER} file). quire replaces \
+         its output folder as a whole, so it only uses a missing or empty folder or one it made. \
+         Pass a new folder with --output, or delete {} first if nothing in it is needed",
+        output.display()
+    ))
 }
 
+/// The default `<source>/_site` as quire versions before the marker left it, recognised by the
+/// `.nojekyll` every quire build writes. Only at that one place: elsewhere a folder with
+/// `.nojekyll` could be any GitHub Pages checkout. It gets its marker when it is replaced.
+fn is_legacy_site(source: &Path, real_output: &Path) -> bool {
+    let default = resolve(&absolute(&source.join("_site")));
+    default == real_output && real_output.join(".nojekyll").is_file()
+}
+
+pub fn is_marked(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir.join(MARKER)).is_ok_and(|m| m.is_file())
+}
+
+fn is_empty_dir(dir: &Path) -> Result<bool> {
+    let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    Ok(entries.next().is_none())
+}
+
+pub fn mark(dir: &Path) -> Result<()> {
+    if is_marked(dir) {
+        return Ok(());
+    }
+    crate::fs::write(&dir.join(MARKER), MARKER_TEXT)
+}
+
+/// Absolute, without resolving anything: what the user typed, made comparable.
 fn absolute(p: &Path) -> PathBuf {
-    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    // Normalise `..` and `.` so `a/../b` compares as `b`; symlinks are left alone on purpose.
-    let mut out = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// The real location of `p`, whether or not it exists yet: the nearest existing ancestor with
+/// its symlinks resolved, then the rest (`..` in the rest is undone by name, since nothing
+/// there exists to be a symlink).
+fn resolve(p: &Path) -> PathBuf {
+    let mut existing = p;
+    let mut rest = Vec::new();
+    let mut real = loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            break real;
+        }
+        match (existing.parent(), existing.components().next_back()) {
+            (Some(parent), Some(last)) => {
+                rest.push(last);
+                existing = parent;
             }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
+            _ => break existing.to_path_buf(),
+        }
+    };
+    for c in rest.into_iter().rev() {
+        match c {
+            Component::ParentDir => {
+                real.pop();
+            }
+            Component::CurDir => {}
+            other => real.push(other),
         }
     }
-    out
+    real
+}
+
+/// `root.join(rel)`, refused unless `rel` is relative and made of plain names: a writer's or
+/// remover's own check that nothing reaches past the output folder, whatever produced `rel`.
+pub fn inside(root: &Path, rel: &Path) -> Result<PathBuf> {
+    let plain = rel.components().all(|c| matches!(c, Component::Normal(_)));
+    if !plain || rel.as_os_str().is_empty() {
+        return Err(Error::Usage(format!(
+            "internal error: refusing to write {} outside the output folder {}",
+            rel.display(),
+            root.display()
+        )));
+    }
+    Ok(root.join(rel))
+}
+
+/// The folder `output` is in, and its name, which names quire's folders beside it.
+fn parent_and_name(output: &Path) -> (PathBuf, String) {
+    let parent = output.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let name = output
+        .file_name()
+        .map_or("_site".into(), |n| n.to_string_lossy().into_owned());
+    (parent, name)
+}
+
+/// Undoes what a killed build left beside `output` (see [`remove_leftovers`]). Run at the start
+/// of a build, so even a build that then fails puts a set-aside site back.
+pub fn recover(output: &Path) -> Result<()> {
+    let output = absolute(output);
+    let (parent, name) = parent_and_name(&output);
+    if !parent.is_dir() {
+        return Ok(());
+    }
+    remove_leftovers(&parent, &name, &output)
 }
 
 /// Writes `files` and `copies` into a fresh folder, then swaps it in for `output`.
 pub fn write_site(output: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<()> {
     let output = absolute(output);
-    let parent = output.parent().unwrap_or(Path::new("."));
+    let (parent, name) = parent_and_name(&output);
+    let parent = parent.as_path();
     crate::fs::create_dir_all(parent)?;
-    let name = output
-        .file_name()
-        .map_or("_site".into(), |n| n.to_string_lossy().into_owned());
+    remove_leftovers(parent, &name, &output)?;
     let staging = tempfile::Builder::new()
         .prefix(&format!(".{name}.new-"))
         .tempdir_in(parent)
-        .map_err(|e| Error::io(parent, e))?;
-    for copy in copies {
-        crate::fs::copy_tree(&copy.from, &staging.path().join(&copy.to))?;
+        .map_err(|e| Error::io(parent, e))?
+        .keep();
+    // Marked before anything else, so a build killed from here on leaves a folder the next
+    // build knows it may remove.
+    let written = mark(&staging).and_then(|()| {
+        for copy in copies {
+            crate::fs::copy_tree(&copy.from, &inside_or_root(&staging, &copy.to)?)?;
+        }
+        collect_all(
+            files
+                .par_iter()
+                .map(|f| crate::fs::write(&inside(&staging, &f.path)?, &f.contents))
+                .collect(),
+        )?;
+        // Again, in case a copied `static/.quire-output` replaced it.
+        crate::fs::write(&staging.join(MARKER), MARKER_TEXT)
+    });
+    if let Err(e) = written {
+        let _ = remove_marked(&staging);
+        return Err(e);
     }
-    collect_all(
-        files
-            .par_iter()
-            .map(|f| crate::fs::write(&staging.path().join(&f.path), &f.contents))
-            .collect(),
-    )?;
-    swap_in(staging.keep(), &output)
+    swap_in(&staging, &output, parent, &name)
 }
 
-/// Replaces `output` by `staged`. Between the two renames the old site sits in a sibling folder,
-/// so even a crash there loses nothing.
-fn swap_in(staged: PathBuf, output: &Path) -> Result<()> {
-    if output.exists() {
-        let parent = output.parent().unwrap_or(Path::new("."));
-        let old = tempfile::Builder::new()
-            .prefix(".quire-old-")
-            .tempdir_in(parent)
-            .map_err(|e| Error::io(parent, e))?
-            .keep();
-        let old_site = old.join("site");
-        crate::fs::rename(output, &old_site)?;
-        if let Err(e) = crate::fs::rename(&staged, output) {
-            let _ = std::fs::rename(&old_site, output);
-            return Err(e);
-        }
-        crate::fs::remove_dir_all(&old)?;
+fn inside_or_root(root: &Path, rel: &Path) -> Result<PathBuf> {
+    if rel.as_os_str().is_empty() {
+        Ok(root.to_path_buf())
     } else {
-        crate::fs::rename(&staged, output)?;
+        inside(root, rel)
+    }
+}
+
+/// Replaces `output` by `staged`, atomically where the platform can exchange two folders: a
+/// reader or a kill sees the old site or the new one, never none. Elsewhere (or when the file
+/// system refuses) the old site is renamed aside first; a kill between the two renames leaves
+/// it there, marked, and the next build puts it back before anything else.
+fn swap_in(staged: &Path, output: &Path, parent: &Path, name: &str) -> Result<()> {
+    let cleanup = |e: Error| {
+        let _ = remove_marked(staged);
+        e
+    };
+    if std::fs::symlink_metadata(output).is_err() {
+        return crate::fs::rename(staged, output).map_err(cleanup);
+    }
+    // A site from before the marker (see `is_legacy_site`) is marked now, so the copy set
+    // aside below is one the next build may remove.
+    mark(output).map_err(cleanup)?;
+    match exchange(staged, output) {
+        Ok(true) => return remove_marked(staged),
+        Ok(false) => {}
+        Err(e) => return Err(cleanup(Error::io(output, e))),
+    }
+    let old = tempfile::Builder::new()
+        .prefix(&format!(".{name}.old-"))
+        .tempdir_in(parent)
+        .map_err(|e| cleanup(Error::io(parent, e)))?
+        .keep();
+    let old_site = old.join("site");
+    let renamed = mark(&old).and_then(|()| crate::fs::rename(output, &old_site));
+    if let Err(e) = renamed {
+        let _ = remove_marked(&old);
+        return Err(cleanup(e));
+    }
+    if let Err(e) = crate::fs::rename(staged, output) {
+        let _ = std::fs::rename(&old_site, output);
+        let _ = remove_marked(&old);
+        return Err(cleanup(e));
+    }
+    remove_marked(&old)
+}
+
+/// Exchanges two folders in one step. `Ok(false)`: this platform or file system cannot.
+pub fn exchange(a: &Path, b: &Path) -> std::io::Result<bool> {
+    #[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        use rustix::io::Errno;
+        const UNSUPPORTED: [Errno; 4] =
+            [Errno::INVAL, Errno::NOSYS, Errno::NOTSUP, Errno::OPNOTSUPP];
+        match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+            Ok(()) => Ok(true),
+            Err(e) if UNSUPPORTED.contains(&e) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+    {
+        let _ = (a, b);
+        Ok(false)
+    }
+}
+
+/// Clears what killed builds left beside `output`: staging folders and old sites named after
+/// it. Only folders holding the marker are removed (and empty ones, which hold nothing); a
+/// look-alike the user made is left alone. A missing `output` whose old site was set aside
+/// gets it back first.
+fn remove_leftovers(parent: &Path, name: &str, output: &Path) -> Result<()> {
+    let (new, old) = (format!(".{name}.new-"), format!(".{name}.old-"));
+    let entries = std::fs::read_dir(parent).map_err(|e| Error::io(parent, e))?;
+    let mut leftovers: Vec<PathBuf> = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(parent, e))?;
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir && (file_name.starts_with(&new) || file_name.starts_with(&old)) {
+            leftovers.push(entry.path());
+        }
+    }
+    leftovers.sort();
+    if std::fs::symlink_metadata(output).is_err()
+        && let Some(old_dir) = leftovers.iter().find(|d| {
+            d.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(&old))
+                && is_marked(d)
+                && is_marked(&d.join("site"))
+        })
+    {
+        crate::fs::rename(&old_dir.join("site"), output)?;
+    }
+    for dir in &leftovers {
+        if is_marked(dir) {
+            remove_marked(dir)?;
+        } else {
+            // Empty: a build killed between making the folder and marking it.
+            let _ = std::fs::remove_dir(dir);
+        }
     }
     Ok(())
+}
+
+/// Removes a folder quire made, its marker last: a removal cut short still leaves a marked
+/// folder (or an empty one) for the next build to finish. Refuses an unmarked folder.
+fn remove_marked(dir: &Path) -> Result<()> {
+    if !is_marked(dir) {
+        return match std::fs::remove_dir(dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(dir, e)),
+            _ => Ok(()),
+        };
+    }
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        if entry.file_name() == MARKER {
+            continue;
+        }
+        let path = entry.path();
+        // `file_type` does not follow symlinks: a link is removed, never what it points to.
+        let removed = if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        removed.map_err(|e| Error::io(&path, e))?;
+    }
+    let marker = dir.join(MARKER);
+    std::fs::remove_file(&marker).map_err(|e| Error::io(&marker, e))?;
+    std::fs::remove_dir(dir).map_err(|e| Error::io(dir, e))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn file(p: &str, c: &str) -> OutputFile {
+        OutputFile {
+            path: p.into(),
+            contents: c.as_bytes().to_vec(),
+        }
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
     #[test]
     fn refuses_to_write_over_sources() {
-        let src = Path::new("/tmp/site");
-        assert!(check_output_dir(src, Path::new("/tmp/site")).is_err());
-        assert!(check_output_dir(src, Path::new("/tmp")).is_err());
-        assert!(check_output_dir(src, Path::new("/tmp/site/posts/out")).is_err());
-        assert!(check_output_dir(src, Path::new("/tmp/site/_site")).is_ok());
-        assert!(check_output_dir(src, Path::new("/tmp/site/x/../_site")).is_ok());
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("site");
+        std::fs::create_dir_all(src.join("posts")).unwrap();
+        assert!(check_output_dir(&src, &src).is_err());
+        assert!(check_output_dir(&src, dir.path()).is_err());
+        assert!(check_output_dir(&src, &src.join("posts/out")).is_err());
+        assert!(check_output_dir(&src, &src.join("_site")).is_ok());
+        assert!(check_output_dir(&src, &src.join("x/../_site")).is_ok());
+        assert!(check_output_dir(&src, Path::new("/")).is_err());
+    }
+
+    #[test]
+    fn compares_real_paths_not_spellings() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::create_dir_all(real.join("site/posts")).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(real.join("site"), &link).unwrap();
+        let e = check_output_dir(&link, &real).unwrap_err().to_string();
+        assert!(e.contains("contains the source folder"), "{e}");
+        // The output's own spelling through a link to the source's posts/.
+        std::os::unix::fs::symlink(real.join("site/posts"), dir.path().join("p")).unwrap();
+        let e = check_output_dir(&link, &dir.path().join("p/out"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("inside the source folder posts/"), "{e}");
+    }
+
+    #[test]
+    fn replaces_only_missing_empty_or_marked_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("site");
+        std::fs::create_dir_all(&src).unwrap();
+        let out = dir.path().join("out");
+        assert!(check_output_dir(&src, &out).is_ok(), "missing");
+        std::fs::create_dir(&out).unwrap();
+        assert!(check_output_dir(&src, &out).is_ok(), "empty");
+        std::fs::write(out.join("notes.txt"), "mine").unwrap();
+        let e = check_output_dir(&src, &out).unwrap_err().to_string();
+        assert!(e.contains("quire did not make it"), "{e}");
+        std::fs::write(out.join(MARKER), MARKER_TEXT).unwrap();
+        assert!(check_output_dir(&src, &out).is_ok(), "marked");
+
+        let f = dir.path().join("file");
+        std::fs::write(&f, "x").unwrap();
+        let e = check_output_dir(&src, &f).unwrap_err().to_string();
+        assert!(e.contains("is a file"), "{e}");
+
+        let git = dir.path().join("repo/.git");
+        std::fs::create_dir_all(&git).unwrap();
+        for p in [git.clone(), git.join("objects")] {
+            let e = check_output_dir(&src, &p).unwrap_err().to_string();
+            assert!(e.contains(".git"), "{e}");
+        }
+        // A marked folder that holds a repository is still refused.
+        std::fs::write(dir.path().join("repo").join(MARKER), MARKER_TEXT).unwrap();
+        let e = check_output_dir(&src, &dir.path().join("repo"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(".git"), "{e}");
+
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&out, &link).unwrap();
+        let e = check_output_dir(&src, &link).unwrap_err().to_string();
+        assert!(e.contains("symbolic link"), "{e}");
+    }
+
+    #[test]
+    fn an_unmarked_site_from_an_older_quire_is_replaced_only_at_the_default_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("site");
+        for out in [src.join("_site"), dir.path().join("elsewhere")] {
+            std::fs::create_dir_all(&out).unwrap();
+            std::fs::write(out.join("index.html"), "old").unwrap();
+            std::fs::write(out.join(".nojekyll"), "").unwrap();
+        }
+        assert!(check_output_dir(&src, &src.join("_site")).is_ok());
+        assert!(check_output_dir(&src, &dir.path().join("elsewhere")).is_err());
+        std::fs::remove_file(src.join("_site/.nojekyll")).unwrap();
+        assert!(check_output_dir(&src, &src.join("_site")).is_err());
     }
 
     #[test]
     fn swaps_in_new_site_and_replaces_old() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("_site");
-        let file = |p: &str, c: &str| OutputFile {
-            path: p.into(),
-            contents: c.as_bytes().to_vec(),
-        };
         write_site(&out, &[file("a.html", "1"), file("old.html", "x")], &[]).unwrap();
+        assert!(is_marked(&out));
         write_site(&out, &[file("a.html", "2")], &[]).unwrap();
         assert_eq!(std::fs::read_to_string(out.join("a.html")).unwrap(), "2");
         assert!(!out.join("old.html").exists());
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-        assert_eq!(leftovers.len(), 1, "staging folders must be gone");
+        assert!(is_marked(&out));
+        assert_eq!(names(dir.path()), ["_site"], "staging folders must be gone");
+    }
+
+    #[test]
+    fn exchange_swaps_two_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        crate::fs::write(&a.join("x"), "a").unwrap();
+        crate::fs::write(&b.join("x"), "b").unwrap();
+        if !exchange(&a, &b).unwrap() {
+            eprintln!("no atomic exchange on this file system; the fallback is tested below");
+            return;
+        }
+        assert_eq!(std::fs::read_to_string(a.join("x")).unwrap(), "b");
+        assert_eq!(std::fs::read_to_string(b.join("x")).unwrap(), "a");
+    }
+
+    #[test]
+    fn leftovers_of_killed_builds_are_removed_and_look_alikes_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("_site");
+        write_site(&out, &[file("a.html", "1")], &[]).unwrap();
+        // What kills leave: a marked staging folder, an old site set aside, an empty folder.
+        for (d, marked) in [
+            ("._site.new-k1", true),
+            ("._site.old-k2", true),
+            ("._site.new-k3", false),
+        ] {
+            std::fs::create_dir_all(dir.path().join(d).join("site")).unwrap();
+            if marked {
+                mark(&dir.path().join(d)).unwrap();
+            } else {
+                std::fs::remove_dir(dir.path().join(d).join("site")).unwrap();
+            }
+        }
+        // What the user made and only looks like them.
+        crate::fs::write(&dir.path().join("._site.new-mine/keep.txt"), "mine").unwrap();
+        crate::fs::write(&dir.path().join(".quire-old-abc/site/keep.txt"), "mine").unwrap();
+        write_site(&out, &[file("a.html", "2")], &[]).unwrap();
+        assert_eq!(
+            names(dir.path()),
+            ["._site.new-mine", ".quire-old-abc", "_site"]
+        );
+        assert_eq!(std::fs::read_to_string(out.join("a.html")).unwrap(), "2");
+    }
+
+    #[test]
+    fn an_old_site_set_aside_by_a_killed_fallback_swap_comes_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("_site");
+        write_site(&out, &[file("a.html", "old")], &[]).unwrap();
+        // The fallback swap killed between its renames: the old site sits aside, no output.
+        let old = dir.path().join("._site.old-k");
+        std::fs::create_dir(&old).unwrap();
+        mark(&old).unwrap();
+        std::fs::rename(&out, old.join("site")).unwrap();
+        // A build that fails writing keeps what was there: the old site, back in place.
+        let bad = write_site(&out, &[file("../x.html", "new")], &[]);
+        assert!(bad.is_err());
+        assert_eq!(std::fs::read_to_string(out.join("a.html")).unwrap(), "old");
+        assert_eq!(names(dir.path()), ["_site"]);
+    }
+
+    #[test]
+    fn writers_refuse_paths_that_leave_the_folder() {
+        let root = Path::new("/out");
+        assert!(inside(root, Path::new("a/b.html")).is_ok());
+        for bad in ["../x", "a/../../x", "/etc/passwd", "", "./a"] {
+            assert!(inside(root, Path::new(bad)).is_err(), "{bad}");
+        }
     }
 }

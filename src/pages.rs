@@ -2,15 +2,15 @@
 //! `site` and `page`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::content::permalink::{category_url, output_path};
+use crate::content::permalink::category_url;
 use crate::content::post::Post;
-use crate::error::{Error, Result, collect_all};
+use crate::error::{Error, Location, Result, collect_all};
 use crate::incremental::pages::PageCache;
 use crate::markdown::Rendered;
 use crate::markdown::headings::TocEntry;
@@ -195,7 +195,12 @@ pub fn render_all_cached(
                   page: PageContext,
                   for_page: &Path|
      -> Result<OutputFile> {
-        let path = PathBuf::from(output_path(&page.url));
+        let path = crate::urls::output_path(&page.url).map_err(|why| {
+            Error::at(
+                Location::file(for_page),
+                format!("page {} cannot be written: {why}", page.url),
+            )
+        })?;
         let key = round.key(&path, template, &page);
         let contents =
             round.get_or_render(&path, key, || render_page(ctx, template, &page, for_page))?;
@@ -219,7 +224,12 @@ pub fn render_all_cached(
                     ),
                 ));
             }
-            let path = PathBuf::from(output_path(&post.url));
+            let path = crate::urls::output_path(&post.url).map_err(|why| {
+                Error::at(
+                    Location::file(&post.source),
+                    format!("URL {} cannot be written: {why}", post.url),
+                )
+            })?;
             // A post's page is made from its file (path and text) and, for an undated draft,
             // the build's clock; with `site` and the configuration, which every key includes,
             // that is all. Keying on these instead of the page value spares hashing every
@@ -264,6 +274,18 @@ pub fn render_all_cached(
         Path::new("index.html"),
     ));
     for cat in &cats {
+        // A category named `..` has no page inside the output folder; blame a post that has it.
+        if let Err(why) = crate::urls::output_path(&cat.url) {
+            let post = site
+                .posts
+                .iter()
+                .find(|p| p.categories.iter().any(|c| category_url(c) == cat.url));
+            files.push(Err(Error::at(
+                Location::file(post.map_or(Path::new(""), |p| p.source.as_path())),
+                format!("category `{}` cannot have a page: {why}", cat.name),
+            )));
+            continue;
+        }
         let page = PageContext {
             kind: "category",
             title: cat.name.clone(),

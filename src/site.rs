@@ -43,9 +43,11 @@ impl Site {
         let tz = TimeZone::get(&config.timezone)
             .map_err(|e| Error::at(Location::file(crate::config::CONFIG_FILE), e.to_string()))?;
         let now = Zoned::now().with_time_zone(tz.clone());
+        let permalink_at = crate::config::key_location(root, "permalink");
         let rules = PostRules {
             timezone: &tz,
             permalink: &config.permalink,
+            permalink_at: &permalink_at,
             now: &now,
         };
         let sources = load::read_all(root, load::find(root, opts.drafts)?)?;
@@ -54,7 +56,8 @@ impl Site {
                 .into_par_iter()
                 .map(|s| Post::from_source(s, &rules))
                 .collect(),
-        )?;
+        )
+        .map_err(without_repeats)?;
         let mut posts: Vec<Post> = posts
             .into_iter()
             .filter(|p| opts.unpublished || p.published)
@@ -78,6 +81,18 @@ impl Site {
     pub fn base_path(&self) -> String {
         self.config.base_path()
     }
+}
+
+/// A mistake in `site.toml` (a permalink that leaves the output folder) fails every post the
+/// same way; saying it once per post would bury it.
+fn without_repeats(e: Error) -> Error {
+    let Error::Many(errors) = e else { return e };
+    let mut seen = std::collections::HashSet::new();
+    let errors = errors
+        .into_iter()
+        .filter(|e| seen.insert(e.to_string()))
+        .collect();
+    Error::from_many(errors).unwrap_or(Error::Many(Vec::new()))
 }
 
 fn check_collisions(posts: &[Post]) -> Result<()> {

@@ -161,30 +161,17 @@ pub fn escape_path(path: &str) -> String {
     out
 }
 
-/// Undoes [`escape_path`], to find the file a URL is written to.
+/// Undoes [`escape_path`]; invalid sequences (`%` before a multi-byte character in a
+/// user-written link) stay as written.
 pub fn unescape_path(url: &str) -> String {
-    let bytes = url.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        // Byte-wise, so `%` before a multi-byte character (user-written links) cannot panic.
-        if bytes[i] == b'%'
-            && let (Some(hi), Some(lo)) = (
-                bytes.get(i + 1).and_then(|c| (*c as char).to_digit(16)),
-                bytes.get(i + 2).and_then(|c| (*c as char).to_digit(16)),
-            )
-        {
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(url)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
-/// Collapses `//`, removes `..` segments and makes the URL absolute.
+/// Collapses `//`, removes `..` segments and makes the URL absolute, as Jekyll does. This sees
+/// the escaped URL, so it cannot catch `%2e%2e`; [`crate::urls::output_path`] is what keeps a
+/// URL's file inside the output folder.
 fn sanitize(url: &str) -> String {
     let mut out = String::from("/");
     for seg in url.split('/') {
@@ -198,23 +185,6 @@ fn sanitize(url: &str) -> String {
         out.pop();
     }
     out
-}
-
-/// The file under the site root that serves `url`: `/a/` → `a/index.html`.
-pub fn output_path(url: &str) -> String {
-    let path = unescape_path(url);
-    let path = path.trim_start_matches('/');
-    if path.is_empty() || path.ends_with('/') {
-        format!("{path}index.html")
-    } else if path
-        .rsplit('/')
-        .next()
-        .is_some_and(|last| last.contains('.'))
-    {
-        path.to_string()
-    } else {
-        format!("{path}/index.html")
-    }
 }
 
 #[cfg(test)]
@@ -298,13 +268,5 @@ mod tests {
             "hello-world"
         );
         assert_eq!(slugify("卷积 网络", SlugMode::Default, false), "卷积-网络");
-    }
-
-    #[test]
-    fn output_paths() {
-        assert_eq!(output_path("/a/b.html"), "a/b.html");
-        assert_eq!(output_path("/a/b/"), "a/b/index.html");
-        assert_eq!(output_path("/"), "index.html");
-        assert_eq!(output_path("/%E6%B7%B1/x.html"), "深/x.html");
     }
 }

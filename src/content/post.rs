@@ -18,6 +18,8 @@ pub struct PostRules<'a> {
     pub timezone: &'a TimeZone,
     /// The site's permalink style or pattern.
     pub permalink: &'a str,
+    /// Where that is set (`site.toml`'s `permalink` line), for a URL that cannot be written.
+    pub permalink_at: &'a Location,
     /// For drafts without a date.
     pub now: &'a Zoned,
 }
@@ -112,6 +114,17 @@ impl Post {
                 categories: &categories,
             },
         );
+        // Refused here, where the file and line are known, rather than when the page is written.
+        if let Err(why) = crate::urls::output_path(&url) {
+            let (at, whose) = match &fm.permalink {
+                Some(_) => (at_key("permalink"), "permalink"),
+                None => (rules.permalink_at.clone(), "site permalink"),
+            };
+            return Err(Error::at(
+                at,
+                format!("{whose} `{pattern}` would write outside the output folder: {why}"),
+            ));
+        }
         let title = fm.title.clone().unwrap_or_else(|| titleize(&slug));
         let body_offset = split.as_ref().map_or(0, |s| s.body_offset);
         let layout_at = at_key("layout");
@@ -161,9 +174,11 @@ mod tests {
 
     fn post(rel: &str, text: &str) -> Result<Post> {
         let now: Zoned = "2026-01-01T00:00:00+00:00[UTC]".parse().unwrap();
+        let at = Location::file("site.toml");
         let rules = PostRules {
             timezone: &TimeZone::UTC,
             permalink: "date",
+            permalink_at: &at,
             now: &now,
         };
         let src = Source {
@@ -211,6 +226,20 @@ mod tests {
                 .starts_with("posts/2020-02-02-x.md:3:1: invalid date `2019-02-30`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn encoded_permalink_that_leaves_the_output_names_the_line() {
+        for permalink in ["/%2e%2e/%2e%2e/%2e%2e/victim.txt", "/a/%2f..%2f..%2fX.html"] {
+            let e = post(
+                "posts/2020-02-02-x.md",
+                &format!("---\ntitle: x\npermalink: {permalink}\n---\n"),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(e.starts_with("posts/2020-02-02-x.md:3:1: permalink"), "{e}");
+            assert!(e.contains("outside the output folder"), "{e}");
+        }
     }
 
     #[test]

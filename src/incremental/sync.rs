@@ -13,7 +13,7 @@ use std::time::SystemTime;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result, collect_all};
-use crate::output::{Copy, OutputFile};
+use crate::output::{Copy, OutputFile, inside};
 
 /// A copied file as it was when copied: if none of this changed, neither did the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +47,9 @@ impl SyncedDir {
         if self.root.as_deref() != Some(output) {
             self.adopt(output)?;
         }
+        // Every sync, in case the folder was emptied under the server: an unmarked folder is
+        // one the next build refuses to write into.
+        crate::output::mark(output)?;
         let generated_paths: HashSet<&Path> = files.iter().map(|f| f.path.as_path()).collect();
 
         let mut copied = HashMap::new();
@@ -81,14 +84,14 @@ impl SyncedDir {
         collect_all(
             copy_jobs
                 .par_iter()
-                .map(|(rel, stamp)| copy_atomic(&stamp.from, &output.join(rel)))
+                .map(|(rel, stamp)| copy_atomic(&stamp.from, &inside(output, rel)?))
                 .collect(),
         )?;
         changed.extend(copy_jobs.iter().map(|(rel, _)| (*rel).clone()));
         collect_all(
             write_jobs
                 .par_iter()
-                .map(|(f, _)| crate::fs::write_atomic(&output.join(&f.path), &f.contents))
+                .map(|(f, _)| crate::fs::write_atomic(&inside(output, &f.path)?, &f.contents))
                 .collect(),
         )?;
         changed.extend(write_jobs.iter().map(|(f, _)| f.path.clone()));
@@ -101,7 +104,7 @@ impl SyncedDir {
             .cloned()
             .collect();
         for rel in &stale {
-            let path = output.join(rel);
+            let path = inside(output, rel)?;
             match std::fs::remove_file(&path) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                     return Err(Error::io(&path, e));
@@ -110,6 +113,8 @@ impl SyncedDir {
             }
         }
         changed.extend(stale);
+        // Again: a `static/.quire-output` that went away took the marker with it.
+        crate::output::mark(output)?;
 
         self.generated = hashed
             .into_iter()
@@ -132,6 +137,9 @@ impl SyncedDir {
             let entry = entry.map_err(|e| crate::fs::walk_error(output, e))?;
             if entry.file_type().is_file() {
                 let rel = entry.path().strip_prefix(output).unwrap_or(entry.path());
+                if rel == Path::new(crate::output::MARKER) {
+                    continue;
+                }
                 // A hash no content has, so every adopted file counts as changed.
                 self.generated
                     .insert(rel.to_path_buf(), blake3::Hash::from_bytes([0; 32]));
