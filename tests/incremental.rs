@@ -442,9 +442,12 @@ fn describe_difference(preview: &Files, fresh: &Files) -> String {
 }
 
 /// The paths whose bytes differ between two states of a folder (added, removed or changed).
+/// What the live reload is told: every file whose bytes changed, except quire's own marker of
+/// the output folder, which no page loads.
 fn changed_paths(before: &Files, after: &Files) -> Vec<PathBuf> {
     let keys: BTreeSet<&PathBuf> = before.keys().chain(after.keys()).collect();
     keys.into_iter()
+        .filter(|k| k.as_os_str() != ".quire-output")
         .filter(|k| before.get(*k) != after.get(*k))
         .cloned()
         .collect()
