@@ -106,7 +106,7 @@ fn broken_front_matter_shows_the_error_until_fixed() {
 }
 
 #[test]
-fn template_and_katex_errors_are_shown_with_their_file() {
+fn template_katex_and_conv_errors_are_shown_with_their_file() {
     let site = site();
     let server = Server::start(site.path(), &[]);
     let events = server.events();
@@ -128,6 +128,8 @@ fn template_and_katex_errors_are_shown_with_their_file() {
         .to_string();
     assert!(text.contains("templates/post.html"), "{text}");
     assert!(text.contains("nope"), "{text}");
+    // The overlay points at the template, where the fix goes.
+    assert_eq!(failed.data["problems"][0]["path"], "templates/post.html");
     std::fs::write(&template, &good).unwrap();
     events
         .wait_for(PATIENCE, |e| e.data["problems"] == serde_json::json!([]))
@@ -154,6 +156,22 @@ fn template_and_katex_errors_are_shown_with_their_file() {
         problem["message"].as_str().unwrap().contains("KaTeX"),
         "{problem}"
     );
+
+    // A broken `conv` block fails the build; the overlay points at the bad key's line in the
+    // post, not at gif/animations.toml.
+    append(&post, "```conv\ninput = 5\nkernel = 3\nbogus = 1\n```");
+    let text = std::fs::read_to_string(&post).unwrap();
+    let line = text.lines().position(|l| l == "bogus = 1").unwrap() + 1;
+    let failed = events
+        .wait_for(PATIENCE, |e| e.name == "problems")
+        .expect("a problems event for the block");
+    let problem = &failed.data["problems"][0];
+    assert_eq!(problem["severity"], "error", "{problem}");
+    assert_eq!(problem["path"], SEED_POST, "{problem}");
+    assert_eq!(problem["line"].as_u64(), Some(line as u64), "{problem}");
+    let shown = problem["text"].as_str().unwrap();
+    assert!(shown.contains("conv: unknown field `bogus`"), "{shown}");
+    assert!(!shown.contains("animations.toml"), "{shown}");
 }
 
 #[test]

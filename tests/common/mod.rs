@@ -1,8 +1,10 @@
 //! Helpers shared by the integration tests: fixture sites copied into temp dirs, the `quire`
-//! binary, byte-exact snapshots of folders, and ([`serve`]) a `quire serve` child process.
+//! binary, byte-exact snapshots of folders, HTML structure ([`html`]) and ([`serve`]) a
+//! `quire serve` child process.
 //! Every test file includes all of it and uses a part, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod html;
 pub mod serve;
 
 use std::collections::BTreeMap;
