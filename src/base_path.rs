@@ -86,7 +86,7 @@ fn rewrite_file(file: &mut OutputFile, base: &str) -> Result<()> {
             return Ok(());
         }
         rewrite_html(text, base).map_err(|e| {
-            Error::Usage(format!(
+            Error::Internal(format!(
                 "{}: rewriting URLs for base path {base}: {e}",
                 file.path.display()
             ))

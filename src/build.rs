@@ -83,7 +83,7 @@ pub fn thread_pool() -> Result<rayon::ThreadPool> {
         .stack_size(STACK_SIZE)
         .thread_name(|i| format!("quire-build-{i}"))
         .build()
-        .map_err(|e| Error::Usage(format!("cannot start the build threads: {e}")))
+        .map_err(|e| Error::System(format!("cannot start the build threads: {e}")))
 }
 
 /// Builds the site at `opts.source` into `opts.output`.

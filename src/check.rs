@@ -228,7 +228,7 @@ pub fn check_output(
             let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
             let text = String::from_utf8_lossy(&bytes);
             let scan = if is_html(Path::new(rel)) {
-                scan_html(&text).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?
+                scan_html(&text).map_err(|e| Error::Internal(format!("{}: {e}", path.display())))?
             } else {
                 scan_css(&text)
             };

@@ -237,10 +237,10 @@ impl Git {
             .stdin(Stdio::null())
             .output()
             .map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => Error::Usage(
-                    "git was not found on PATH; quire deploy needs git installed".into(),
-                ),
-                _ => Error::Usage(format!("could not run git: {e}")),
+                std::io::ErrorKind::NotFound => {
+                    Error::Git("git was not found on PATH; quire deploy needs git installed".into())
+                }
+                _ => Error::Git(format!("could not run git: {e}")),
             })?;
         if !out.status.success() {
             return Err(Error::Usage(format!(
@@ -275,11 +275,11 @@ impl Git {
     fn finish(&self, mut cmd: Command, what: &str) -> Result<String> {
         let out = cmd
             .output()
-            .map_err(|e| Error::Usage(format!("could not run git {what}: {e}")))?;
+            .map_err(|e| Error::Git(format!("could not run git {what}: {e}")))?;
         if out.status.success() {
             Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
         } else {
-            Err(Error::Usage(format!(
+            Err(Error::Git(format!(
                 "git {what} failed: {}",
                 String::from_utf8_lossy(&out.stderr).trim()
             )))
@@ -307,7 +307,7 @@ impl Git {
             .command()
             .args(args)
             .output()
-            .map_err(|e| Error::Usage(format!("could not run git: {e}")))?;
+            .map_err(|e| Error::Git(format!("could not run git: {e}")))?;
         let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
         Ok((out.status.success() && !text.is_empty()).then_some(text))
     }
@@ -401,9 +401,9 @@ impl Git {
         // Not through `finish`: its trimming would eat the first entry's leading blank.
         let out = in_source(&["status", "--porcelain=v1", "-z", "--untracked-files=normal"])
             .output()
-            .map_err(|e| Error::Usage(format!("could not run git status: {e}")))?;
+            .map_err(|e| Error::Git(format!("could not run git status: {e}")))?;
         if !out.status.success() {
-            return Err(Error::Usage(format!(
+            return Err(Error::Git(format!(
                 "git status failed: {}",
                 String::from_utf8_lossy(&out.stderr).trim()
             )));
@@ -501,7 +501,7 @@ impl Git {
         ]);
         let out = cmd
             .output()
-            .map_err(|e| Error::Usage(format!("could not run git push: {e}")))?;
+            .map_err(|e| Error::Git(format!("could not run git push: {e}")))?;
         if out.status.success() {
             return Ok(());
         }
@@ -522,7 +522,7 @@ impl Git {
         } else {
             format!("fix the problem and run `git push {remote} {branch}`")
         };
-        Err(Error::Usage(format!(
+        Err(Error::Git(format!(
             "git push to remote `{remote}` (branch {branch}) failed:\n  {}\nThe site is \
              committed locally as {} on branch {branch}; {next}",
             detail.replace('\n', "\n  "),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::conv::{self, Params};
-use crate::error::{Error, Location, Result, collect_all};
+use crate::error::{Error, Result, collect_all};
 use crate::output::OutputFile;
 
 pub const GIF_DIR: &str = "gif";
@@ -26,8 +26,8 @@ pub fn manifest(root: &Path) -> Result<Vec<(PathBuf, Params)>> {
         return Ok(Vec::new());
     }
     let text = crate::fs::read_to_string(&path)?;
-    let animations = conv::parse_manifest(Path::new(MANIFEST), &text)
-        .map_err(|e| Error::Usage(e.to_string()))?;
+    let animations =
+        conv::parse_manifest(Path::new(MANIFEST), &text).map_err(Error::conv_unlocated)?;
     Ok(animations
         .into_iter()
         .map(|a| {
@@ -84,8 +84,12 @@ pub fn render(root: &Path, from_posts: &[Params]) -> Result<Gifs> {
         wanted
             .par_iter()
             .map(|(path, params)| {
-                let invalid =
-                    |e: conv::ConvError| Error::at(Location::file(MANIFEST), e.to_string());
+                // Every animation here was checked where it was written (the manifest entry or
+                // the post's block, which reported it at its line), so failing to draw one is a
+                // bug, not something to blame on the manifest.
+                let invalid = |e: conv::ConvError| {
+                    Error::internal(format_args!("drawing {}: {e}", path.display()))
+                };
                 let (contents, drawn) = match conv::render_cached(params, &cache) {
                     Ok(r) => (r.gif, r.rendered),
                     // A cache that cannot be written (read-only checkout) only costs time.
@@ -114,8 +118,8 @@ pub fn render(root: &Path, from_posts: &[Params]) -> Result<Gifs> {
 }
 
 /// The `<img>` that replaces a `conv` code block.
-pub fn conv_block_html(params: &Params) -> Result<String, String> {
-    let alt = conv::alt_text(params).map_err(|e| e.to_string())?;
+pub fn conv_block_html(params: &Params) -> Result<String, conv::ConvError> {
+    let alt = conv::alt_text(params)?;
     Ok(format!(
         "<figure class=\"conv\"><img src=\"{}\" alt=\"{}\" width=\"150\"></figure>\n",
         conv_block_url(params),

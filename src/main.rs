@@ -65,10 +65,7 @@ fn check(args: &cli::CheckArgs) -> quire::error::Result<()> {
     if report.is_ok() {
         Ok(())
     } else {
-        Err(quire::error::Error::Usage(format!(
-            "{} broken references",
-            report.problems.len()
-        )))
+        Err(quire::error::Error::BrokenReferences(report.problems.len()))
     }
 }
 
@@ -107,11 +104,9 @@ fn deploy(args: &cli::DeployArgs) -> quire::error::Result<()> {
 
 fn gif(args: &cli::GifArgs) -> quire::error::Result<()> {
     let params = args.params();
-    let bytes =
-        quire::conv::render_gif(&params).map_err(|e| quire::error::Error::Usage(e.to_string()))?;
+    let bytes = quire::conv::render_gif(&params).map_err(quire::error::Error::conv_unlocated)?;
     quire::fs::write(&args.out, &bytes)?;
-    let alt =
-        quire::conv::alt_text(&params).map_err(|e| quire::error::Error::Usage(e.to_string()))?;
+    let alt = quire::conv::alt_text(&params).map_err(quire::error::Error::conv_unlocated)?;
     eprintln!(
         "wrote {} ({} bytes): {alt}",
         args.out.display(),

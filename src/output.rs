@@ -184,8 +184,8 @@ fn resolve(p: &Path) -> PathBuf {
 pub fn inside(root: &Path, rel: &Path) -> Result<PathBuf> {
     let plain = rel.components().all(|c| matches!(c, Component::Normal(_)));
     if !plain || rel.as_os_str().is_empty() {
-        return Err(Error::Usage(format!(
-            "internal error: refusing to write {} outside the output folder {}",
+        return Err(Error::Internal(format!(
+            "refusing to write {} outside the output folder {}",
             rel.display(),
             root.display()
         )));

@@ -170,7 +170,7 @@ pub fn render_all_cached(
         katex,
     };
     // Serialised once; every page gets a clone of the value instead of re-serialising.
-    let site_value = serde_json::to_value(&site_ctx).map_err(|e| Error::Usage(e.to_string()))?;
+    let site_value = serde_json::to_value(&site_ctx).map_err(Error::internal)?;
 
     // `site` lists every post, so inserting it per page made rendering quadratic in the number
     // of posts; each worker clones this context once, the first time it has a page to render
@@ -329,18 +329,12 @@ fn check_unique_paths(files: &[OutputFile], site: &Site) -> Result<()> {
     let mut seen = std::collections::HashMap::new();
     for (i, f) in files.iter().enumerate() {
         if let Some(j) = seen.insert(&f.path, i) {
-            let who = |k: usize| {
-                site.posts.get(k).map_or_else(
-                    || format!("a generated page ({})", f.path.display()),
-                    |p| p.source.display().to_string(),
-                )
-            };
-            return Err(Error::Usage(format!(
-                "{} and {} are both written to {}",
-                who(j),
-                who(i),
-                f.path.display()
-            )));
+            let who = |k: usize| site.posts.get(k).map(|p| p.source.clone());
+            return Err(Error::Collision {
+                path: f.path.clone(),
+                first: who(j),
+                second: who(i),
+            });
         }
     }
     Ok(())

@@ -154,10 +154,11 @@ impl Templates {
                 .get(name)
                 .cloned()
                 .unwrap_or_else(|| PathBuf::from(name));
-            Error::at(
-                Location::file(for_page),
-                format!("template {}: {}", origin.display(), chain(&e)),
-            )
+            Error::Template {
+                template: origin,
+                page: for_page.to_path_buf(),
+                message: chain(&e),
+            }
         })
     }
 }

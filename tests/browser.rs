@@ -7,17 +7,17 @@
 //! that is a failure: CI must never pass by not running it. With chromedriver but without
 //! Chromium or the KaTeX files, it fails.
 
-#[path = "support/serve.rs"]
-mod support;
+mod common;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::serve::{Server, append, site_with_config};
+use common::{SEED_PAGE, SEED_POST};
 use fantoccini::{Client, ClientBuilder};
 use serde_json::{Value, json};
-use support::{SEED_POST, SEED_URL, Server, append, site_with_config};
 
 const KATEX_DIR: &str = "/usr/share/javascript/katex";
 /// A guard against hanging, not a measured bound.
@@ -188,7 +188,7 @@ fn seed_post_shows_math_and_animations_and_reloads_itself() {
 
 async fn check_page(client: &Client, server: &Server, site: &Path) {
     client
-        .goto(&format!("{}{SEED_URL}", server.url))
+        .goto(&format!("{}{SEED_PAGE}", server.url))
         .await
         .unwrap();
     poll(

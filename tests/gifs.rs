@@ -93,6 +93,25 @@ fn broken_conv_block_fails_the_build_naming_the_post() {
 }
 
 #[test]
+fn broken_conv_block_is_reported_at_its_line_in_the_post_not_the_manifest() {
+    // The repository's site has a manifest, so a wrong blame on it would show.
+    let site = repo_site();
+    write(
+        &site.path().join("posts/2020-02-02-conv.md"),
+        "---\ntitle: c\n---\n\nText.\n\n```conv\ninput = 5\nkernel = 3\nstrides = 2\n```\n",
+    );
+    let out = quire(&["build", "--source", site.path().to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    // Fence on line 7, `strides` on the block's third line: line 10 of the post.
+    assert!(
+        err.contains("error: posts/2020-02-02-conv.md:10:1: conv: unknown field `strides`"),
+        "{err}"
+    );
+    assert!(!err.contains("animations.toml"), "{err}");
+}
+
+#[test]
 fn broken_manifest_fails_the_build_naming_the_animation() {
     let site = repo_site();
     let manifest = site.path().join("gif/animations.toml");

@@ -3,8 +3,6 @@
 //! so these run the real binary and check it was not killed by a signal.
 
 mod common;
-#[path = "support/serve.rs"]
-mod support;
 
 use std::path::Path;
 use std::process::Output;
@@ -263,7 +261,7 @@ fn deeply_nested_configuration() {
 fn serve_survives_an_include_loop_saved_while_serving() {
     const PATIENCE: Duration = Duration::from_secs(60);
     let dir = site("hello");
-    let mut server = support::Server::start(dir.path(), &[]);
+    let mut server = common::serve::Server::start(dir.path(), &[]);
     let events = server.events();
     let version = events.next(PATIENCE).unwrap().data["version"]
         .as_u64()

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::ConvError;
 use super::geometry::Params;
+use super::{ConvError, Whose};
 
 /// One entry of the manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,7 +183,11 @@ pub fn parse_manifest(path: &Path, text: &str) -> Result<Vec<Animation>, ConvErr
         }
         let params = raw.params();
         params.layout().map_err(|problem| ConvError::Invalid {
-            context: format!("{}:{line}: animation \"{name}\"", path.display()),
+            whose: Whose::Entry {
+                path: path.to_owned(),
+                line,
+                name: name.clone(),
+            },
             problem,
         })?;
         seen.push(Animation { name, params, line });
@@ -207,7 +211,7 @@ pub fn parse_conv_block(text: &str) -> Result<Params, ConvError> {
     })?;
     let params = raw.params();
     params.layout().map_err(|problem| ConvError::Invalid {
-        context: "`conv` block".to_owned(),
+        whose: Whose::Block,
         problem,
     })?;
     Ok(params)
@@ -217,7 +221,7 @@ pub fn parse_conv_block(text: &str) -> Result<Params, ConvError> {
 /// who cannot see it loses nothing.
 pub fn alt_text(params: &Params) -> Result<String, ConvError> {
     let layout = params.layout().map_err(|problem| ConvError::Invalid {
-        context: format!("convolution {params}"),
+        whose: Whose::Convolution(*params),
         problem,
     })?;
     let Params { i, k, p, s, d, .. } = *params;

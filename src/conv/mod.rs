@@ -24,13 +24,10 @@ pub use manifest::{Animation, alt_text, parse_conv_block, parse_manifest};
 /// Everything that can go wrong between a description and a GIF.
 #[derive(Debug, Error)]
 pub enum ConvError {
-    /// The parameters break a relation of convolution arithmetic; `context`
-    /// says whose (e.g. `gif/animations.toml:12: animation "foo"`).
-    #[error("{context}: {problem}")]
-    Invalid {
-        context: String,
-        problem: ParamError,
-    },
+    /// The parameters break a relation of convolution arithmetic; `whose`
+    /// says where they were written, so the message can point there.
+    #[error("{whose}: {problem}")]
+    Invalid { whose: Whose, problem: ParamError },
     /// A manifest that cannot be read as one.
     #[error("{}: {message}", place(.path, *.line, *.column, .animation.as_deref()))]
     Manifest {
@@ -57,6 +54,82 @@ pub enum ConvError {
     /// The GIF encoder refused a frame; not expected for valid parameters.
     #[error("GIF encoding failed: {0}")]
     Encode(String),
+}
+
+/// Where a set of parameters came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Whose {
+    /// Given directly (`quire gif`, or drawing what was already checked).
+    Convolution(Params),
+    /// A `conv` code block; the post is known only to the caller.
+    Block,
+    /// An entry of the manifest, by the line its table starts on.
+    Entry {
+        path: PathBuf,
+        line: usize,
+        name: String,
+    },
+}
+
+impl std::fmt::Display for Whose {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Whose::Convolution(params) => write!(f, "convolution {params}"),
+            Whose::Block => f.write_str("`conv` block"),
+            Whose::Entry { path, line, name } => {
+                write!(f, "{}:{line}: animation \"{name}\"", path.display())
+            }
+        }
+    }
+}
+
+impl ConvError {
+    /// The message without the file and line, for a caller that puts its own location in
+    /// front (a post's block is only located once the post is known).
+    pub fn problem(&self) -> String {
+        match self {
+            ConvError::Invalid {
+                whose: Whose::Entry { name, .. },
+                problem,
+            } => format!("animation \"{name}\": {problem}"),
+            ConvError::Invalid {
+                whose: Whose::Block,
+                problem,
+            } => problem.to_string(),
+            ConvError::Manifest {
+                animation: Some(name),
+                message,
+                ..
+            } => format!("animation \"{name}\": {message}"),
+            ConvError::Manifest { message, .. } | ConvError::Block { message, .. } => {
+                message.clone()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// The manifest position the error names, if it names one; a block's line is relative to
+    /// the block, so it is turned into a location by [`crate::error::Error::conv`] instead.
+    pub fn location(&self) -> Option<crate::error::Location> {
+        match self {
+            ConvError::Manifest {
+                path, line, column, ..
+            } => Some(crate::error::Location {
+                path: path.clone(),
+                line: *line,
+                col: line.and(*column),
+            }),
+            ConvError::Invalid {
+                whose: Whose::Entry { path, line, .. },
+                ..
+            } => Some(crate::error::Location {
+                path: path.clone(),
+                line: Some(*line),
+                col: None,
+            }),
+            _ => None,
+        }
+    }
 }
 
 impl From<gif::EncodingError> for ConvError {
@@ -97,7 +170,7 @@ fn block_place(line: Option<usize>, column: Option<usize>) -> String {
 /// bytes.
 pub fn render_gif(params: &Params) -> Result<Vec<u8>, ConvError> {
     let layout = params.layout().map_err(|problem| ConvError::Invalid {
-        context: format!("convolution {params}"),
+        whose: Whose::Convolution(*params),
         problem,
     })?;
     let scene = draw::Scene::new(&layout);

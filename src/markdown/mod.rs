@@ -216,16 +216,15 @@ fn conv_block(
     animations: &mut Vec<crate::conv::Params>,
     errors: &mut Vec<Error>,
 ) -> String {
-    let parsed = crate::conv::parse_conv_block(code).map_err(|e| e.to_string());
+    let parsed = crate::conv::parse_conv_block(code);
     match parsed.and_then(|p| crate::gifs::conv_block_html(&p).map(|html| (p, html))) {
         Ok((params, html)) => {
             animations.push(params);
             html
         }
-        Err(msg) => {
-            // The block's own line numbers count from its first line, after the fence.
-            let loc = input.location(fence_at);
-            errors.push(Error::at(loc, msg.clone()));
+        Err(e) => {
+            let msg = e.to_string();
+            errors.push(Error::conv(input.location(fence_at), e));
             format!(
                 "<pre class=\"katex-error\">{}</pre>\n",
                 crate::html::escape(&msg)

@@ -40,7 +40,7 @@ pub fn run(opts: &ServeOptions) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Usage(format!("cannot start the server runtime: {e}")))?;
+        .map_err(|e| Error::System(format!("cannot start the server runtime: {e}")))?;
     runtime.block_on(serve(opts))
 }
 
@@ -55,7 +55,7 @@ async fn serve(opts: &ServeOptions) -> Result<()> {
     let listener = bind(SocketAddr::new(opts.bind, opts.port)).await?;
     let addr = listener
         .local_addr()
-        .map_err(|e| Error::Usage(format!("cannot read the listening address: {e}")))?;
+        .map_err(|e| Error::System(format!("cannot read the listening address: {e}")))?;
 
     let scratch = tempfile::Builder::new()
         .prefix("quire-serve-")
@@ -110,7 +110,7 @@ async fn serve(opts: &ServeOptions) -> Result<()> {
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(stop)
         .await
-        .map_err(|e| Error::Usage(format!("server error: {e}")));
+        .map_err(|e| Error::System(format!("server error: {e}")));
     rebuilding.abort();
     let _ = rebuilding.await;
     drop(scratch);

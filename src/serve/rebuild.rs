@@ -77,7 +77,7 @@ impl Rebuilder {
             }
             // A panic in the build (a bug, never a user mistake): report it, start afresh.
             Err(e) => Outcome {
-                result: Err(Error::Usage(format!("internal error while building: {e}"))),
+                result: Err(Error::internal(format_args!("the build panicked: {e}"))),
                 elapsed,
                 changed: None,
             },

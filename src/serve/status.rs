@@ -51,32 +51,21 @@ pub struct Problem {
 impl Problem {
     /// One problem per error; [`Error::Many`] is flattened.
     pub fn from_error(e: &Error, severity: Severity) -> Vec<Problem> {
-        let one = |path: Option<PathBuf>, line, column, message: String| Problem {
-            severity,
-            path,
-            line,
-            column,
-            message,
-            text: e.to_string(),
-        };
-        match e {
-            Error::Many(all) => all
+        if let Error::Many(all) = e {
+            return all
                 .iter()
                 .flat_map(|e| Problem::from_error(e, severity))
-                .collect(),
-            Error::At { loc, message } => {
-                vec![one(
-                    Some(loc.path.clone()),
-                    loc.line,
-                    loc.col,
-                    message.clone(),
-                )]
-            }
-            Error::Io { path, source } => {
-                vec![one(Some(path.clone()), None, None, source.to_string())]
-            }
-            other => vec![one(None, None, None, other.to_string())],
+                .collect();
         }
+        let loc = e.location();
+        vec![Problem {
+            severity,
+            path: loc.as_ref().map(|l| l.path.clone()),
+            line: loc.as_ref().and_then(|l| l.line),
+            column: loc.as_ref().and_then(|l| l.col),
+            message: e.message(),
+            text: e.to_string(),
+        }]
     }
 }
 
@@ -108,5 +97,48 @@ mod tests {
         assert!(status.failed());
         let json = serde_json::to_string(&status).unwrap();
         assert!(json.contains("\"severity\":\"error\""), "{json}");
+    }
+
+    #[test]
+    fn every_located_variant_reaches_the_overlay() {
+        let conv = crate::conv::parse_conv_block("input = 5\nkernel = 3\nbogus = 1\n").unwrap_err();
+        let e = Error::Many(vec![
+            Error::conv(Location::at("posts/c.md", 8, 1), conv),
+            Error::Template {
+                template: "templates/post.html".into(),
+                page: "posts/a.md".into(),
+                message: "boom".into(),
+            },
+            Error::Collision {
+                path: "a.html".into(),
+                first: Some("posts/a.md".into()),
+                second: None,
+            },
+            Error::internal("a bug"),
+        ]);
+        let p = Problem::from_error(&e, Severity::Error);
+        let places: Vec<_> = p
+            .iter()
+            .map(|p| (p.path.clone(), p.line, p.column))
+            .collect();
+        assert_eq!(
+            places,
+            vec![
+                (Some("posts/c.md".into()), Some(11), Some(1)),
+                (Some("templates/post.html".into()), None, None),
+                (Some("posts/a.md".into()), None, None),
+                (None, None, None),
+            ]
+        );
+        assert!(
+            p[0].message.starts_with("conv: unknown field `bogus`"),
+            "{}",
+            p[0].message
+        );
+        assert!(
+            p[0].text.starts_with("posts/c.md:11:1: conv: "),
+            "{}",
+            p[0].text
+        );
     }
 }

@@ -170,7 +170,7 @@ fn watch_error(path: &Path, e: notify::Error) -> Error {
         }
         _ => "",
     };
-    Error::Usage(format!("cannot watch {}: {e}{hint}", path.display()))
+    Error::System(format!("cannot watch {}: {e}{hint}", path.display()))
 }
 
 #[cfg(test)]

@@ -1,10 +1,16 @@
 //! Helpers shared by the integration tests: fixture sites copied into temp dirs, the `quire`
-//! binary, and byte-exact snapshots of output folders.
+//! binary, byte-exact snapshots of folders, HTML structure ([`html`]) and ([`serve`]) a
+//! `quire serve` child process.
+//! Every test file includes all of it and uses a part, hence the `dead_code` allowance.
 #![allow(dead_code)]
+
+pub mod html;
+pub mod serve;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -49,6 +55,27 @@ pub fn quire(args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
+}
+
+/// Runs `cmd` to the end, killing it and failing if it outlives `limit`: a guard for commands
+/// that once hung, so a regression fails instead of stalling the suite. `limit` should be
+/// generous; how fast the command is belongs in `bench/`.
+pub fn output_within(mut cmd: Command, limit: Duration) -> Output {
+    let start = Instant::now();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            let out = child.wait_with_output().unwrap();
+            panic!("still running after {limit:?}: {}", stderr(&out));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
 }
 
 pub fn stderr(o: &Output) -> String {

@@ -1,6 +1,5 @@
 //! A `quire serve` child process for tests: started on a free port, read back from its output,
-//! killed when dropped. Shared by tests/serve.rs and tests/browser.rs.
-#![allow(dead_code)]
+//! killed when dropped.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -287,35 +286,12 @@ impl Events {
 
 /// A temp copy of the repository's site with `edit` applied to its site.toml text.
 pub fn site_with_config(edit: impl FnOnce(&str) -> String) -> tempfile::TempDir {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    for entry in ["posts", "templates", "static", "gif", "site.toml"] {
-        let from = root.join(entry);
-        if from.is_dir() {
-            for e in walkdir::WalkDir::new(&from) {
-                let e = e.unwrap();
-                let to = dir
-                    .path()
-                    .join(entry)
-                    .join(e.path().strip_prefix(&from).unwrap());
-                if e.file_type().is_dir() {
-                    std::fs::create_dir_all(&to).unwrap();
-                } else {
-                    std::fs::copy(e.path(), &to).unwrap();
-                }
-            }
-        } else if from.is_file() {
-            std::fs::copy(&from, dir.path().join(entry)).unwrap();
-        }
-    }
+    let dir = super::repo_site();
     let config = dir.path().join("site.toml");
     let text = std::fs::read_to_string(&config).unwrap_or_default();
     std::fs::write(&config, edit(&text)).unwrap();
     dir
 }
-
-pub const SEED_POST: &str = "posts/2018-12-31-deep-learning-interview-questions.md";
-pub const SEED_URL: &str = "jekyll/update/2018/12/31/deep-learning-interview-questions.html";
 
 /// Appends `text` as a new paragraph at the end of a file.
 pub fn append(path: &Path, text: &str) {
