@@ -70,25 +70,6 @@ pub fn remove_dir_all(path: &Path) -> Result<()> {
     std::fs::remove_dir_all(path).map_err(|e| Error::io(path, e))
 }
 
-/// Copies a directory tree; missing `from` is not an error because `static/` and `gif/` are
-/// optional in a site.
-pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
-    if !from.is_dir() {
-        return Ok(());
-    }
-    for entry in walkdir::WalkDir::new(from).follow_links(true) {
-        let entry = entry.map_err(|e| walk_error(from, e))?;
-        let rel = entry.path().strip_prefix(from).unwrap_or(entry.path());
-        let target = to.join(rel);
-        if entry.file_type().is_dir() {
-            create_dir_all(&target)?;
-        } else {
-            copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
-}
-
 /// Refuses a symlink under `dir` that leads outside `site_root`. Copying follows links, which
 /// is fine for a link between two files of the site but would publish whatever an outside link
 /// points at (`static/notes -> ~/Documents`) with the site.
