@@ -68,7 +68,9 @@ pub fn urls_in(syntax: UrlSyntax, value: &str) -> Vec<Range<usize>> {
         UrlSyntax::Whole => {
             let start = value.len() - value.trim_ascii_start().len();
             let end = start + value.trim_ascii().len();
-            std::iter::once(start..end).filter(|r| !r.is_empty()).collect()
+            std::iter::once(start..end)
+                .filter(|r| !r.is_empty())
+                .collect()
         }
         UrlSyntax::Srcset => srcset_urls(value),
         UrlSyntax::Css => css_urls(value),
