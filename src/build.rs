@@ -164,8 +164,9 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<BuildReport
         to: PathBuf::new(),
     }];
     copies.extend(katex_copy);
-    crate::base_path::rewrite_site(&mut files, &copies, &site.base_path())?;
-    cache.write(&opts.output, &files, &copies)?;
+    let copied = output::list_copies(&copies)?;
+    crate::urls::rewrite::rewrite_site(&mut files, &copied, &site.base_path())?;
+    cache.write(&opts.output, &files, &copied)?;
 
     let mut distinct = formulas;
     distinct.sort();
@@ -240,7 +241,7 @@ fn katex_stylesheet(site: &Site) -> Result<(KatexCss, Option<Copy>)> {
                     ),
                 ));
             }
-            let href = crate::urls::with_base(&site.base_path(), "/katex/katex.min.css");
+            let href = crate::urls::for_rewrite(&site.base_path(), "/katex/katex.min.css");
             Ok((
                 KatexCss {
                     href,

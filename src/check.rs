@@ -18,11 +18,13 @@ use std::time::Duration;
 use lol_html::{HtmlRewriter, Settings, element, text};
 use rayon::prelude::*;
 
-use crate::base_path::{SRCSET_ATTRIBUTES, css_urls, is_css, is_html, srcset_urls};
 use crate::build::{self, BuildOptions, BuildReport};
-use crate::content::permalink::unescape_path;
+use crate::content::permalink::escape_path;
 use crate::error::{Error, Location, Result, collect_all, line_col};
 use crate::site::Site;
+use crate::urls::decode;
+use crate::urls::extract::{UrlSyntax, css_urls, is_css, is_html, url_syntax, urls_in};
+use crate::urls::resolve::{Files, Served};
 
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
@@ -279,7 +281,7 @@ pub fn check_output(
                             Some(page_ids) if !has_id(page_ids, frag) => {
                                 format!(
                                     "no element with id (or <a name>) `{}` {}",
-                                    unescape_path(frag),
+                                    decode(frag).as_deref().unwrap_or(frag),
                                     if file == *rel {
                                         "on this page".to_string()
                                     } else {
@@ -351,9 +353,15 @@ impl OutputTree {
             dirs,
         })
     }
+}
 
-    fn has_file(&self, rel: &str) -> bool {
+impl Files for OutputTree {
+    fn is_file(&self, rel: &str) -> bool {
         self.file_set.contains(rel)
+    }
+
+    fn is_dir(&self, rel: &str) -> bool {
+        self.dirs.contains(rel)
     }
 }
 
@@ -373,8 +381,8 @@ pub enum Resolved {
 }
 
 /// Resolves `url` found in the output file `page` (relative path) of a site served under `base`,
-/// the way a browser on GitHub Pages would: relative to the page's URL, `/x` → `/x.html` and
-/// `/dir` → `/dir/index.html` as Pages serves them.
+/// the way a browser on GitHub Pages would: joined to the page's URL, then answered as
+/// [`crate::urls::resolve`] says, a redirect (`/dir` → `/dir/`) followed.
 pub fn resolve(url: &str, page: &str, base: &str, tree: &OutputTree) -> Resolved {
     let url = url.trim();
     if url.is_empty() {
@@ -400,52 +408,34 @@ pub fn resolve(url: &str, page: &str, base: &str, tree: &OutputTree) -> Resolved
         None => (url, None),
     };
     let path = rest.split_once('?').map_or(rest, |(p, _)| p);
-    let site_path = if path.starts_with('/') {
-        if base.is_empty() {
-            path.to_string()
-        } else if path == base {
-            "/".to_string()
-        } else if let Some(p) = path.strip_prefix(base).filter(|p| p.starts_with('/')) {
-            p.to_string()
-        } else {
-            return Resolved::Broken(format!(
-                "outside the base path {base}: on the published site it leads off this site"
-            ));
-        }
+    // The page's own path as its URL spells it: the output holds decoded names.
+    let page_url = escape_path(page);
+    let joined = if path.starts_with('/') {
+        path.to_string()
     } else if path.is_empty() {
         // `?query` or `#frag` handled above; a bare query points at the page itself.
-        format!("/{page}")
+        format!("/{page_url}")
     } else {
-        let dir = page.rsplit_once('/').map_or("", |(d, _)| d);
+        let dir = page_url.rsplit_once('/').map_or("", |(d, _)| d);
         format!("/{dir}/{path}")
     };
-    let Some(normal) = normalize(&site_path) else {
+    let Some(normal) = normalize(&joined) else {
         return Resolved::Broken("goes above the site root".into());
     };
-    let decoded = unescape_path(&normal);
-    let rel = decoded.trim_start_matches('/');
-    let candidates = if rel.is_empty() || rel.ends_with('/') {
-        vec![format!("{rel}index.html")]
+    // Relative references are joined to the page's site path; the base goes in front.
+    let request = if path.starts_with('/') {
+        normal
     } else {
-        vec![
-            rel.to_string(),
-            format!("{rel}/index.html"),
-            format!("{rel}.html"),
-        ]
+        format!("{base}{normal}")
     };
-    match candidates.into_iter().find(|c| tree.has_file(c)) {
-        Some(file) => Resolved::Internal { file, fragment },
-        None if tree.dirs.contains(rel.trim_end_matches('/')) => {
-            Resolved::Broken(format!("folder {rel} has no index.html"))
-        }
-        None => Resolved::Broken(format!(
-            "not found (no {} in the output)",
-            if rel.is_empty() || rel.ends_with('/') {
-                format!("{rel}index.html")
-            } else {
-                rel.to_string()
-            }
-        )),
+    let mut served = crate::urls::resolve::resolve(tree, base, &request);
+    if let Served::Redirect(to) = &served {
+        served = crate::urls::resolve::resolve(tree, base, to);
+    }
+    match served {
+        Served::File(file) => Resolved::Internal { file, fragment },
+        Served::NotFound(missing) => Resolved::Broken(missing.to_string()),
+        Served::Redirect(to) => Resolved::Broken(format!("redirected twice, to {to}")),
     }
 }
 
@@ -490,7 +480,7 @@ fn normalize(path: &str) -> Option<String> {
 /// A fragment matches an id as written or percent-decoded; `#top` always works in browsers.
 fn has_id(ids: &HashSet<String>, fragment: &str) -> bool {
     ids.contains(fragment)
-        || ids.contains(&unescape_path(fragment))
+        || decode(fragment).is_some_and(|d| ids.contains(&d))
         || fragment.eq_ignore_ascii_case("top")
 }
 
@@ -515,7 +505,7 @@ fn locate(
         {
             needles.push(stripped.to_string());
         }
-        let decoded: Vec<String> = needles.iter().map(|n| unescape_path(n)).collect();
+        let decoded: Vec<String> = needles.iter().filter_map(|n| decode(n)).collect();
         needles.extend(decoded);
         for needle in &needles {
             let hits: Vec<usize> = body
@@ -553,35 +543,28 @@ pub fn scan_html(html: &str) -> std::result::Result<PageScan, String> {
                         s.ids.insert(decode_entities(&raw));
                         continue;
                     }
-                    if name == "style" {
-                        for u in css_urls(&raw) {
-                            s.refs.push(Reference {
-                                kind: LinkKind::CssUrl,
-                                url: decode_entities(&raw[u.start..u.end]),
-                                offset: offset + u.start,
-                            });
-                        }
+                    let Some(syntax) = url_syntax(&name) else {
                         continue;
-                    }
-                    if SRCSET_ATTRIBUTES.contains(&name.as_str()) {
-                        for (a, b) in srcset_urls(&raw) {
-                            s.refs.push(Reference {
-                                kind: LinkKind::Image,
-                                url: decode_entities(&raw[a..b]),
-                                offset: offset + a,
-                            });
+                    };
+                    let kind = match syntax {
+                        UrlSyntax::Css => LinkKind::CssUrl,
+                        UrlSyntax::Srcset => LinkKind::Image,
+                        UrlSyntax::Whole => {
+                            let rel = el
+                                .get_attribute("rel")
+                                .unwrap_or_default()
+                                .to_ascii_lowercase();
+                            match kind_of(&tag, &name, &rel) {
+                                Some(kind) => kind,
+                                None => continue,
+                            }
                         }
-                        continue;
-                    }
-                    let rel = el
-                        .get_attribute("rel")
-                        .unwrap_or_default()
-                        .to_ascii_lowercase();
-                    if let Some(kind) = kind_of(&tag, &name, &rel) {
+                    };
+                    for r in urls_in(syntax, &raw) {
                         s.refs.push(Reference {
                             kind,
-                            url: decode_entities(raw.trim()),
-                            offset,
+                            url: decode_entities(&raw[r.clone()]),
+                            offset: offset + r.start,
                         });
                     }
                 }
@@ -600,7 +583,7 @@ pub fn scan_html(html: &str) -> std::result::Result<PageScan, String> {
                     for u in css_urls(&css) {
                         s.refs.push(Reference {
                             kind: LinkKind::CssUrl,
-                            url: css[u.start..u.end].to_string(),
+                            url: css[u.clone()].to_string(),
                             offset: start + u.start,
                         });
                     }
@@ -652,7 +635,7 @@ fn scan_css(css: &str) -> PageScan {
             .into_iter()
             .map(|u| Reference {
                 kind: LinkKind::CssUrl,
-                url: css[u.start..u.end].to_string(),
+                url: css[u.clone()].to_string(),
                 offset: u.start,
             })
             .collect(),
@@ -819,7 +802,6 @@ mod tests {
         assert_eq!(normalize("/a/./b/../c/").as_deref(), Some("/a/c/"));
         assert_eq!(normalize("/a/..").as_deref(), Some("/"));
         assert_eq!(normalize("/..").as_deref(), None);
-        assert_eq!(unescape_path("%卷%4%e5%8d%b7"), "%卷%4卷");
         assert_eq!(scheme_of("a/b:c"), None);
         assert_eq!(scheme_of("Mailto:x"), Some("Mailto"));
     }

@@ -187,7 +187,7 @@ impl Config {
     /// The path part of `url` without a trailing slash: `""` for a root site, `/repo` for a
     /// project page. Every root-relative link in the output is prefixed with it.
     pub fn base_path(&self) -> String {
-        base_path_of(&self.url)
+        crate::urls::base_path_of(&self.url)
     }
 }
 
@@ -203,12 +203,6 @@ pub fn key_location(root: &Path, key: &str) -> Location {
         Some((line, col)) => Location::at(CONFIG_FILE, line, col),
         None => Location::file(CONFIG_FILE),
     }
-}
-
-pub fn base_path_of(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let path = rest.find('/').map_or("", |i| &rest[i..]);
-    path.trim_end_matches('/').to_string()
 }
 
 #[cfg(test)]
@@ -292,14 +286,5 @@ mod tests {
             "site.toml:3:3"
         );
         assert_eq!(key_location(dir.path(), "url").to_string(), "site.toml");
-    }
-
-    #[test]
-    fn base_path() {
-        assert_eq!(base_path_of(""), "");
-        assert_eq!(base_path_of("https://u.github.io"), "");
-        assert_eq!(base_path_of("https://u.github.io/"), "");
-        assert_eq!(base_path_of("https://u.github.io/repo/"), "/repo");
-        assert_eq!(base_path_of("https://u.github.io/a/b"), "/a/b");
     }
 }

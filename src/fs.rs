@@ -53,13 +53,57 @@ pub fn create_dir_all(path: &Path) -> Result<()> {
     std::fs::create_dir_all(path).map_err(|e| Error::io(path, e))
 }
 
+/// Copies a file, permissions included. Not `std::fs::copy`, whose error does not say which
+/// side failed: a "permission denied" blamed on the source sends the user to fix the wrong
+/// file. The error names the path that failed first, then the other one.
 pub fn copy(from: &Path, to: &Path) -> Result<()> {
+    use std::io::Error as IoError;
     if let Some(parent) = to.parent() {
         create_dir_all(parent)?;
     }
-    std::fs::copy(from, to)
-        .map(|_| ())
-        .map_err(|e| Error::io(from, e))
+    let reading = |e: IoError| {
+        let why = format!("reading it to copy to {}: {e}", to.display());
+        Error::io(from, IoError::new(e.kind(), why))
+    };
+    let writing = |e: IoError| {
+        let why = format!("writing it as a copy of {}: {e}", from.display());
+        Error::io(to, IoError::new(e.kind(), why))
+    };
+    let mut source = std::fs::File::open(from).map_err(reading)?;
+    let permissions = source.metadata().map_err(reading)?.permissions();
+    let mut dest = Blamed {
+        file: std::fs::File::create(to).map_err(writing)?,
+        failed: false,
+    };
+    match std::io::copy(&mut source, &mut dest) {
+        Err(e) if dest.failed => return Err(writing(e)),
+        Err(e) => return Err(reading(e)),
+        Ok(_) => {}
+    }
+    dest.file.set_permissions(permissions).map_err(writing)
+}
+
+/// The destination of [`copy`], remembering whether an error was its own.
+struct Blamed {
+    file: std::fs::File,
+    failed: bool,
+}
+
+impl std::io::Write for Blamed {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.file.write(buf);
+        // `Ok(0)` becomes `write_all`'s `WriteZero` error: the destination's too.
+        self.failed |= written
+            .as_ref()
+            .map_or(true, |n| *n == 0 && !buf.is_empty());
+        written
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let flushed = self.file.flush();
+        self.failed |= flushed.is_err();
+        flushed
+    }
 }
 
 pub fn rename(from: &Path, to: &Path) -> Result<()> {
@@ -68,25 +112,6 @@ pub fn rename(from: &Path, to: &Path) -> Result<()> {
 
 pub fn remove_dir_all(path: &Path) -> Result<()> {
     std::fs::remove_dir_all(path).map_err(|e| Error::io(path, e))
-}
-
-/// Copies a directory tree; missing `from` is not an error because `static/` and `gif/` are
-/// optional in a site.
-pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
-    if !from.is_dir() {
-        return Ok(());
-    }
-    for entry in walkdir::WalkDir::new(from).follow_links(true) {
-        let entry = entry.map_err(|e| walk_error(from, e))?;
-        let rel = entry.path().strip_prefix(from).unwrap_or(entry.path());
-        let target = to.join(rel);
-        if entry.file_type().is_dir() {
-            create_dir_all(&target)?;
-        } else {
-            copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
 }
 
 /// Refuses a symlink under `dir` that leads outside `site_root`. Copying follows links, which
@@ -140,4 +165,53 @@ pub fn walk_error(root: &Path, e: walkdir::Error) -> Error {
         .into_io_error()
         .unwrap_or_else(|| std::io::Error::other("filesystem loop"));
     Error::io(path, io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_errors_name_both_paths_and_the_side_that_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (from, to) = (dir.path().join("a.txt"), dir.path().join("out/a.txt"));
+        let e = copy(&from, &to).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!(
+                "{}: reading it to copy to {}",
+                from.display(),
+                to.display()
+            )),
+            "{e}"
+        );
+
+        write(&from, "a").unwrap();
+        create_dir_all(&to).unwrap();
+        let e = copy(&from, &to).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!(
+                "{}: writing it as a copy of {}",
+                to.display(),
+                from.display()
+            )),
+            "{e}"
+        );
+
+        let to = dir.path().join("out/b.txt");
+        copy(&from, &to).unwrap();
+        assert_eq!(std::fs::read_to_string(&to).unwrap(), "a");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn copy_keeps_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (from, to) = (dir.path().join("run.sh"), dir.path().join("out/run.sh"));
+        write(&from, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&from, std::fs::Permissions::from_mode(0o751)).unwrap();
+        copy(&from, &to).unwrap();
+        let mode = std::fs::metadata(&to).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o751);
+    }
 }

@@ -4,7 +4,6 @@
 //! URLs) → [`site`] (which posts are published) → [`markdown`] (Markdown, math, code, headings)
 //! → [`pages`] + [`templates`] (Tera) → [`output`] (staged write, atomic swap).
 
-pub mod base_path;
 pub mod build;
 pub mod cache_entry;
 pub mod check;

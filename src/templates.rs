@@ -129,7 +129,7 @@ impl Templates {
         self.tera.register_function(
             "url",
             UrlFunction {
-                base_path: crate::config::base_path_of(site_url.as_deref().unwrap_or_default()),
+                base_path: crate::urls::base_path_of(site_url.as_deref().unwrap_or_default()),
                 site_url,
             },
         );
@@ -175,9 +175,10 @@ fn chain(e: &tera::Error) -> String {
     msg
 }
 
-/// `url(path="/gif/a.gif")` → `/base/gif/a.gif`; `absolute=true` adds the site URL's origin
-/// (feeds and `og:` tags need it), or stays site-relative when the site has no `url`. `path` is
-/// a site path and always gets the base (see [`crate::urls::site_path`]).
+/// `url(path="/gif/a.gif")` writes the site path for the base-path pass to publish
+/// (`/base/gif/a.gif` in the output), which is the one place the base is added; `absolute=true`
+/// gives the full URL, base included, since feeds and `og:` tags are not rewritten, or stays
+/// site-relative when the site has no `url`. See [`crate::urls::for_rewrite`].
 struct UrlFunction {
     base_path: String,
     site_url: Option<String>,
@@ -197,7 +198,7 @@ impl tera::Function for UrlFunction {
         };
         Ok(tera::Value::String(match (&self.site_url, absolute) {
             (Some(site), true) => crate::urls::absolute(site, path),
-            _ => crate::urls::site_path(&self.base_path, path),
+            _ => crate::urls::for_rewrite(&self.base_path, path),
         }))
     }
 
@@ -229,19 +230,28 @@ mod tests {
         assert!(e.starts_with("templates/broken.html"), "{e}");
     }
 
+    /// `url()` leaves the base to the pass, which then adds it once, also to a site path whose
+    /// first folder is the base's name.
     #[test]
-    fn url_function_adds_base_path() {
+    fn url_function_output_gets_the_base_once_from_the_pass() {
         let dir = tempfile::tempdir().unwrap();
         crate::fs::write(
             &dir.path().join("templates/u.html"),
-            "{{ url(path=\"/gif/a.gif\") }}",
+            "<a href=\"{{ url(path=\"/gif/a.gif\") }}\"></a><a href=\"{{ url(path=\"/notes/a/\") }}\"></a>",
         )
         .unwrap();
         let t = Templates::load(dir.path(), "/notes").unwrap();
         let out = t
             .render("u.html", &tera::Context::new(), Path::new("x"))
             .unwrap();
-        assert_eq!(out, "/notes/gif/a.gif");
+        assert_eq!(
+            out,
+            "<a href=\"/gif/a.gif\"></a><a href=\"/notes/notes/a/\"></a>"
+        );
+        assert_eq!(
+            crate::urls::rewrite::rewrite_html(&out, "/notes").unwrap(),
+            "<a href=\"/notes/gif/a.gif\"></a><a href=\"/notes/notes/a/\"></a>"
+        );
     }
 
     #[test]
@@ -259,7 +269,7 @@ mod tests {
         let t = Templates::load(dir.path(), "/notes")
             .unwrap()
             .with_site_url("https://u.github.io/notes/");
-        assert_eq!(render(&t), "https://u.github.io/notes/a/ /notes/a/");
+        assert_eq!(render(&t), "https://u.github.io/notes/a/ /a/");
         let t = Templates::load(dir.path(), "").unwrap().with_site_url("");
         assert_eq!(render(&t), "/a/ /a/");
     }

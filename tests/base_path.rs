@@ -183,6 +183,16 @@ fn markdown_raw_html_srcset_css_and_static_files_get_the_base() {
     ] {
         assert!(post.contains(want), "missing {want} in\n{post}");
     }
+    // The post's site path starts with a folder named like the base (category `notes`): the
+    // templates' links to it still get the base, once.
+    let index = std::fs::read_to_string(root.join("index.html")).unwrap();
+    for want in [
+        r#"href="/notes/notes/2020/01/01/a.html""#,
+        r#"href="/notes/categories/notes/""#,
+        r#"href="/notes/quire.css""#,
+    ] {
+        assert!(index.contains(want), "missing {want} in\n{index}");
+    }
     let css = std::fs::read_to_string(root.join("css/extra.css")).unwrap();
     assert!(css.contains("url(/notes/fonts/a.woff2)"), "{css}");
     let hello = std::fs::read_to_string(root.join("hello.html")).unwrap();

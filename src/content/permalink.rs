@@ -161,14 +161,6 @@ pub fn escape_path(path: &str) -> String {
     out
 }
 
-/// Undoes [`escape_path`]; invalid sequences (`%` before a multi-byte character in a
-/// user-written link) stay as written.
-pub fn unescape_path(url: &str) -> String {
-    percent_encoding::percent_decode_str(url)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
 /// Collapses `//`, removes `..` segments and makes the URL absolute, as Jekyll does. This sees
 /// the escaped URL, so it cannot catch `%2e%2e`; [`crate::urls::output_path`] is what keeps a
 /// URL's file inside the output folder.

@@ -5,20 +5,20 @@
 //! - [`MathCache`]: KaTeX output per formula (a new formula is rendered, the rest reused);
 //! - [`posts::PostCache`]: formulas and HTML per post, keyed by its text and the configuration;
 //! - [`pages::PageCache`]: each page's output, keyed by its template, `site` and `page` values;
-//! - [`sync::SyncedDir`]: the output folder, where only changed files are written.
+//! - [`SyncedDir`]: the output folder, where only changed files are written.
 //!
 //! A one-off `quire build` uses [`BuildCache::default`], in which only the math cache does
-//! anything and the output is written by the staged swap of [`crate::output`].
+//! anything and the output is written by the staged swap of [`crate::output::write_site`].
 
 pub mod pages;
 pub mod posts;
-pub mod sync;
 
 use std::path::{Path, PathBuf};
 
 use crate::error::Result;
 use crate::markdown::math::MathCache;
-use crate::output::{self, Copy, OutputFile};
+use crate::output::sync::SyncedDir;
+use crate::output::{self, CopiedFiles, OutputFile};
 
 #[derive(Default)]
 pub struct BuildCache {
@@ -26,7 +26,7 @@ pub struct BuildCache {
     pub posts: posts::PostCache,
     pub pages: pages::PageCache,
     /// `Some` when writing in place (the preview); `None` for the staged write.
-    synced: Option<sync::SyncedDir>,
+    synced: Option<SyncedDir>,
     /// Output paths the last write changed; `None` after a staged write (everything).
     changed: Option<Vec<PathBuf>>,
 }
@@ -37,7 +37,7 @@ impl BuildCache {
         BuildCache {
             posts: posts::PostCache::enabled(),
             pages: pages::PageCache::enabled(),
-            synced: Some(sync::SyncedDir::default()),
+            synced: Some(SyncedDir::default()),
             ..Default::default()
         }
     }
@@ -48,13 +48,18 @@ impl BuildCache {
     }
 
     /// The output stage: a staged write and swap, or an in-place sync for the preview.
-    pub fn write(&mut self, output: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<()> {
+    pub fn write(
+        &mut self,
+        output: &Path,
+        files: &[OutputFile],
+        copied: &CopiedFiles,
+    ) -> Result<()> {
         match &mut self.synced {
             Some(s) => {
-                self.changed = Some(s.sync(output, files, copies, &self.pages.reused())?);
+                self.changed = Some(s.sync(output, files, copied, &self.pages.reused())?);
             }
             None => {
-                output::write_site(output, files, copies)?;
+                output::write_site(output, files, copied)?;
                 self.changed = None;
             }
         }

@@ -1,7 +1,8 @@
 //! The HTTP side: the built site under its base path, the live-reload script and events.
 //!
-//! Request paths are resolved here, by [`resolve`], before any file is touched: percent-decoded
-//! once, then every segment must be a plain name (`..`, `\`, NUL are refused outright rather than
+//! Request paths are resolved by [`resolve`], before any file is touched, with GitHub Pages'
+//! rules as [`crate::urls::resolve`] decides them for `quire check` too: percent-decoded once,
+//! then every segment must be a plain name (`..`, `\`, NUL are refused outright rather than
 //! normalised), so no request, encoded or not, reaches outside the output folder. Files are then
 //! sent by tower-http's `ServeFile` (content type, `Range`, conditional requests, `HEAD`),
 //! except HTML, which is read here to inject the live-reload script.
@@ -27,6 +28,7 @@ use tokio::sync::watch;
 
 use super::reload;
 use super::status::Status;
+use crate::urls::{self, resolve::Served};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -159,50 +161,29 @@ pub enum Resolved {
     NotFound,
 }
 
-/// Resolves `path` (a request path, still percent-encoded) against `root` under `base`
-/// (`""` or `/repo`), as GitHub Pages does: `/dir/` serves `dir/index.html`, `/dir` redirects
-/// to `/dir/`, and `/page` serves `page.html` when there is no `page`.
+/// Resolves `path` (a request path, still percent-encoded) against the output folder `root`
+/// of a site published under `base` (`""` or `/repo`).
 pub fn resolve(root: &Path, base: &str, path: &str) -> Resolved {
-    let Some(rest) = path.strip_prefix(base) else {
-        return Resolved::NotFound;
-    };
-    if rest.is_empty() {
-        return Resolved::Redirect(format!("{base}/"));
+    match urls::resolve::resolve(&Disk(root), base, path) {
+        Served::Redirect(to) => Resolved::Redirect(to),
+        Served::NotFound(_) => Resolved::NotFound,
+        Served::File(rel) => match crate::output::inside(root, Path::new(&rel)) {
+            Ok(file) if stays_inside(root, &file) => Resolved::File(file),
+            _ => Resolved::NotFound,
+        },
     }
-    if !rest.starts_with('/') {
-        return Resolved::NotFound;
+}
+
+/// The output folder as [`urls::resolve`] asks about it.
+struct Disk<'a>(&'a Path);
+
+impl urls::resolve::Files for Disk<'_> {
+    fn is_file(&self, rel: &str) -> bool {
+        self.0.join(rel).is_file()
     }
-    let Some(decoded) = percent_decode(rest) else {
-        return Resolved::NotFound;
-    };
-    let mut file = root.to_path_buf();
-    for segment in decoded.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => return Resolved::NotFound,
-            s if s.contains(['\\', '\0']) => return Resolved::NotFound,
-            s => file.push(s),
-        }
-    }
-    // `push` of a plain name can still add a root or a prefix on some platforms; refuse both.
-    if !file.strip_prefix(root).is_ok_and(|rel| {
-        rel.components()
-            .all(|c| matches!(c, std::path::Component::Normal(_)))
-    }) {
-        return Resolved::NotFound;
-    }
-    if file.is_dir() {
-        if !decoded.ends_with('/') {
-            return Resolved::Redirect(format!("{path}/"));
-        }
-        file.push("index.html");
-    } else if !file.is_file() && file.extension().is_none() {
-        file.set_extension("html");
-    }
-    if file.is_file() && stays_inside(root, &file) {
-        Resolved::File(file)
-    } else {
-        Resolved::NotFound
+
+    fn is_dir(&self, rel: &str) -> bool {
+        self.0.join(rel).is_dir()
     }
 }
 
@@ -213,26 +194,6 @@ fn stays_inside(root: &Path, file: &Path) -> bool {
         (Ok(root), Ok(file)) => file.starts_with(root),
         _ => false,
     }
-}
-
-/// `%XX` → byte, once; the result must be UTF-8 (file names here are). A malformed escape is a
-/// bad request path: `None`.
-pub fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 async fn site(State(state): State<AppState>, req: Request) -> Response {
@@ -372,23 +333,6 @@ async fn asset(root: &Path, file: &Path, req: Request, version: u64) -> Response
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percent_decoding() {
-        #[rustfmt::skip]
-        let table = [
-            ("/a%20b", Some("/a b")),
-            ("/%E5%8D%B7", Some("/卷")),
-            ("/%2e%2E", Some("/..")),
-            ("/%252e", Some("/%2e")),
-            ("/%zz", None),
-            ("/%2", None),
-            ("/%ff", None),
-        ];
-        for (input, want) in table {
-            assert_eq!(percent_decode(input).as_deref(), want, "{input}");
-        }
-    }
 
     #[test]
     fn paths_resolve_inside_the_folder_only() {

@@ -1,39 +1,32 @@
-//! Writes a build into a folder in place, touching only files whose bytes changed and removing
+//! The in-place mode of the output writer: touches only files whose bytes changed and removes
 //! files the build no longer produces. For the preview server's private output folder: there a
-//! full staged write and swap (what `quire build` does, see [`crate::output`]) would rewrite
-//! every page on every save, and the swap would briefly leave the server nothing to serve.
+//! full staged write and swap (what `quire build` does, see [`super::write_site`]) would
+//! rewrite every page on every save, and the swap would briefly leave the server nothing to
+//! serve.
 //!
 //! Each changed file is written beside its target and renamed over it, so the server reads
 //! either the old or the new file, never half of one.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use rayon::prelude::*;
 
+use super::{Copied, CopiedFiles, OutputFile, inside};
 use crate::error::{Error, Result, collect_all};
-use crate::output::{Copy, OutputFile, inside};
-
-/// A copied file as it was when copied: if none of this changed, neither did the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Stamp {
-    from: PathBuf,
-    len: u64,
-    modified: Option<SystemTime>,
-}
 
 /// What this writer last put in its folder.
 #[derive(Default)]
 pub struct SyncedDir {
     root: Option<PathBuf>,
     generated: HashMap<PathBuf, blake3::Hash>,
-    copied: HashMap<PathBuf, Stamp>,
+    /// What each copied file was copied from: if that did not change, neither did the file.
+    copied: HashMap<PathBuf, Copied>,
 }
 
 impl SyncedDir {
-    /// Makes `output` hold exactly `files` plus `copies` (generated files win over copied ones
-    /// at the same path, as in [`crate::output::write_site`]). `unchanged` names files the
+    /// Makes `output` hold exactly `files` plus the `copied` files they do not replace, as
+    /// [`super::write_site`] would. `unchanged` names files the
     /// caller knows are byte-identical to the last sync's (pages reused from the page cache):
     /// they are not even hashed, which matters when a site's pages total 100 MB. Returns the
     /// site-relative paths written or removed, sorted.
@@ -41,7 +34,7 @@ impl SyncedDir {
         &mut self,
         output: &Path,
         files: &[OutputFile],
-        copies: &[Copy],
+        copied: &CopiedFiles,
         unchanged: &HashSet<PathBuf>,
     ) -> Result<Vec<PathBuf>> {
         if self.root.as_deref() != Some(output) {
@@ -51,18 +44,17 @@ impl SyncedDir {
         // one the next build refuses to write into.
         crate::output::mark(output)?;
         let generated_paths: HashSet<&Path> = files.iter().map(|f| f.path.as_path()).collect();
-
-        let mut copied = HashMap::new();
-        for copy in copies {
-            for (rel, stamp) in list_copy(copy)? {
-                if !generated_paths.contains(rel.as_path()) {
-                    copied.insert(rel, stamp);
-                }
-            }
+        for dir in &copied.dirs {
+            crate::fs::create_dir_all(&inside(output, dir)?)?;
         }
-        let copy_jobs: Vec<(&PathBuf, &Stamp)> = copied
-            .iter()
-            .filter(|(rel, stamp)| self.copied.get(*rel) != Some(stamp))
+        let copied: HashMap<PathBuf, Copied> = copied
+            .not_in(files)
+            .into_iter()
+            .map(|c| (c.path.clone(), c.clone()))
+            .collect();
+        let copy_jobs: Vec<&Copied> = copied
+            .values()
+            .filter(|c| self.copied.get(&c.path) != Some(c))
             .collect();
 
         let hashed: Vec<(&OutputFile, blake3::Hash)> = files
@@ -84,10 +76,10 @@ impl SyncedDir {
         collect_all(
             copy_jobs
                 .par_iter()
-                .map(|(rel, stamp)| copy_atomic(&stamp.from, &inside(output, rel)?))
+                .map(|c| copy_atomic(&c.from, &inside(output, &c.path)?))
                 .collect(),
         )?;
-        changed.extend(copy_jobs.iter().map(|(rel, _)| (*rel).clone()));
+        changed.extend(copy_jobs.iter().map(|c| c.path.clone()));
         collect_all(
             write_jobs
                 .par_iter()
@@ -149,36 +141,6 @@ impl SyncedDir {
     }
 }
 
-/// The files under a copy's source folder with their stamps, keyed by output path.
-fn list_copy(copy: &Copy) -> Result<Vec<(PathBuf, Stamp)>> {
-    if !copy.from.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(&copy.from).follow_links(true) {
-        let entry = entry.map_err(|e| crate::fs::walk_error(&copy.from, e))?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let meta = entry
-            .metadata()
-            .map_err(|e| crate::fs::walk_error(&copy.from, e))?;
-        let rel = entry
-            .path()
-            .strip_prefix(&copy.from)
-            .unwrap_or(entry.path());
-        out.push((
-            copy.to.join(rel),
-            Stamp {
-                from: entry.path().to_path_buf(),
-                len: meta.len(),
-                modified: meta.modified().ok(),
-            },
-        ));
-    }
-    Ok(out)
-}
-
 fn temp_beside(path: &Path) -> PathBuf {
     let name = path
         .file_name()
@@ -196,6 +158,7 @@ fn copy_atomic(from: &Path, to: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::{Copy, list_copies};
 
     fn file(path: &str, text: &str) -> OutputFile {
         OutputFile {
@@ -226,7 +189,7 @@ mod tests {
             .sync(
                 &out,
                 &[file("a.html", "1"), file("b/c.html", "2")],
-                &copies,
+                &list_copies(&copies).unwrap(),
                 &none,
             )
             .unwrap();
@@ -241,21 +204,31 @@ mod tests {
             .sync(
                 &out,
                 &[file("a.html", "1"), file("b/c.html", "2")],
-                &copies,
+                &list_copies(&copies).unwrap(),
                 &none,
             )
             .unwrap();
         assert!(changed.is_empty(), "{changed:?}");
 
         let changed = sync
-            .sync(&out, &[file("a.html", "1 again")], &copies, &none)
+            .sync(
+                &out,
+                &[file("a.html", "1 again")],
+                &list_copies(&copies).unwrap(),
+                &none,
+            )
             .unwrap();
         assert_eq!(changed, paths(&["a.html", "b/c.html"]));
         assert!(!out.join("b/c.html").exists());
 
         std::fs::remove_file(src.join("s.txt")).unwrap();
         let changed = sync
-            .sync(&out, &[file("a.html", "1 again")], &copies, &none)
+            .sync(
+                &out,
+                &[file("a.html", "1 again")],
+                &list_copies(&copies).unwrap(),
+                &none,
+            )
             .unwrap();
         assert_eq!(changed, paths(&["s.txt"]));
         assert!(!out.join("s.txt").exists());
@@ -275,7 +248,12 @@ mod tests {
         let mut sync = SyncedDir::default();
         let none = HashSet::new();
         let changed = sync
-            .sync(dir.path(), &[file("new.html", "n")], &[], &none)
+            .sync(
+                dir.path(),
+                &[file("new.html", "n")],
+                &CopiedFiles::default(),
+                &none,
+            )
             .unwrap();
         assert_eq!(changed, paths(&["new.html", "old.html"]));
         assert!(!dir.path().join("old.html").exists());

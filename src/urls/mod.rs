@@ -1,5 +1,30 @@
-//! Site-relative URLs and the base path a project page lives under (`/repo`), and the one
-//! function that turns a URL into the file under the output folder that serves it.
+//! Everything quire decides about URLs, in one place: the base path a project page lives under
+//! (`/repo`), percent-decoding, the file under the output folder a URL is written to
+//! ([`output_path`]), how GitHub Pages answers a request path ([`resolve`], for `quire check`
+//! and the preview server alike), where URLs sit in HTML and CSS ([`extract`]), and the pass
+//! that adds the base path to them ([`rewrite`]).
+//!
+//! # One mechanism adds the base path: the output pass
+//!
+//! [`rewrite::rewrite_site`] runs over every HTML and CSS file the site will hold, and it is
+//! the only thing that adds the base: the templates' `url()` writes a site path, Markdown and
+//! raw HTML write what the author wrote, `static/` is copied as written, and the pass publishes
+//! all of them the same way ([`with_base`]). Adding the base at render time instead cannot be
+//! the only mechanism: `static/` HTML and CSS are never rendered, so they would need this pass
+//! anyway, and so would raw HTML and `srcset`s inside posts.
+//!
+//! The pass takes a URL already under the base (`/notes/x` under `/notes`) as published, since
+//! authors write such links by hand. A site path whose first folder equals the base (a post in
+//! category `notes`, `/notes/2020/…`) would be misread that way, so `url()` writes those
+//! already published ([`for_rewrite`]); the pass leaves them alone, and every site path comes
+//! out as [`site_path`] says. `url(…, absolute=true)` is a full URL, which the pass never
+//! touches. The price of one mechanism: `url()` without `absolute` gives a site path, which
+//! gets the base only where the pass finds URLs (URL attributes, `srcset`, CSS, meta refresh),
+//! not in a `<script>`, a `<meta content>` or a non-HTML file; use `absolute=true` there.
+
+pub mod extract;
+pub mod resolve;
+pub mod rewrite;
 
 use std::path::{Component, PathBuf};
 
@@ -21,6 +46,26 @@ pub enum UnsafeUrl {
     Nul(String),
     #[error("segment `{0}` names a drive")]
     Drive(String),
+    #[error("segment `{0}` is not UTF-8 once percent-decoded")]
+    NotUtf8(String),
+}
+
+/// `%XX` decoded, once: the one percent-decoding in quire. `None` when the bytes are not UTF-8,
+/// which no file name quire writes is; a malformed escape (`%zz`) stays as written, as
+/// browsers leave it.
+pub fn decode(s: &str) -> Option<String> {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .ok()
+        .map(|d| d.into_owned())
+}
+
+/// The path part of a site URL without a trailing slash: `""` for a root site, `/repo` for a
+/// project page.
+pub fn base_path_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest.find('/').map_or("", |i| &rest[i..]);
+    path.trim_end_matches('/').to_string()
 }
 
 /// The file under the output folder that serves `url` (`/a/` → `a/index.html`,
@@ -41,9 +86,9 @@ pub fn output_path(url: &str) -> Result<PathBuf, UnsafeUrl> {
         if raw.is_empty() {
             return Err(UnsafeUrl::EmptySegment);
         }
-        let name = percent_encoding::percent_decode_str(raw)
-            .decode_utf8_lossy()
-            .into_owned();
+        let Some(name) = decode(raw) else {
+            return Err(UnsafeUrl::NotUtf8(raw.to_string()));
+        };
         let err = |f: fn(String) -> UnsafeUrl| Err(f(raw.to_string()));
         match name.as_str() {
             ".." => return err(UnsafeUrl::Parent),
@@ -81,7 +126,9 @@ fn is_drive(name: &str) -> bool {
     b.len() == 2 && b[0].is_ascii_alphabetic() && b[1] == b':'
 }
 
-/// Prefixes a root-relative `path` with `base` (no trailing slash), once.
+/// What the base-path pass makes of a URL in the output: a root-relative `url` gets `base` (no
+/// trailing slash) unless it already starts with it, so a link the author wrote with the base
+/// is not given it twice.
 pub fn with_base(base: &str, path: &str) -> String {
     if !path.starts_with('/') || path.starts_with("//") || base.is_empty() {
         return path.to_string();
@@ -94,8 +141,7 @@ pub fn with_base(base: &str, path: &str) -> String {
 
 /// The published URL of a site path (`/2020/01/01/a.html`, a page's or post's `url`): always
 /// prefixed, because a site path whose first folder happens to equal the base (`/notes/…` under
-/// `/notes`) is still a site path. What the templates' `url()` uses; [`with_base`] is for URLs
-/// that may already carry the base, in finished output.
+/// `/notes`) is still a site path.
 pub fn site_path(base: &str, path: &str) -> String {
     if !path.starts_with('/') || path.starts_with("//") {
         return path.to_string();
@@ -103,11 +149,23 @@ pub fn site_path(base: &str, path: &str) -> String {
     format!("{base}{path}")
 }
 
+/// How the build writes the site path `path` into a page (the templates' `url()`, the KaTeX
+/// stylesheet link) so that the base-path pass publishes it as [`site_path`]: as it is, except
+/// when the pass would take its first folder for the base; then already published, which the
+/// pass leaves alone.
+pub fn for_rewrite(base: &str, path: &str) -> String {
+    if base.is_empty() || with_base(base, path) == site_path(base, path) {
+        path.to_string()
+    } else {
+        site_path(base, path)
+    }
+}
+
 /// The absolute URL of a root-relative `path` on the site published at `site_url`
 /// (`https://u.github.io/repo`). Without a site URL there is no origin to add, so the
 /// site-relative URL is returned, as Jekyll's `absolute_url` does.
 pub fn absolute(site_url: &str, path: &str) -> String {
-    let base = crate::config::base_path_of(site_url);
+    let base = base_path_of(site_url);
     let rel = site_path(&base, path);
     if !rel.starts_with('/') || rel.starts_with("//") {
         return rel;
@@ -183,6 +241,7 @@ mod tests {
         assert_eq!(bad("//evil/x"), UnsafeUrl::NotRooted("//evil/x".into()));
         assert_eq!(bad("x.html"), UnsafeUrl::NotRooted("x.html".into()));
         assert_eq!(bad("/a//b.html"), UnsafeUrl::EmptySegment);
+        assert_eq!(bad("/%E5/x.html"), UnsafeUrl::NotUtf8("%E5".into()));
     }
 
     #[test]
@@ -194,5 +253,59 @@ mod tests {
         assert_eq!(with_base("/notes", "//cdn.example/x"), "//cdn.example/x");
         assert_eq!(with_base("/notes", "https://x/y"), "https://x/y");
         assert_eq!(with_base("/notes", "#top"), "#top");
+    }
+
+    #[test]
+    fn percent_decoding() {
+        #[rustfmt::skip]
+        let table = [
+            ("/a%20b",                Some("/a b")),
+            ("/%E5%8D%B7",            Some("/卷")),
+            ("/%2e%2E",               Some("/..")),
+            ("/%252e",                Some("/%2e")),
+            ("%卷%4%e5%8d%b7",        Some("%卷%4卷")),
+            ("/%zz",                  Some("/%zz")),
+            ("/%2",                   Some("/%2")),
+            ("/%ff",                  None),
+            ("/%E5",                  None),
+        ];
+        for (input, want) in table {
+            assert_eq!(decode(input).as_deref(), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn base_path() {
+        assert_eq!(base_path_of(""), "");
+        assert_eq!(base_path_of("https://u.github.io"), "");
+        assert_eq!(base_path_of("https://u.github.io/"), "");
+        assert_eq!(base_path_of("https://u.github.io/repo/"), "/repo");
+        assert_eq!(base_path_of("https://u.github.io/a/b"), "/a/b");
+    }
+
+    #[test]
+    fn site_paths_are_written_for_the_pass() {
+        assert_eq!(for_rewrite("/notes", "/a/"), "/a/");
+        assert_eq!(for_rewrite("/notes", "/notes/a/"), "/notes/notes/a/");
+        assert_eq!(for_rewrite("/notes", "/notes"), "/notes/notes");
+        assert_eq!(for_rewrite("/notes", "/notesx"), "/notesx");
+        assert_eq!(for_rewrite("", "/notes/a"), "/notes/a");
+        assert_eq!(for_rewrite("/notes", "https://x/y"), "https://x/y");
+    }
+
+    proptest::proptest! {
+        /// Whatever the site path and base, what `url()` writes comes out of the pass as the
+        /// site path's published URL: the one mechanism adds the base exactly once.
+        #[test]
+        fn the_pass_publishes_every_site_path_once(
+            base in "(/(a|notes|b)){0,2}",
+            path in "(/(a|notes|b|x.html)){0,3}/?",
+        ) {
+            let path = if path.is_empty() { "/".to_string() } else { path };
+            proptest::prop_assert_eq!(
+                with_base(&base, &for_rewrite(&base, &path)),
+                site_path(&base, &path)
+            );
+        }
     }
 }

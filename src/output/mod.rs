@@ -1,5 +1,9 @@
-//! Writes the site into a staging folder beside the output and swaps it in only when all of it
-//! was written, so a failed build leaves the previous `_site/` as it was.
+//! The one writer of the output folder, in two modes: `quire build` writes the site into a
+//! staging folder beside the output and swaps it in only when all of it was written
+//! ([`write_site`]), so a failed build leaves the previous `_site/` as it was; the preview
+//! server syncs its private folder in place ([`sync::SyncedDir`]), so that an edit rewrites
+//! only what it changed and the server always has a site to serve. Both take the copied
+//! folders as [`list_copies`] walked them, and both reach the disk only through [`inside`].
 //!
 //! quire replaces its output folder as a whole, so it must be sure the folder is its own: every
 //! folder it makes (the output, the staging folder, the old site set aside) holds a [`MARKER`]
@@ -7,7 +11,11 @@
 //! marker. The marker is also how a build recognises, and only then removes, what an earlier
 //! killed build left beside the output.
 
+pub mod sync;
+
+use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
+use std::time::SystemTime;
 
 use rayon::prelude::*;
 
@@ -31,6 +39,85 @@ pub struct OutputFile {
 pub struct Copy {
     pub from: PathBuf,
     pub to: PathBuf,
+}
+
+/// One file of a copied folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Copied {
+    /// Where it goes, relative to the site root.
+    pub path: PathBuf,
+    pub from: PathBuf,
+    /// As it was when listed: if neither changed, the preview need not copy it again.
+    pub len: u64,
+    pub modified: Option<SystemTime>,
+}
+
+/// What the copied folders hold, walked once per build: the base-path pass reads its HTML and
+/// CSS from here, and the writer copies the rest.
+#[derive(Debug, Clone, Default)]
+pub struct CopiedFiles {
+    /// By output path; a later [`Copy`] wins over an earlier one at the same path.
+    pub files: Vec<Copied>,
+    /// Every folder, so that an empty one is in the site too.
+    pub dirs: Vec<PathBuf>,
+}
+
+/// Walks `copies`, following symbolic links (the build has refused any leading outside the
+/// site). A missing source folder is no error: `static/` and `gif/` are optional.
+pub fn list_copies(copies: &[Copy]) -> Result<CopiedFiles> {
+    let mut files = BTreeMap::new();
+    let mut dirs = Vec::new();
+    for copy in copies {
+        if !copy.from.is_dir() {
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(&copy.from).follow_links(true) {
+            let entry = entry.map_err(|e| crate::fs::walk_error(&copy.from, e))?;
+            let rel = entry
+                .path()
+                .strip_prefix(&copy.from)
+                .unwrap_or(entry.path());
+            let path = if rel.as_os_str().is_empty() {
+                copy.to.clone()
+            } else {
+                copy.to.join(rel)
+            };
+            if entry.file_type().is_dir() {
+                if !path.as_os_str().is_empty() {
+                    dirs.push(path);
+                }
+                continue;
+            }
+            let meta = entry
+                .metadata()
+                .map_err(|e| crate::fs::walk_error(&copy.from, e))?;
+            let copied = Copied {
+                path: path.clone(),
+                from: entry.path().to_path_buf(),
+                len: meta.len(),
+                modified: meta.modified().ok(),
+            };
+            files.insert(path, copied);
+        }
+    }
+    dirs.sort();
+    dirs.dedup();
+    Ok(CopiedFiles {
+        files: files.into_values().collect(),
+        dirs,
+    })
+}
+
+impl CopiedFiles {
+    /// The files a generated file at the same path does not replace.
+    pub fn not_in<'a>(&'a self, files: &[OutputFile]) -> Vec<&'a Copied> {
+        let generated: std::collections::HashSet<&Path> =
+            files.iter().map(|f| f.path.as_path()).collect();
+        self.files
+            .iter()
+            .filter(|c| !generated.contains(c.path.as_path()))
+            .collect()
+    }
 }
 
 /// Refuses output folders whose replacement would delete what the user has: the sources, their
@@ -182,8 +269,7 @@ fn resolve(p: &Path) -> PathBuf {
 /// `root.join(rel)`, refused unless `rel` is relative and made of plain names: a writer's or
 /// remover's own check that nothing reaches past the output folder, whatever produced `rel`.
 pub fn inside(root: &Path, rel: &Path) -> Result<PathBuf> {
-    let plain = rel.components().all(|c| matches!(c, Component::Normal(_)));
-    if !plain || rel.as_os_str().is_empty() {
+    if !is_plain(rel) {
         return Err(Error::Internal(format!(
             "refusing to write {} outside the output folder {}",
             rel.display(),
@@ -191,6 +277,12 @@ pub fn inside(root: &Path, rel: &Path) -> Result<PathBuf> {
         )));
     }
     Ok(root.join(rel))
+}
+
+/// Whether `rel` is made of plain names only, at least one: what may be joined to a folder
+/// without leaving it. Also how a request path is judged before the disk is asked about it.
+pub fn is_plain(rel: &Path) -> bool {
+    !rel.as_os_str().is_empty() && rel.components().all(|c| matches!(c, Component::Normal(_)))
 }
 
 /// The folder `output` is in, and its name, which names quire's folders beside it.
@@ -213,8 +305,9 @@ pub fn recover(output: &Path) -> Result<()> {
     remove_leftovers(&parent, &name, &output)
 }
 
-/// Writes `files` and `copies` into a fresh folder, then swaps it in for `output`.
-pub fn write_site(output: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<()> {
+/// Writes `files` and the `copied` files they do not replace into a fresh folder, then swaps it
+/// in for `output`.
+pub fn write_site(output: &Path, files: &[OutputFile], copied: &CopiedFiles) -> Result<()> {
     let output = absolute(output);
     let (parent, name) = parent_and_name(&output);
     let parent = parent.as_path();
@@ -228,9 +321,16 @@ pub fn write_site(output: &Path, files: &[OutputFile], copies: &[Copy]) -> Resul
     // Marked before anything else, so a build killed from here on leaves a folder the next
     // build knows it may remove.
     let written = mark(&staging).and_then(|()| {
-        for copy in copies {
-            crate::fs::copy_tree(&copy.from, &inside_or_root(&staging, &copy.to)?)?;
+        for dir in &copied.dirs {
+            crate::fs::create_dir_all(&inside(&staging, dir)?)?;
         }
+        collect_all(
+            copied
+                .not_in(files)
+                .par_iter()
+                .map(|c| crate::fs::copy(&c.from, &inside(&staging, &c.path)?))
+                .collect(),
+        )?;
         collect_all(
             files
                 .par_iter()
@@ -245,14 +345,6 @@ pub fn write_site(output: &Path, files: &[OutputFile], copies: &[Copy]) -> Resul
         return Err(e);
     }
     swap_in(&staging, &output, parent, &name)
-}
-
-fn inside_or_root(root: &Path, rel: &Path) -> Result<PathBuf> {
-    if rel.as_os_str().is_empty() {
-        Ok(root.to_path_buf())
-    } else {
-        inside(root, rel)
-    }
 }
 
 /// Replaces `output` by `staged`, atomically where the platform can exchange two folders: a
@@ -489,9 +581,14 @@ mod tests {
     fn swaps_in_new_site_and_replaces_old() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("_site");
-        write_site(&out, &[file("a.html", "1"), file("old.html", "x")], &[]).unwrap();
+        write_site(
+            &out,
+            &[file("a.html", "1"), file("old.html", "x")],
+            &CopiedFiles::default(),
+        )
+        .unwrap();
         assert!(is_marked(&out));
-        write_site(&out, &[file("a.html", "2")], &[]).unwrap();
+        write_site(&out, &[file("a.html", "2")], &CopiedFiles::default()).unwrap();
         assert_eq!(std::fs::read_to_string(out.join("a.html")).unwrap(), "2");
         assert!(!out.join("old.html").exists());
         assert!(is_marked(&out));
@@ -516,7 +613,7 @@ mod tests {
     fn leftovers_of_killed_builds_are_removed_and_look_alikes_kept() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("_site");
-        write_site(&out, &[file("a.html", "1")], &[]).unwrap();
+        write_site(&out, &[file("a.html", "1")], &CopiedFiles::default()).unwrap();
         // What kills leave: a marked staging folder, an old site set aside, an empty folder.
         for (d, marked) in [
             ("._site.new-k1", true),
@@ -533,7 +630,7 @@ mod tests {
         // What the user made and only looks like them.
         crate::fs::write(&dir.path().join("._site.new-mine/keep.txt"), "mine").unwrap();
         crate::fs::write(&dir.path().join(".quire-old-abc/site/keep.txt"), "mine").unwrap();
-        write_site(&out, &[file("a.html", "2")], &[]).unwrap();
+        write_site(&out, &[file("a.html", "2")], &CopiedFiles::default()).unwrap();
         assert_eq!(
             names(dir.path()),
             ["._site.new-mine", ".quire-old-abc", "_site"]
@@ -545,14 +642,14 @@ mod tests {
     fn an_old_site_set_aside_by_a_killed_fallback_swap_comes_back() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("_site");
-        write_site(&out, &[file("a.html", "old")], &[]).unwrap();
+        write_site(&out, &[file("a.html", "old")], &CopiedFiles::default()).unwrap();
         // The fallback swap killed between its renames: the old site sits aside, no output.
         let old = dir.path().join("._site.old-k");
         std::fs::create_dir(&old).unwrap();
         mark(&old).unwrap();
         std::fs::rename(&out, old.join("site")).unwrap();
         // A build that fails writing keeps what was there: the old site, back in place.
-        let bad = write_site(&out, &[file("../x.html", "new")], &[]);
+        let bad = write_site(&out, &[file("../x.html", "new")], &CopiedFiles::default());
         assert!(bad.is_err());
         assert_eq!(std::fs::read_to_string(out.join("a.html")).unwrap(), "old");
         assert_eq!(names(dir.path()), ["_site"]);
