@@ -142,6 +142,18 @@ mod tests {
                 1,
                 1,
             ),
+            // Read by the post's page alone (`page.extra.lang` in base.html): no listing shows
+            // it, so exactly that page must be rendered again.
+            (
+                "front matter only the page reads",
+                Box::new(|| {
+                    let p = site.join("posts/2020-01-01-a.md");
+                    let t = std::fs::read_to_string(&p).unwrap();
+                    std::fs::write(p, t.replacen("title: A\n", "title: A\nlang: en\n", 1)).unwrap();
+                }),
+                1,
+                1,
+            ),
             (
                 "retitle",
                 Box::new(|| {
