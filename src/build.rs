@@ -8,7 +8,6 @@ use crate::incremental::BuildCache;
 use crate::markdown::Rendered;
 use crate::markdown::Renderer;
 use crate::markdown::highlight::{self, Highlighter};
-use crate::markdown::math::Formula;
 use crate::output::{self, Copy, OutputFile};
 use crate::pages::{self, KATEX_CDN_HREF, KATEX_CDN_INTEGRITY, KatexCss};
 use crate::site::{LoadOptions, Site};
@@ -114,19 +113,32 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<BuildReport
     let templates =
         Templates::load(&opts.source, &site.base_path())?.with_site_url(&site.config.url);
 
-    let formulas: Vec<Formula> = cache.posts.formulas(&site.posts, &site.config);
     cache.math.reconfigure(&site.config.math);
     prepare_cache(&site.root);
     cache.math.set_disk(site.root.join(MATH_CACHE_DIR));
-    let formulas_rendered = cache.math.render_missing(&formulas);
-
     let highlighter = Highlighter::default();
+    // Parsed once: the formulas come from the same events that `finish` turns into HTML. The
+    // renderer is made twice around the KaTeX prepass, which needs the math cache to itself.
+    let prepared = cache.posts.parse(
+        &site.posts,
+        &Renderer {
+            config: &site.config.markdown,
+            math: &cache.math,
+            highlighter: &highlighter,
+        },
+    );
+    let formulas_rendered = cache.math.render_missing(prepared.formulas());
+    let formulas = prepared
+        .formulas()
+        .iter()
+        .collect::<std::collections::HashSet<_>>()
+        .len();
     let renderer = Renderer {
         config: &site.config.markdown,
         math: &cache.math,
         highlighter: &highlighter,
     };
-    let rendered: Vec<Rendered> = cache.posts.render(&site.posts, &site.config, &renderer);
+    let rendered: Vec<Rendered> = cache.posts.finish(prepared, &renderer);
     if !cache.is_preview() {
         cache.math.clear();
     }
@@ -168,13 +180,10 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<BuildReport
     crate::urls::rewrite::rewrite_site(&mut files, &copied, &site.base_path())?;
     cache.write(&opts.output, &files, &copied)?;
 
-    let mut distinct = formulas;
-    distinct.sort();
-    distinct.dedup();
     Ok(BuildReport {
         posts: site.posts.len(),
         pages: page_count,
-        formulas: distinct.len(),
+        formulas,
         formulas_rendered,
         gifs_drawn: gifs.drawn,
         warnings,

@@ -3,8 +3,10 @@
 //! reused only when every input it was made from is unchanged.
 //!
 //! - [`MathCache`]: KaTeX output per formula (a new formula is rendered, the rest reused);
-//! - [`posts::PostCache`]: formulas and HTML per post, keyed by its text and the configuration;
-//! - [`pages::PageCache`]: each page's output, keyed by its template, `site` and `page` values;
+//! - [`posts::PostCache`]: formulas and HTML per post, keyed by everything its rendering reads
+//!   ([`crate::markdown::RenderKey`]);
+//! - [`pages::PageCache`]: each page's output, keyed by its template, `site` and the page's
+//!   inputs ([`crate::pages::Page`]);
 //! - [`SyncedDir`]: the output folder, where only changed files are written.
 //!
 //! A one-off `quire build` uses [`BuildCache::default`], in which only the math cache does
@@ -19,6 +21,21 @@ use crate::error::Result;
 use crate::markdown::math::MathCache;
 use crate::output::sync::SyncedDir;
 use crate::output::{self, CopiedFiles, OutputFile};
+
+/// A hash of `value` serialised as JSON: how every cache here keys a result on the typed value
+/// it was made from, so a field added to that value joins the key by itself. `None` when the
+/// value cannot be serialised (a path that is not UTF-8): the result is then never reused.
+/// Buffered because serde_json writes in tiny pieces, and hashing those one by one is several
+/// times slower.
+pub fn fingerprint(value: &impl serde::Serialize) -> Option<blake3::Hash> {
+    use std::io::Write as _;
+    let mut hasher = blake3::Hasher::new();
+    let mut buf = std::io::BufWriter::with_capacity(16 * 1024, &mut hasher);
+    serde_json::to_writer(&mut buf, value).ok()?;
+    buf.flush().ok()?;
+    drop(buf);
+    Some(hasher.finalize())
+}
 
 #[derive(Default)]
 pub struct BuildCache {
@@ -130,6 +147,18 @@ mod tests {
                 1,
                 1,
             ),
+            // Read by the post's page alone (`page.extra.lang` in base.html): no listing shows
+            // it, so exactly that page must be rendered again.
+            (
+                "front matter only the page reads",
+                Box::new(|| {
+                    let p = site.join("posts/2020-01-01-a.md");
+                    let t = std::fs::read_to_string(&p).unwrap();
+                    std::fs::write(p, t.replacen("title: A\n", "title: A\nlang: en\n", 1)).unwrap();
+                }),
+                1,
+                1,
+            ),
             (
                 "retitle",
                 Box::new(|| {
@@ -164,9 +193,21 @@ mod tests {
                 0,
                 2,
             ),
+            // The Markdown stage never reads the title, so no post is parsed again.
             (
                 "config",
                 Box::new(|| write("site.toml", "title = \"T2\"\n")),
+                0,
+                7,
+            ),
+            (
+                "math config",
+                Box::new(|| {
+                    write(
+                        "site.toml",
+                        "title = \"T2\"\n[math]\nmacros = { \"\\\\RR\" = \"\\\\mathbb{R}\" }\n",
+                    )
+                }),
                 2,
                 7,
             ),

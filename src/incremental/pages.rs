@@ -1,6 +1,7 @@
 //! Rendered pages kept between builds. A page is rendered again only when something its output
 //! can depend on changed: its template or a template that one extends, includes or imports, the
-//! `site` value every page sees, or its own `page` value. Otherwise the last output is reused.
+//! `site` value every page sees, or its own inputs ([`Page`], from which its `page` value is
+//! made). Otherwise the last output is reused.
 //!
 //! So an edit below a post's first paragraph re-renders that post's page alone; an edit that
 //! changes what listings show (title, date, excerpt, categories) changes `site`, and every page
@@ -16,6 +17,7 @@ use serde::Serialize;
 use tera::ast::Node;
 
 use crate::error::Result;
+use crate::pages::Page;
 use crate::templates::Templates;
 
 type Entries = HashMap<PathBuf, (blake3::Hash, Vec<u8>)>;
@@ -58,13 +60,13 @@ impl PageCache {
         if !self.enabled {
             return PageRound {
                 cache: self,
-                shared: blake3::Hash::from_bytes([0; 32]),
+                shared: None,
                 templates: HashMap::new(),
             };
         }
         PageRound {
             cache: self,
-            shared: hash_json(shared),
+            shared: super::fingerprint(shared),
             templates: template_fingerprints(templates),
         }
     }
@@ -101,40 +103,44 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// One build's view of the cache.
 pub struct PageRound<'a> {
     cache: &'a PageCache,
-    shared: blake3::Hash,
+    /// `None` when the cache is off or the shared values cannot be keyed: nothing is reused.
+    shared: Option<blake3::Hash>,
     templates: HashMap<String, blake3::Hash>,
 }
 
 impl PageRound<'_> {
-    /// The key of the page at `path` rendered with `template` from `inputs`: everything the
-    /// page's `page` value is made from (the value itself will do).
-    pub fn key(&self, path: &Path, template: &str, inputs: &impl Serialize) -> PageKey {
+    /// The key of `page`, written to `path`: its template's fingerprint, the shared values and
+    /// the page's inputs, serialised whole. Since the page's template context is made from
+    /// those inputs alone, nothing a page shows can be missing from its key. `None` when the
+    /// cache is off, or the page cannot be keyed (it is then rendered and not kept).
+    pub fn key(&self, path: &Path, page: &Page<'_>) -> Option<PageKey> {
         if !self.cache.enabled {
-            return PageKey(blake3::Hash::from_bytes([0; 32]));
+            return None;
         }
+        let template = page.template();
         let mut h = blake3::Hasher::new();
-        h.update(self.shared.as_bytes());
-        match self.templates.get(template) {
+        h.update(self.shared?.as_bytes());
+        match self.templates.get(template.as_ref()) {
             Some(t) => h.update(t.as_bytes()),
             // Unknown template: rendering will fail and nothing is stored.
             None => h.update(b"\0missing\0").update(template.as_bytes()),
         };
         h.update(path.as_os_str().as_encoded_bytes()).update(b"\0");
-        h.update(hash_json(inputs).as_bytes());
-        PageKey(h.finalize())
+        h.update(super::fingerprint(page)?.as_bytes());
+        Some(PageKey(h.finalize()))
     }
 
     /// The remembered output for `path` if it was made from the same `key`, else `render()`'s.
     pub fn get_or_render(
         &self,
         path: &Path,
-        key: PageKey,
+        key: Option<PageKey>,
         render: impl FnOnce() -> Result<Vec<u8>>,
     ) -> Result<Vec<u8>> {
-        if !self.cache.enabled {
+        let Some(key) = key else {
             self.cache.rendered.fetch_add(1, Ordering::Relaxed);
             return render();
-        }
+        };
         if let Some((k, bytes)) = lock(&self.cache.committed).get(path)
             && *k == key.0
         {
@@ -146,15 +152,6 @@ impl PageRound<'_> {
         lock(&self.cache.pending).insert(path.to_path_buf(), (key.0, bytes.clone()));
         Ok(bytes)
     }
-}
-
-/// serde_json cannot fail on these plain values; if it ever did, the partial hash would simply
-/// not match and the page would be rendered again. Serialised into a buffer first because
-/// serde_json writes in tiny pieces, and hashing those one by one is several times slower.
-fn hash_json(value: &impl Serialize) -> blake3::Hash {
-    let mut buf = Vec::with_capacity(4096);
-    let _ = serde_json::to_writer(&mut buf, value);
-    blake3::hash(&buf)
 }
 
 /// For each template, a hash of its text and of every template it can pull in.
@@ -238,6 +235,8 @@ fn collect_includes(nodes: &[Node], out: &mut Vec<String>) {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     fn templates(files: &[(&str, &str)]) -> (tempfile::TempDir, Templates) {
@@ -284,6 +283,10 @@ mod tests {
         assert_eq!(f1["post.html"], f2["post.html"]);
     }
 
+    fn feed(title: &str) -> Page<'_> {
+        Page::Feed(crate::pages::FeedPage { site_title: title })
+    }
+
     #[test]
     fn pages_are_reused_until_an_input_changes() {
         let (_d, t) = templates(&[]);
@@ -291,7 +294,7 @@ mod tests {
         let path = Path::new("p.html");
         let render = |site: &str, page: &str| {
             let round = cache.round(&t, &site);
-            let key = round.key(path, "post.html", &page);
+            let key = round.key(path, &feed(page));
             let out = round
                 .get_or_render(path, key, || Ok(format!("{site}/{page}").into_bytes()))
                 .unwrap();
@@ -312,7 +315,7 @@ mod tests {
         let cache = PageCache::enabled();
         let path = Path::new("p.html");
         let round = cache.round(&t, &"s");
-        let key = round.key(path, "post.html", &"p");
+        let key = round.key(path, &feed("p"));
         round
             .get_or_render(path, key, || Ok(b"x".to_vec()))
             .unwrap();
@@ -332,10 +335,112 @@ mod tests {
         let path = Path::new("p.html");
         let round = off.round(&t, &"s");
         for _ in 0..2 {
-            let key = round.key(path, "post.html", &"p");
+            let key = round.key(path, &feed("p"));
             round.get_or_render(path, key, || Ok(vec![])).unwrap();
             off.commit();
         }
         assert_eq!(off.last_rendered(), 2);
+    }
+
+    /// The stale-preview bug this design rules out: a page's key follows every one of its
+    /// inputs, including those (front matter `extra`, the layout) that neither `site` nor the
+    /// post's HTML carries.
+    #[test]
+    fn pages_differing_in_any_one_input_have_different_keys() {
+        use crate::markdown::{Input, Renderer};
+        use crate::pages::{CategoryPage, CategorySummary, IndexPage, PostPage, PostSummary};
+
+        let (_d, t) = templates(&[("note.html", "{{ page.title }}")]);
+        let cache = PageCache::enabled();
+        let round = cache.round(&t, &"s");
+        let path = Path::new("p.html");
+        let h = crate::markdown::highlight::Highlighter::default();
+        let math = crate::markdown::math::MathCache::default();
+        let md = crate::config::MarkdownConfig::default();
+        let r = Renderer {
+            config: &md,
+            math: &math,
+            highlighter: &h,
+        };
+        let render = |text: &str| {
+            let input = Input {
+                path: Path::new("posts/a.md"),
+                text,
+                body_offset: 0,
+            };
+            crate::markdown::render(&input, &r)
+        };
+        let (one, two) = (render("one"), render("two"));
+        assert_ne!(one.key, two.key);
+        let summary = PostSummary {
+            title: "T".into(),
+            url: "/a.html".into(),
+            date: "2020-01-01T00:00:00+00:00".into(),
+            date_display: "2020-01-01".into(),
+            excerpt: "<p>one</p>".into(),
+            excerpt_has_math: false,
+            categories: Vec::new(),
+            tags: Vec::new(),
+        };
+        let extra = BTreeMap::new();
+        let mut lang = BTreeMap::new();
+        lang.insert("lang".to_string(), serde_json::Value::from("en"));
+        let post = |summary, layout, extra, rendered| {
+            Page::Post(PostPage {
+                summary,
+                layout,
+                extra,
+                rendered,
+            })
+        };
+        let base = round.key(path, &post(&summary, "post", &extra, &one));
+        assert!(base.is_some());
+        assert_eq!(base, round.key(path, &post(&summary, "post", &extra, &one)));
+        let retitled = PostSummary {
+            title: "U".into(),
+            ..summary.clone()
+        };
+        let tagged = PostSummary {
+            tags: vec!["t".into()],
+            ..summary.clone()
+        };
+        let cat = CategorySummary {
+            name: "c".into(),
+            url: "/c/".into(),
+            posts: vec![summary.clone()],
+        };
+        let cat2 = CategorySummary {
+            posts: vec![retitled.clone()],
+            ..cat.clone()
+        };
+        let others = [
+            ("title", post(&retitled, "post", &extra, &one)),
+            ("tags", post(&tagged, "post", &extra, &one)),
+            ("layout", post(&summary, "note", &extra, &one)),
+            ("extra", post(&summary, "post", &lang, &one)),
+            ("rendering", post(&summary, "post", &extra, &two)),
+            (
+                "kind",
+                Page::Index(IndexPage {
+                    site_title: "T",
+                    has_math: false,
+                }),
+            ),
+        ];
+        for (what, page) in others {
+            assert_ne!(base, round.key(path, &page), "{what}");
+        }
+        let c1 = round.key(path, &Page::Category(CategoryPage { category: &cat }));
+        let c2 = round.key(path, &Page::Category(CategoryPage { category: &cat2 }));
+        assert_ne!(c1, c2, "a category page follows its posts");
+        // A rendering without a key is rendered every time rather than risk a stale page.
+        let unkeyed = crate::markdown::Rendered {
+            key: None,
+            ..one.clone()
+        };
+        assert_eq!(
+            round.key(path, &post(&summary, "post", &extra, &unkeyed)),
+            None
+        );
     }
 }

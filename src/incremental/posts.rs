@@ -1,36 +1,22 @@
-//! Per-post Markdown results kept between builds. A post whose file text and site configuration
-//! are byte-for-byte what they were last time gets its formulas and HTML from here instead of
-//! being parsed and rendered again; that is most of what makes a preview rebuild cheap.
+//! Per-post Markdown results kept between builds. A post whose [`RenderKey`] (its file and
+//! everything the Markdown stage reads besides) is what it was last time gets its formulas and
+//! HTML from here instead of being parsed and rendered again; that is most of what makes a
+//! preview rebuild cheap.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::config::Config;
 use crate::content::post::Post;
 use crate::markdown::math::Formula;
-use crate::markdown::{self, Input, Rendered, Renderer};
-
-/// Everything Markdown rendering depends on besides the post's own text. The whole
-/// configuration is serialised rather than picking fields, so a key added to `site.toml` that a
-/// Markdown pass starts reading can never be missed; config edits are rare, so the cost is nil.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ConfigKey(String);
-
-impl ConfigKey {
-    pub fn of(config: &Config) -> Self {
-        ConfigKey(serde_json::to_string(config).unwrap_or_default())
-    }
-}
+use crate::markdown::{self, Input, Parsed, RenderKey, Rendered, Renderer};
 
 struct Entry {
-    /// The post's whole file text: compared, not hashed, so a collision can never serve stale
-    /// HTML.
-    text: String,
-    config: ConfigKey,
+    key: RenderKey,
     formulas: Vec<Formula>,
-    rendered: Option<Rendered>,
+    rendered: Rendered,
 }
 
 /// The Markdown stage's memory, keyed by post path.
@@ -39,8 +25,37 @@ pub struct PostCache {
     /// Off by default: a one-off build would only pay for copies it never reuses.
     enabled: bool,
     entries: HashMap<PathBuf, Entry>,
-    /// How many posts the last [`PostCache::render`] had to render (for reports and tests).
+    /// How many posts the last [`PostCache::finish`] had to render (for reports and tests).
     last_rendered: usize,
+}
+
+/// Every post between the two phases: parsed, or known to be reusable. Holds the parsed events
+/// of the posts that changed (all of them in a one-off build) until [`PostCache::finish`].
+pub struct Prepared<'p> {
+    posts: Vec<Prep<'p>>,
+    formulas: Vec<Formula>,
+    /// `formulas[spans[i]]` are post `i`'s.
+    spans: Vec<Range<usize>>,
+}
+
+enum Prep<'p> {
+    Reused(&'p Path),
+    Fresh(Parsed<'p>),
+}
+
+impl Prepared<'_> {
+    /// Every post's formulas in site order, for the KaTeX prepass.
+    pub fn formulas(&self) -> &[Formula] {
+        &self.formulas
+    }
+}
+
+fn input(p: &Post) -> Input<'_> {
+    Input {
+        path: &p.source,
+        text: &p.text,
+        body_offset: p.body_offset,
+    }
 }
 
 impl PostCache {
@@ -51,119 +66,95 @@ impl PostCache {
         }
     }
 
-    /// The formulas of every post in site order, parsing only posts that changed.
-    pub fn formulas(&mut self, posts: &[Post], config: &Config) -> Vec<Formula> {
-        if !self.enabled {
-            return posts
-                .par_iter()
-                .flat_map_iter(|p| markdown::formulas(p.body()))
-                .collect();
-        }
-        let key = ConfigKey::of(config);
-        let fresh: Vec<(usize, Vec<Formula>)> = posts
+    /// First phase: parses every post whose key is not the one remembered (every post, when
+    /// the cache is off). `r.math` need not hold the formulas yet.
+    pub fn parse<'p>(&self, posts: &'p [Post], r: &Renderer<'_>) -> Prepared<'p> {
+        let posts: Vec<Prep<'p>> = posts
             .par_iter()
-            .enumerate()
-            .filter(|(_, p)| self.hit(p, &key).is_none())
-            .map(|(i, p)| (i, markdown::formulas(p.body())))
-            .collect();
-        for (i, formulas) in fresh {
-            let p = &posts[i];
-            self.entries.insert(
-                p.source.clone(),
-                Entry {
-                    text: p.text.clone(),
-                    config: key.clone(),
-                    formulas,
-                    rendered: None,
-                },
-            );
-        }
-        posts
-            .iter()
-            .flat_map(|p| {
-                self.entries
-                    .get(&p.source)
-                    .map(|e| e.formulas.clone())
-                    .unwrap_or_default()
+            .map(|p| match self.hit(p, r) {
+                Some(_) => Prep::Reused(&p.source),
+                None => Prep::Fresh(markdown::parse(input(p), r)),
             })
-            .collect()
+            .collect();
+        let mut formulas = Vec::new();
+        let mut spans = Vec::with_capacity(posts.len());
+        for p in &posts {
+            let start = formulas.len();
+            match p {
+                Prep::Reused(path) => {
+                    formulas.extend(self.entries[*path].formulas.iter().cloned());
+                }
+                Prep::Fresh(parsed) => formulas.extend(parsed.formulas()),
+            }
+            spans.push(start..formulas.len());
+        }
+        Prepared {
+            posts,
+            formulas,
+            spans,
+        }
     }
 
-    /// Renders every post in site order, reusing the HTML of posts that did not change. The
-    /// caller must have put this build's formulas into `renderer.math` first, as for
-    /// [`markdown::render`]. A post's HTML is taken to depend on its path, its text and the
-    /// configuration only (what [`Renderer`] holds besides the math cache, which follows the
-    /// configuration); an input added to `Renderer` from elsewhere must join the key.
-    pub fn render(
-        &mut self,
-        posts: &[Post],
-        config: &Config,
-        renderer: &Renderer<'_>,
-    ) -> Vec<Rendered> {
-        if !self.enabled {
-            self.last_rendered = posts.len();
-            return posts.par_iter().map(|p| render_post(p, renderer)).collect();
-        }
-        let key = ConfigKey::of(config);
-        let fresh: Vec<(usize, Rendered)> = posts
-            .par_iter()
-            .enumerate()
-            .filter(|(_, p)| self.hit(p, &key).is_none_or(|e| e.rendered.is_none()))
-            .map(|(i, p)| (i, render_post(p, renderer)))
+    /// Second phase: renders the parsed posts, in site order with the reused ones. `r` must be
+    /// the renderer given to [`PostCache::parse`], its math cache now holding
+    /// [`Prepared::formulas`].
+    pub fn finish(&mut self, prepared: Prepared<'_>, r: &Renderer<'_>) -> Vec<Rendered> {
+        let Prepared {
+            posts,
+            formulas,
+            spans,
+        } = prepared;
+        let done: Vec<(&Path, Option<Rendered>)> = posts
+            .into_par_iter()
+            .map(|p| match p {
+                Prep::Reused(path) => (path, None),
+                Prep::Fresh(parsed) => (parsed.path(), Some(parsed.finish(r))),
+            })
             .collect();
-        self.last_rendered = fresh.len();
-        for (i, rendered) in fresh {
-            let p = &posts[i];
-            let formulas = match self.entries.remove(&p.source) {
-                Some(e) if e.text == p.text && e.config == key => e.formulas,
-                _ => markdown::formulas(p.body()),
-            };
-            self.entries.insert(
-                p.source.clone(),
-                Entry {
-                    text: p.text.clone(),
-                    config: key.clone(),
-                    formulas,
-                    rendered: Some(rendered),
-                },
-            );
+        self.last_rendered = done.iter().filter(|(_, d)| d.is_some()).count();
+        if !self.enabled {
+            return done.into_iter().filter_map(|(_, d)| d).collect();
         }
         // Posts deleted or renamed since the last build would otherwise stay in memory forever.
-        let live: std::collections::HashSet<&PathBuf> = posts.iter().map(|p| &p.source).collect();
-        self.entries.retain(|path, _| live.contains(path));
-        posts
-            .par_iter()
-            .map(|p| {
-                self.entries
-                    .get(&p.source)
-                    .and_then(|e| e.rendered.as_ref())
-                    .cloned()
-                    .unwrap_or_default()
+        let live: HashSet<&Path> = done.iter().map(|(path, _)| *path).collect();
+        self.entries.retain(|path, _| live.contains(path.as_path()));
+        done.into_iter()
+            .zip(spans)
+            .map(|((path, d), span)| match d {
+                None => self.entries[path].rendered.clone(),
+                Some(rendered) => {
+                    match rendered.key {
+                        Some(key) => {
+                            let entry = Entry {
+                                key,
+                                formulas: formulas[span].to_vec(),
+                                rendered: rendered.clone(),
+                            };
+                            self.entries.insert(path.to_path_buf(), entry);
+                        }
+                        None => {
+                            self.entries.remove(path);
+                        }
+                    }
+                    rendered
+                }
             })
             .collect()
     }
 
-    /// Posts rendered (not reused) by the last [`PostCache::render`].
+    /// Posts rendered (not reused) by the last [`PostCache::finish`].
     pub fn last_rendered(&self) -> usize {
         self.last_rendered
     }
 
-    fn hit(&self, post: &Post, key: &ConfigKey) -> Option<&Entry> {
-        self.entries
-            .get(&post.source)
-            .filter(|e| e.config == *key && e.text == post.text)
+    fn hit(&self, post: &Post, r: &Renderer<'_>) -> Option<&Entry> {
+        if !self.enabled {
+            return None;
+        }
+        let entry = self.entries.get(&post.source)?;
+        (Some(entry.key) == RenderKey::of(&input(post), r)).then_some(entry)
     }
 }
-
-fn render_post(p: &Post, renderer: &Renderer<'_>) -> Rendered {
-    let input = Input {
-        path: &p.source,
-        text: &p.text,
-        body_offset: p.body_offset,
-    };
-    markdown::render(&input, renderer)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,15 +167,23 @@ mod tests {
     }
 
     fn build(cache: &mut PostCache, math: &mut MathCache, site: &Site) -> Vec<Rendered> {
-        let formulas = cache.formulas(&site.posts, &site.config);
-        math.render_missing(&formulas);
+        math.reconfigure(&site.config.math);
         let h = Highlighter::default();
+        let prepared = cache.parse(
+            &site.posts,
+            &Renderer {
+                config: &site.config.markdown,
+                math,
+                highlighter: &h,
+            },
+        );
+        math.render_missing(prepared.formulas());
         let r = Renderer {
             config: &site.config.markdown,
             math,
             highlighter: &h,
         };
-        cache.render(&site.posts, &site.config, &r)
+        cache.finish(prepared, &r)
     }
 
     #[test]

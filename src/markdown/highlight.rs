@@ -56,6 +56,15 @@ impl Highlighter {
     }
 }
 
+/// For [`super::RenderKey`]: the syntaxes are syntect's defaults built into quire, so the
+/// output depends on the binary alone. Destructured so that a field added here must be placed.
+impl serde::Serialize for Highlighter {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let Highlighter { syntaxes: _ } = self;
+        s.serialize_str("syntect default syntaxes")
+    }
+}
+
 /// One stylesheet: the light theme, and the dark one under `prefers-color-scheme: dark`.
 pub fn theme_css(config: &HighlightConfig) -> Result<String> {
     let themes = ThemeSet::load_defaults();

@@ -157,6 +157,20 @@ impl MathCache {
     }
 }
 
+/// For [`super::RenderKey`]: a formula's rendering depends on the KaTeX version and the
+/// options, not on which formulas happen to be held yet (the prepass fills those in) nor on
+/// where they are kept on disk. Destructured so that a field added here must be placed.
+impl serde::Serialize for MathCache {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let MathCache {
+            config,
+            map: _,
+            disk: _,
+        } = self;
+        (KATEX_VERSION, config).serialize(s)
+    }
+}
+
 /// Version 2 is the first sealed format; the bare `ok\n…` files of version 1 fail to verify
 /// and are rendered again.
 const ENTRY: crate::cache_entry::Kind = crate::cache_entry::Kind {

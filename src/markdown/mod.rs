@@ -1,16 +1,23 @@
 //! Markdown stage: a post body → HTML, a table of contents and an excerpt. Each pass is a small
 //! function over pulldown-cmark's event stream, run in this order:
 //! CJK emphasis → heading ids → code → math → East Asian line breaks → HTML.
+//!
+//! A post is parsed once, in two phases with the KaTeX prepass between them: [`parse`] runs
+//! the passes up to code and lists the post's formulas ([`Parsed::formulas`]); once every
+//! post's formulas are in the [`MathCache`], [`Parsed::finish`] runs the rest on the events
+//! already parsed.
 
 pub mod cjk;
 pub mod headings;
 pub mod highlight;
 pub mod math;
 
+use std::cell::Cell;
 use std::ops::Range;
 use std::path::Path;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
+use serde::{Serialize, Serializer};
 
 use crate::config::MarkdownConfig;
 use crate::error::{Error, Location, line_col};
@@ -30,6 +37,10 @@ pub fn options() -> Options {
 }
 
 /// A post's body with where it sits in its file, so messages can give file:line:col.
+///
+/// Serialised into [`RenderKey`]: everything a rendering reads from the post is here, so a
+/// field added here is in the key too.
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct Input<'a> {
     pub path: &'a Path,
     pub text: &'a str,
@@ -48,14 +59,41 @@ impl Input<'_> {
 }
 
 /// What the passes need besides the text; all shared read-only across threads.
+///
+/// Serialised into [`RenderKey`] (each field says what its output depends on), so whatever a
+/// pass starts reading from here joins every post's cache key without anyone remembering to.
+#[derive(Serialize)]
 pub struct Renderer<'a> {
     pub config: &'a MarkdownConfig,
     pub math: &'a MathCache,
     pub highlighter: &'a Highlighter,
 }
 
-#[derive(Debug, Clone, Default)]
+/// What a rendering was made from, hashed: [`Input`] and [`Renderer`]. Equal keys, equal
+/// [`Rendered`] values, which is what lets the preview reuse a post's HTML and key its page on
+/// this instead of on the HTML itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RenderKey(blake3::Hash);
+
+impl RenderKey {
+    /// `None` when a value cannot be serialised (a path that is not UTF-8): such a post has no
+    /// key and is simply never reused.
+    pub fn of(input: &Input<'_>, renderer: &Renderer<'_>) -> Option<RenderKey> {
+        crate::incremental::fingerprint(&(input, renderer)).map(RenderKey)
+    }
+}
+
+impl Serialize for RenderKey {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_hex())
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct Rendered {
+    /// What this was made from; `None` only for a post that can never be reused (see
+    /// [`RenderKey::of`]).
+    pub key: Option<RenderKey>,
     pub html: String,
     pub toc: Vec<TocEntry>,
     /// The first paragraph, as HTML.
@@ -68,85 +106,243 @@ pub struct Rendered {
     pub errors: Vec<Error>,
     /// Animations described by `conv` blocks, for the GIF stage.
     pub animations: Vec<crate::conv::Params>,
+    /// Where each link, image and piece of raw HTML the author wrote sits in `html` and in the
+    /// post's file, in document order (so sorted by both offsets), for `quire check` to point
+    /// at a broken link's line and column.
+    pub source_map: Vec<SourceMark>,
+}
+
+/// One entry of [`Rendered::source_map`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceMark {
+    pub kind: MarkKind,
+    /// Byte offset in [`Rendered::html`] where the element's HTML begins (for a block, at the
+    /// newline pulldown-cmark may write before it).
+    pub html: usize,
+    /// Byte offset in the post's whole file (front matter included) where its Markdown begins.
+    pub source: usize,
+}
+
+/// What a [`SourceMark`] marks. HTML that quire writes (highlighted code, `conv` animations,
+/// KaTeX) has no mark: the author did not write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkKind {
+    Link,
+    Image,
+    /// Raw HTML, a block or inline.
+    Html,
+}
+
+/// An event with the body range it came from, and whether it starts a [`SourceMark`].
+struct Spanned<'a> {
+    event: Event<'a>,
+    range: Range<usize>,
+    mark: Option<MarkKind>,
+}
+
+/// A post parsed and through the passes that do not need KaTeX: what lives between
+/// [`parse`] and [`Parsed::finish`]. It borrows the post's text, and its events take a few
+/// times the body's size, so it is meant to be held only across the KaTeX prepass.
+pub struct Parsed<'a> {
+    input: Input<'a>,
+    key: Option<RenderKey>,
+    events: Vec<Spanned<'a>>,
+    toc: Vec<TocEntry>,
+    errors: Vec<Error>,
+    animations: Vec<crate::conv::Params>,
+}
+
+/// The one place that says which events are formulas.
+fn formula(event: &Event<'_>) -> Option<Formula> {
+    match event {
+        Event::InlineMath(t) => Some(Formula {
+            tex: t.to_string(),
+            display: false,
+        }),
+        Event::DisplayMath(t) => Some(Formula {
+            tex: t.to_string(),
+            display: true,
+        }),
+        _ => None,
+    }
 }
 
 /// The formulas of a body in document order, as pulldown-cmark delivers them.
 pub fn formulas(body: &str) -> Vec<Formula> {
     Parser::new_ext(body, options())
-        .filter_map(|e| match e {
-            Event::InlineMath(t) => Some(Formula {
-                tex: t.into_string(),
-                display: false,
-            }),
-            Event::DisplayMath(t) => Some(Formula {
-                tex: t.into_string(),
-                display: true,
-            }),
-            _ => None,
-        })
+        .filter_map(|e| formula(&e))
         .collect()
 }
 
-pub fn render(input: &Input<'_>, r: &Renderer<'_>) -> Rendered {
-    let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(input.body(), options())
+/// First phase: parse once and run the passes before math (`r.math` is not read, and need not
+/// hold this post's formulas yet).
+pub fn parse<'a>(input: Input<'a>, r: &Renderer<'_>) -> Parsed<'a> {
+    let key = RenderKey::of(&input, r);
+    let body = &input.text[input.body_offset..];
+    let events: Vec<(Event<'a>, Range<usize>)> = Parser::new_ext(body, options())
         .into_offset_iter()
         .collect();
     let events = if r.config.cjk_friendly_emphasis {
-        cjk::cjk_friendly_emphasis(input.body(), events)
+        cjk::cjk_friendly_emphasis(body, events)
     } else {
         events
     };
     let (events, toc) = headings::assign_ids(events);
-    let mut warnings = Vec::new();
     let mut errors = Vec::new();
     let mut animations = Vec::new();
-    let events = code_blocks(events, input, r.highlighter, &mut animations, &mut errors);
-    let (events, has_math) = render_math(events, input, r.math, &mut warnings, &mut errors);
-    let events = if r.config.east_asian_line_breaks {
-        cjk::east_asian_line_breaks(events)
-    } else {
-        events
-    };
-    let mut html = String::with_capacity(input.body().len() * 2);
-    pulldown_cmark::html::push_html(&mut html, events.iter().cloned());
-    let excerpt = first_paragraph(&events);
-    Rendered {
-        html,
+    let events = code_blocks(events, &input, r.highlighter, &mut animations, &mut errors);
+    Parsed {
+        input,
+        key,
+        events,
         toc,
-        excerpt,
-        has_math,
-        warnings,
         errors,
         animations,
     }
 }
 
+impl<'a> Parsed<'a> {
+    /// The post's formulas in document order, for the KaTeX prepass.
+    pub fn formulas(&self) -> impl Iterator<Item = Formula> + '_ {
+        self.events.iter().filter_map(|s| formula(&s.event))
+    }
+
+    pub fn key(&self) -> Option<RenderKey> {
+        self.key
+    }
+
+    pub fn path(&self) -> &'a Path {
+        self.input.path
+    }
+
+    /// Second phase: math from `r.math` (which must hold this post's formulas by now), East
+    /// Asian line breaks, then HTML. `r` must be the renderer [`parse`] was given, math filled.
+    pub fn finish(self, r: &Renderer<'_>) -> Rendered {
+        debug_assert_eq!(
+            self.key,
+            RenderKey::of(&self.input, r),
+            "finished with another renderer than it was parsed with"
+        );
+        let Parsed {
+            input,
+            key,
+            events,
+            toc,
+            errors: mut errs,
+            animations,
+        } = self;
+        let mut warnings = Vec::new();
+        let (events, has_math) = render_math(events, &input, r.math, &mut warnings, &mut errs);
+        let events = if r.config.east_asian_line_breaks {
+            east_asian_line_breaks(events)
+        } else {
+            events
+        };
+        let (html, source_map) = write_html(&events, &input);
+        let excerpt = first_paragraph(&events);
+        Rendered {
+            key,
+            html,
+            toc,
+            excerpt,
+            has_math,
+            warnings,
+            errors: errs,
+            animations,
+            source_map,
+        }
+    }
+}
+
+/// Both phases at once, for a caller whose math cache already holds the post's formulas.
+pub fn render(input: &Input<'_>, r: &Renderer<'_>) -> Rendered {
+    parse(*input, r).finish(r)
+}
+
+/// HTML for the events, with a [`SourceMark`] for each marked event: pulldown-cmark's writer
+/// pulls an event only once everything before it is written, so the length written so far when
+/// it pulls one is where that event's HTML begins.
+fn write_html(events: &[Spanned<'_>], input: &Input<'_>) -> (String, Vec<SourceMark>) {
+    struct Counted<'s> {
+        out: &'s mut String,
+        len: &'s Cell<usize>,
+    }
+    impl std::fmt::Write for Counted<'_> {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.out.push_str(s);
+            self.len.set(self.out.len());
+            Ok(())
+        }
+    }
+    let len = Cell::new(0);
+    let mut html = String::with_capacity(input.body().len() * 2);
+    let mut marks = Vec::new();
+    let stream = events.iter().map(|s| {
+        if let Some(kind) = s.mark {
+            marks.push(SourceMark {
+                kind,
+                html: len.get(),
+                source: input.body_offset + s.range.start,
+            });
+        }
+        s.event.clone()
+    });
+    // Writing into a `String` cannot fail.
+    let _ = pulldown_cmark::html::write_html_fmt(
+        Counted {
+            out: &mut html,
+            len: &len,
+        },
+        stream,
+    );
+    (html, marks)
+}
+
+/// [`cjk::east_asian_line_breaks`] works on bare events and only ever drops soft breaks, so
+/// each event it keeps gets back its range and mark by walking past the dropped soft breaks.
+fn east_asian_line_breaks(events: Vec<Spanned<'_>>) -> Vec<Spanned<'_>> {
+    let mut spans = Vec::with_capacity(events.len());
+    let bare: Vec<Event<'_>> = events
+        .into_iter()
+        .map(|s| {
+            spans.push((matches!(s.event, Event::SoftBreak), s.range, s.mark));
+            s.event
+        })
+        .collect();
+    let kept = cjk::east_asian_line_breaks(bare);
+    let mut spans = spans.into_iter();
+    kept.into_iter()
+        .map(|event| {
+            let is_soft = matches!(event, Event::SoftBreak);
+            let (_, range, mark) = spans
+                .by_ref()
+                .find(|(was_soft, _, _)| is_soft || !was_soft)
+                .unwrap_or_default();
+            Spanned { event, range, mark }
+        })
+        .collect()
+}
+
 /// Replaces math events with KaTeX's HTML from the cache (filled beforehand for all posts).
 fn render_math<'a>(
-    events: Vec<(Event<'a>, Range<usize>)>,
+    events: Vec<Spanned<'a>>,
     input: &Input<'_>,
     cache: &MathCache,
     warnings: &mut Vec<Error>,
     errors: &mut Vec<Error>,
-) -> (Vec<Event<'a>>, bool) {
+) -> (Vec<Spanned<'a>>, bool) {
     let mut has_math = false;
     let out = events
         .into_iter()
-        .map(|(event, range)| {
-            let (tex, display) = match event {
-                Event::InlineMath(t) => (t, false),
-                Event::DisplayMath(t) => (t, true),
-                other => return other,
+        .map(|s| {
+            let Some(formula) = formula(&s.event) else {
+                return s;
             };
             has_math = true;
-            let formula = Formula {
-                tex: tex.into_string(),
-                display,
-            };
             let html = match cache.get(&formula) {
                 Some(Ok(html)) => html.clone(),
                 Some(Err(e)) => {
-                    let error = Error::at(input.location(range.start), e.to_string());
+                    let error = Error::at(input.location(s.range.start), e.to_string());
                     if e.is_fatal() {
                         errors.push(error);
                     } else {
@@ -162,25 +358,40 @@ fn render_math<'a>(
                 None => {
                     // A caller forgot the prepass: render here rather than drop the formula.
                     let msg = "formula was not rendered (internal: missing from math cache)";
-                    warnings.push(Error::at(input.location(range.start), msg));
+                    warnings.push(Error::at(input.location(s.range.start), msg));
                     math::error_html(&formula, msg)
                 }
             };
-            Event::InlineHtml(CowStr::from(html))
+            Spanned {
+                event: Event::InlineHtml(CowStr::from(html)),
+                ..s
+            }
         })
         .collect();
     (out, has_math)
 }
 
+/// The mark of an event as the parser delivered it (before any pass replaced it with HTML of
+/// quire's own).
+fn mark_of(event: &Event<'_>) -> Option<MarkKind> {
+    match event {
+        Event::Start(Tag::Link { .. }) => Some(MarkKind::Link),
+        Event::Start(Tag::Image { .. }) => Some(MarkKind::Image),
+        Event::Html(_) | Event::InlineHtml(_) => Some(MarkKind::Html),
+        _ => None,
+    }
+}
+
 /// Turns each code block (start, text…, end) into one HTML event: highlighted code, or for the
 /// `conv` language the animation it describes (recorded in `animations` for the GIF stage).
+/// Being the first pass to write HTML of its own, it is where events get their marks.
 fn code_blocks<'a>(
     events: Vec<(Event<'a>, Range<usize>)>,
     input: &Input<'_>,
     highlighter: &Highlighter,
     animations: &mut Vec<crate::conv::Params>,
     errors: &mut Vec<Error>,
-) -> Vec<(Event<'a>, Range<usize>)> {
+) -> Vec<Spanned<'a>> {
     let mut out = Vec::with_capacity(events.len());
     let mut block: Option<(String, String, Range<usize>)> = None;
     for (event, range) in events {
@@ -200,10 +411,18 @@ fn code_blocks<'a>(
                 } else {
                     highlighter.highlight(&code, &lang)
                 };
-                out.push((Event::Html(CowStr::from(html)), range));
+                out.push(Spanned {
+                    event: Event::Html(CowStr::from(html)),
+                    range,
+                    mark: None,
+                });
             }
             (Some(_), _) => {}
-            (None, other) => out.push((other, range)),
+            (None, event) => out.push(Spanned {
+                mark: mark_of(&event),
+                event,
+                range,
+            }),
         }
     }
     out
@@ -233,19 +452,22 @@ fn conv_block(
     }
 }
 
-fn first_paragraph(events: &[Event<'_>]) -> String {
+fn first_paragraph(events: &[Spanned<'_>]) -> String {
     let Some(start) = events
         .iter()
-        .position(|e| matches!(e, Event::Start(Tag::Paragraph)))
+        .position(|s| matches!(s.event, Event::Start(Tag::Paragraph)))
     else {
         return String::new();
     };
     let end = events[start..]
         .iter()
-        .position(|e| matches!(e, Event::End(TagEnd::Paragraph)))
+        .position(|s| matches!(s.event, Event::End(TagEnd::Paragraph)))
         .map_or(events.len(), |p| start + p + 1);
     let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, events[start..end].iter().cloned());
+    pulldown_cmark::html::push_html(
+        &mut html,
+        events[start..end].iter().map(|s| s.event.clone()),
+    );
     html
 }
 
@@ -371,6 +593,114 @@ mod tests {
         let e = out.errors[0].to_string();
         assert!(e.starts_with("posts/t.md:3:1: "), "{e}");
         assert!(out.animations.is_empty());
+    }
+
+    #[test]
+    fn source_map_points_at_the_markdown_of_each_link_image_and_raw_html() {
+        // Front matter, a CJK soft break that the line-break pass drops (so later events shift),
+        // and quire's own HTML (code, math) that must get no mark.
+        let text = "---\ntitle: t\n---\n中文\n中文 [文档](/docs/ \"T\") and ![pic](/a.png)\n\n<div class=\"x\">raw</div>\n\n```html\n<a href=\"/no\">\n```\n\n$x$ <b>in</b> *[em](/e)*\n";
+        let body_offset = text.find("中文").unwrap();
+        let mut cache = MathCache::new(&MathConfig::default());
+        cache.render_missing(&formulas(&text[body_offset..]));
+        let h = Highlighter::default();
+        let config = MarkdownConfig::default();
+        let r = Renderer {
+            config: &config,
+            math: &cache,
+            highlighter: &h,
+        };
+        let input = Input {
+            path: Path::new("posts/t.md"),
+            text,
+            body_offset,
+        };
+        let out = render(&input, &r);
+        assert!(
+            out.html.contains("中文中文"),
+            "soft break dropped: {}",
+            out.html
+        );
+        let found: Vec<(MarkKind, (usize, usize), &str)> = out
+            .source_map
+            .iter()
+            .map(|m| (m.kind, line_col(text, m.source), &out.html[m.html..]))
+            .collect();
+        let kinds: Vec<_> = found.iter().map(|f| (f.0, f.1)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (MarkKind::Link, (5, 4)),
+                (MarkKind::Image, (5, 25)),
+                (MarkKind::Html, (7, 1)),
+                (MarkKind::Html, (13, 5)),
+                (MarkKind::Html, (13, 10)),
+                (MarkKind::Link, (13, 16)),
+            ],
+            "{found:#?}"
+        );
+        let starts = [
+            "<a href=\"/docs/\" title=\"T\">文档</a>",
+            "<img src=\"/a.png\"",
+            "<div class=\"x\">raw</div>",
+            "<b>in",
+            "</b>",
+            "<a href=\"/e\">em</a></em>",
+        ];
+        for ((_, _, html), start) in found.iter().zip(starts) {
+            assert!(html.starts_with(start), "{start}: {html}");
+        }
+        // Line:col of the link is what the author sees in an editor.
+        let link = &text[out.source_map[0].source..];
+        assert!(link.starts_with("[文档](/docs/"), "{link}");
+    }
+
+    #[test]
+    fn render_key_covers_the_file_and_every_renderer_input() {
+        let h = Highlighter::default();
+        let md = MarkdownConfig::default();
+        let plain = MathCache::new(&MathConfig::default());
+        let mut macros = MathConfig::default();
+        macros.macros.insert("\\RR".into(), "\\mathbb{R}".into());
+        let with_macro = MathCache::new(&macros);
+        let no_breaks = MarkdownConfig {
+            east_asian_line_breaks: false,
+            ..Default::default()
+        };
+        let key = |path: &str, text: &str, body_offset, config, math| {
+            let input = Input {
+                path: Path::new(path),
+                text,
+                body_offset,
+            };
+            let r = Renderer {
+                config,
+                math,
+                highlighter: &h,
+            };
+            RenderKey::of(&input, &r).unwrap()
+        };
+        let base = key("posts/a.md", "a $x$", 0, &md, &plain);
+        assert_eq!(base, key("posts/a.md", "a $x$", 0, &md, &plain));
+        for (what, other) in [
+            ("path", key("posts/b.md", "a $x$", 0, &md, &plain)),
+            ("text", key("posts/a.md", "a $y$", 0, &md, &plain)),
+            ("body offset", key("posts/a.md", "a $x$", 1, &md, &plain)),
+            (
+                "markdown config",
+                key("posts/a.md", "a $x$", 0, &no_breaks, &plain),
+            ),
+            (
+                "math macros",
+                key("posts/a.md", "a $x$", 0, &md, &with_macro),
+            ),
+        ] {
+            assert_ne!(base, other, "{what}");
+        }
+        // Formulas the prepass has filled in are not an input.
+        let mut filled = MathCache::new(&MathConfig::default());
+        filled.render_missing(&formulas("a $x$"));
+        assert_eq!(base, key("posts/a.md", "a $x$", 0, &md, &filled));
     }
 
     #[test]
