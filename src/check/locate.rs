@@ -1,16 +1,19 @@
 //! Where a reference found in an output page was written. A post's content is inserted into its
-//! page whole, so the references scanned from the content HTML the build kept are a run of the
-//! page's own (each with the base path added, as the base-path pass adds it); the Markdown
-//! stage's source map then leads from a content reference to the post's line and column. Any
-//! other reference (a template's link, HTML quire wrote) is located in the output file.
+//! page as the Markdown stage wrote it, then the base-path pass rewrites the page; the same pass
+//! over the content alone gives the text to find in the page, and scanning both versions of the
+//! content pairs each published reference with its offset in the written content. The Markdown
+//! stage's source map then leads to the post's line and column. Any other reference (a
+//! template's link, HTML quire wrote) is located in the output file.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::Path;
 
-use super::{LinkKind, Reference, scan_html};
+use super::{Reference, scan_html};
 use crate::build::BuiltPost;
 use crate::error::{Location, line_col};
 use crate::markdown::MarkKind;
-use crate::urls::with_base;
+use crate::urls::rewrite::rewrite_html;
 
 /// Locates the references of one output page. What it reads (the post's content scan, the
 /// output file's text) is only read for a page that has something to report.
@@ -49,11 +52,17 @@ impl<'a> Locator<'a> {
     /// The place of `refs[index]`: in the post's Markdown when the author wrote it there, else
     /// in the output file.
     pub fn locate(&mut self, index: usize) -> Location {
+        let file = self.output.join(self.page);
+        let text = self.page_text.get_or_insert_with(|| {
+            std::fs::read(&file)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default()
+        });
         if let Some(post) = self.post {
             let (base, refs) = (self.base, self.refs);
             let in_content = self
                 .in_content
-                .get_or_insert_with(|| content_offsets(post, base, refs));
+                .get_or_insert_with(|| content_offsets(post, base, text, refs));
             if let Some(source) = in_content
                 .get(index)
                 .copied()
@@ -64,43 +73,49 @@ impl<'a> Locator<'a> {
                 return Location::at(&post.source, line, col);
             }
         }
-        let file = self.output.join(self.page);
-        let text = self
-            .page_text
-            .get_or_insert_with(|| std::fs::read_to_string(&file).unwrap_or_default());
         let offset = self.refs.get(index).map_or(0, |r| r.offset);
         let (line, col) = line_col(text, offset);
         Location::at(file, line, col)
     }
 }
 
-/// For each of the page's `refs`, its offset in `post.html` when it is one of the content's
-/// references: the first run of the page's references that equals the content's, kind for kind
-/// and URL for URL once the base is added. No run (a template that does not show the content as
-/// is) leaves every reference to the output file.
-fn content_offsets(post: &BuiltPost, base: &str, refs: &[Reference]) -> Vec<Option<usize>> {
+/// For each of the page's `refs` (scanned from `page`, the output file's text), its offset in
+/// `post.html` when it is one of the content's references: found by position, so a template's
+/// link to the same URL is never taken for the content's. Content the page does not hold as
+/// published (a template that escapes or cuts it) leaves every reference to the output file.
+fn content_offsets(
+    post: &BuiltPost,
+    base: &str,
+    page: &str,
+    refs: &[Reference],
+) -> Vec<Option<usize>> {
     let mut out = vec![None; refs.len()];
-    let Ok(scan) = scan_html(&post.html) else {
+    let published = if base.is_empty() {
+        Cow::Borrowed(post.html.as_str())
+    } else {
+        match rewrite_html(&post.html, base) {
+            Ok(html) => Cow::Owned(html),
+            Err(_) => return out,
+        }
+    };
+    let (Ok(written), Ok(published_scan)) = (scan_html(&post.html), scan_html(&published)) else {
         return out;
     };
-    let content: Vec<(LinkKind, String, usize)> = scan
-        .refs
-        .iter()
-        .map(|r| (r.kind, with_base(base, &r.url), r.offset))
-        .collect();
-    if content.is_empty() || content.len() > refs.len() {
+    // The pass changes URLs, never which ones there are.
+    if written.refs.len() != published_scan.refs.len() || written.refs.is_empty() {
         return out;
     }
-    let start = (0..=refs.len() - content.len()).find(|&s| {
-        content
-            .iter()
-            .zip(&refs[s..])
-            .all(|((kind, url, _), r)| *kind == r.kind && *url == r.url)
-    });
-    if let Some(start) = start {
-        for (slot, (_, _, offset)) in out[start..].iter_mut().zip(&content) {
-            *slot = Some(*offset);
-        }
+    let Some(start) = page.find(&*published) else {
+        return out;
+    };
+    let by_offset: HashMap<usize, usize> = published_scan
+        .refs
+        .iter()
+        .zip(&written.refs)
+        .map(|(p, w)| (start + p.offset, w.offset))
+        .collect();
+    for (slot, r) in out.iter_mut().zip(refs) {
+        *slot = by_offset.get(&r.offset).copied();
     }
     out
 }
