@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 use crate::error::{Error, Location, Result};
 use crate::incremental::BuildCache;
-use crate::markdown::Rendered;
-use crate::markdown::Renderer;
 use crate::markdown::highlight::{self, Highlighter};
+use crate::markdown::{Rendered, Renderer, SourceMark};
 use crate::output::{self, Copy, OutputFile};
 use crate::pages::{self, KATEX_CDN_HREF, KATEX_CDN_INTEGRITY, KatexCss};
 use crate::site::{LoadOptions, Site};
@@ -45,6 +44,40 @@ pub struct BuildReport {
     pub gifs_drawn: usize,
     /// Problems that did not stop the build (KaTeX errors without `--strict`).
     pub warnings: Vec<Error>,
+}
+
+/// What a build made, for the commands that go on from it (`check`, `deploy`, `serve`): what
+/// the build decided (the base path, the URL) and what only the build has (a post's content
+/// HTML and source map), so none of them loads the site again or works any of it out afresh.
+#[derive(Debug, Default)]
+pub struct Built {
+    pub report: BuildReport,
+    /// What the base-path pass added to root-relative URLs (`""` or `/repo`), from `site.toml`'s
+    /// `url` or `--base-url`: the output is only right when served under it.
+    pub base_path: String,
+    /// The site's `url` as the build used it (`--base-url` applied).
+    pub site_url: String,
+    /// `cname` from `site.toml`, when set: a custom domain serves the site at its root.
+    pub cname: Option<String>,
+    /// One per post, in site order.
+    pub posts: Vec<BuiltPost>,
+}
+
+/// A post page as `check` needs it to name the Markdown line of a reference. Holds what the
+/// build had in memory anyway (moved, not copied); the page's final HTML is not kept, since it
+/// is in the output folder.
+#[derive(Debug, Clone)]
+pub struct BuiltPost {
+    /// The page's output file, relative to the output folder.
+    pub page: PathBuf,
+    /// The post's file, relative to the site root, as messages show it.
+    pub source: PathBuf,
+    /// The post's whole file, front matter included: [`SourceMark::source`] counts from here.
+    pub text: String,
+    /// The content HTML the Markdown stage wrote, before templates and the base-path pass:
+    /// [`SourceMark::html`] counts from here.
+    pub html: String,
+    pub source_map: Vec<SourceMark>,
 }
 
 /// Caches kept between runs, beside the sources like Jekyll's `.jekyll-cache/`.
@@ -86,13 +119,13 @@ pub fn thread_pool() -> Result<rayon::ThreadPool> {
 }
 
 /// Builds the site at `opts.source` into `opts.output`.
-pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
+pub fn build(opts: &BuildOptions) -> Result<Built> {
     build_with_cache(opts, &mut BuildCache::default())
 }
 
 /// As [`build`], reusing what earlier builds rendered and writing as `cache` says (the preview
 /// server keeps a [`BuildCache::for_preview`] alive between builds).
-pub fn build_with_cache(opts: &BuildOptions, cache: &mut BuildCache) -> Result<BuildReport> {
+pub fn build_with_cache(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     build_on(&thread_pool()?, opts, cache)
 }
 
@@ -102,11 +135,11 @@ pub fn build_on(
     pool: &rayon::ThreadPool,
     opts: &BuildOptions,
     cache: &mut BuildCache,
-) -> Result<BuildReport> {
+) -> Result<Built> {
     pool.install(|| build_here(opts, cache))
 }
 
-fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<BuildReport> {
+fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     output::check_output_dir(&opts.source, &opts.output)?;
     output::recover(&opts.output)?;
     let site = Site::load(&opts.source, &opts.load)?;
@@ -177,16 +210,38 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<BuildReport
     }];
     copies.extend(katex_copy);
     let copied = output::list_copies(&copies)?;
-    crate::urls::rewrite::rewrite_site(&mut files, &copied, &site.base_path())?;
+    let base_path = site.base_path();
+    crate::urls::rewrite::rewrite_site(&mut files, &copied, &base_path)?;
     cache.write(&opts.output, &files, &copied)?;
 
-    Ok(BuildReport {
+    let report = BuildReport {
         posts: site.posts.len(),
         pages: page_count,
         formulas,
         formulas_rendered,
         gifs_drawn: gifs.drawn,
         warnings,
+    };
+    // Pages are in plan order, the posts' first and in site order (see `pages::render_all`).
+    let posts = site
+        .posts
+        .into_iter()
+        .zip(rendered)
+        .zip(&files)
+        .map(|((post, r), file)| BuiltPost {
+            page: file.path.clone(),
+            source: post.source,
+            text: post.text,
+            html: r.html,
+            source_map: r.source_map,
+        })
+        .collect();
+    Ok(Built {
+        report,
+        base_path,
+        site_url: site.config.url,
+        cname: site.config.cname,
+        posts,
     })
 }
 

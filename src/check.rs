@@ -4,10 +4,12 @@
 //! the base-path rewrite alike; the source post and line are then found for the message.
 //!
 //! Flow: output folder → [`scan`] each page into [`PageScan`] (ids + references) →
-//! [`resolve`] each reference → [`Problem`]s, located in the post's Markdown when possible.
+//! [`resolve`] each reference → [`Problem`]s, located in the post's Markdown when the reference
+//! came from its content ([`locate`], through the build's source map).
 //! With `--external`, http(s) URLs go to [`external`].
 
 pub mod external;
+mod locate;
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -18,13 +20,13 @@ use std::time::Duration;
 use lol_html::{HtmlRewriter, Settings, element, text};
 use rayon::prelude::*;
 
-use crate::build::{self, BuildOptions, BuildReport};
+use crate::build::{self, BuildOptions, BuildReport, BuiltPost};
 use crate::content::permalink::escape_path;
-use crate::error::{Error, Location, Result, collect_all, line_col};
-use crate::site::Site;
+use crate::error::{Error, Location, Result, collect_all};
 use crate::urls::decode;
 use crate::urls::extract::{UrlSyntax, css_urls, is_css, is_html, url_syntax, urls_in};
 use crate::urls::resolve::{Files, Served};
+use locate::Locator;
 
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
@@ -158,40 +160,14 @@ impl CheckReport {
 
 /// Builds the site as `quire build` would, then checks the output.
 pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
-    let build_report = build::build(&opts.build)?;
-    let site = Site::load(&opts.build.source, &opts.build.load)?;
-    let sources: HashMap<String, PostSource> = site
-        .posts
-        .iter()
-        .filter_map(|p| {
-            // Every post's URL was proven writable when the site loaded; `ok()` only skips.
-            let page = crate::urls::output_path(&p.url).ok()?;
-            Some((
-                page.to_string_lossy().replace('\\', "/"),
-                PostSource {
-                    path: p.source.clone(),
-                    text: p.text.clone(),
-                    body_offset: p.body_offset,
-                },
-            ))
-        })
-        .collect();
-    let mut report = check_output(&opts.build.output, &site.base_path(), &sources)?;
-    report.build = build_report;
+    let built = build::build(&opts.build)?;
+    let mut report = check_output(&opts.build.output, &built.base_path, &built.posts)?;
+    report.build = built.report;
     if opts.external {
         report.external_requested = true;
         external::check_all(&mut report, opts.timeout, opts.concurrency);
     }
     Ok(report)
-}
-
-/// Where a page's content was written, so a problem can name the post's line.
-#[derive(Debug, Clone)]
-pub struct PostSource {
-    /// Relative to the site root, as messages show it.
-    pub path: PathBuf,
-    pub text: String,
-    pub body_offset: usize,
 }
 
 /// One reference found in an output file.
@@ -200,7 +176,7 @@ pub struct Reference {
     pub kind: LinkKind,
     /// Entity-decoded, whitespace-trimmed.
     pub url: String,
-    /// Byte offset in the output file, for a location when the Markdown has no match.
+    /// Byte offset in the file scanned.
     pub offset: usize,
 }
 
@@ -212,14 +188,14 @@ pub struct PageScan {
     pub refs: Vec<Reference>,
 }
 
-/// Checks the built site in `output`, published under `base` (`""` or `/repo`). External
-/// references are only collected here, into `external_refs`; [`external::check_all`] requests
-/// them.
-pub fn check_output(
-    output: &Path,
-    base: &str,
-    sources: &HashMap<String, PostSource>,
-) -> Result<CheckReport> {
+/// Checks the built site in `output`, published under `base` (`""` or `/repo`); `posts` (from
+/// the build) let a problem in a post's content name its Markdown line. External references
+/// are only collected here, into `external_refs`; [`external::check_all`] requests them.
+pub fn check_output(output: &Path, base: &str, posts: &[BuiltPost]) -> Result<CheckReport> {
+    let posts: HashMap<String, &BuiltPost> = posts
+        .iter()
+        .map(|p| (p.page.to_string_lossy().replace('\\', "/"), p))
+        .collect();
     let tree = OutputTree::read(output)?;
     let scanned: Vec<Result<(String, PageScan)>> = tree
         .files
@@ -249,18 +225,12 @@ pub fn check_output(
         ..Default::default()
     };
     for (rel, scan) in &scans {
-        let mut seen: HashMap<&str, usize> = HashMap::new();
-        let mut html_text: Option<String> = None;
-        for r in &scan.refs {
-            let nth = {
-                let n = seen.entry(r.url.as_str()).or_insert(0);
-                *n += 1;
-                *n - 1
-            };
+        let mut locator = Locator::new(output, rel, base, posts.get(rel).copied(), &scan.refs);
+        for (i, r) in scan.refs.iter().enumerate() {
             let reason = match resolve(&r.url, rel, base, &tree) {
                 Resolved::Skip => continue,
                 Resolved::External(u) => {
-                    let at = locate(output, rel, r, nth, base, sources, &mut html_text);
+                    let at = locator.locate(i);
                     report.external_refs.push(ExternalRef {
                         target: u,
                         at,
@@ -295,7 +265,7 @@ pub fn check_output(
                     }
                 }
             };
-            let at = locate(output, rel, r, nth, base, sources, &mut html_text);
+            let at = locator.locate(i);
             report.problems.push(Problem {
                 at,
                 page: PathBuf::from(rel),
@@ -484,46 +454,6 @@ fn has_id(ids: &HashSet<String>, fragment: &str) -> bool {
         || fragment.eq_ignore_ascii_case("top")
 }
 
-/// The post's Markdown line holding the reference (its `nth` occurrence on the page), or the
-/// line in the output file.
-fn locate(
-    output: &Path,
-    page: &str,
-    r: &Reference,
-    nth: usize,
-    base: &str,
-    sources: &HashMap<String, PostSource>,
-    html_text: &mut Option<String>,
-) -> Location {
-    if let Some(src) = sources.get(page) {
-        let body = &src.text[src.body_offset.min(src.text.len())..];
-        let mut needles = vec![r.url.clone()];
-        if let Some(stripped) = r
-            .url
-            .strip_prefix(base)
-            .filter(|s| !base.is_empty() && s.starts_with('/'))
-        {
-            needles.push(stripped.to_string());
-        }
-        let decoded: Vec<String> = needles.iter().filter_map(|n| decode(n)).collect();
-        needles.extend(decoded);
-        for needle in &needles {
-            let hits: Vec<usize> = body
-                .match_indices(needle.as_str())
-                .map(|(i, _)| i)
-                .collect();
-            if let Some(pos) = hits.get(nth).or(hits.first()) {
-                let (line, col) = line_col(&src.text, src.body_offset + pos);
-                return Location::at(&src.path, line, col);
-            }
-        }
-    }
-    let file = output.join(page);
-    let text = html_text.get_or_insert_with(|| std::fs::read_to_string(&file).unwrap_or_default());
-    let (line, col) = line_col(text, r.offset);
-    Location::at(file, line, col)
-}
-
 /// The references and ids of one HTML page.
 pub fn scan_html(html: &str) -> std::result::Result<PageScan, String> {
     let scan = RefCell::new(PageScan::default());
@@ -690,6 +620,7 @@ pub fn decode_entities(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::line_col;
 
     fn tree(files: &[&str]) -> OutputTree {
         let mut dirs = HashSet::new();

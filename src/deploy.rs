@@ -86,14 +86,13 @@ pub fn deploy(opts: &DeployOptions) -> Result<DeployReport> {
     }
     // The build's cache (`.quire-cache/`, which ignores itself in git) stays, so the next deploy
     // renders no formula twice.
-    let built = build::build(&build_opts);
-    let build_report = built?;
+    let built = build::build(&build_opts)?;
     let output =
         std::path::absolute(&build_opts.output).map_err(|e| Error::io(&build_opts.output, e))?;
 
     let mut warnings = Vec::new();
     let remote_is_name = git.remotes()?.contains(&opts.remote);
-    if let Some(w) = base_path_warning(&git, opts, remote_is_name)? {
+    if let Some(w) = base_path_warning(&git, opts, &built, remote_is_name) {
         warnings.push(w);
     }
 
@@ -140,7 +139,7 @@ pub fn deploy(opts: &DeployOptions) -> Result<DeployReport> {
         None
     };
     Ok(DeployReport {
-        build: build_report,
+        build: built.report,
         commit,
         unchanged,
         parent,
@@ -169,31 +168,30 @@ fn short(oid: &str) -> &str {
 }
 
 /// A GitHub project page lives under `/<repo>/`; without a `url` every root-relative link of
-/// the deployed site would point at the user's root site instead. Catch that before it ships.
+/// the deployed site would point at the user's root site instead. Catch that before it ships,
+/// from what the build used (`--base-url` included).
 fn base_path_warning(
     git: &Git,
     opts: &DeployOptions,
+    built: &build::Built,
     remote_is_name: bool,
-) -> Result<Option<String>> {
-    let site = crate::site::Site::load(&opts.build.source, &opts.build.load)?;
-    if !site.base_path().is_empty() || site.config.cname.is_some() {
-        return Ok(None);
+) -> Option<String> {
+    if !built.base_path.is_empty() || built.cname.is_some() {
+        return None;
     }
     let url = if remote_is_name {
-        match git.run_ok(["remote", "get-url", opts.remote.as_str()]) {
-            Ok(u) => u,
-            Err(_) => return Ok(None),
-        }
+        git.run_ok(["remote", "get-url", opts.remote.as_str()])
+            .ok()?
     } else {
         opts.remote.clone()
     };
-    Ok(github_project(&url).map(|(owner, repo)| {
+    github_project(&url).map(|(owner, repo)| {
         format!(
             "site.toml has no `url`, but {url} is a GitHub project repository, served at \
              https://{owner}.github.io/{repo}/: its root-relative links will break; set \
              url = \"https://{owner}.github.io/{repo}\" in site.toml or pass --base-url"
         )
-    }))
+    })
 }
 
 /// `(owner, repo)` of a GitHub remote URL whose repository is not the owner's root site.

@@ -27,7 +27,7 @@ fn run(command: Command) -> quire::error::Result<()> {
         Command::Build(args) => {
             let start = Instant::now();
             let opts = args.options();
-            let report = quire::build::build(&opts)?;
+            let report = quire::build::build(&opts)?.report;
             for w in &report.warnings {
                 eprintln!("warning: {w}");
             }

@@ -160,6 +160,92 @@ fn broken_links_from_templates_name_the_output_file_and_line() {
     );
 }
 
+/// Every broken link here is one that searching the post for the URL's text placed wrongly:
+/// the same URL in a code span (not a link) or in plain text earlier, a reference-style link
+/// (found at its definition), a URL written with a character reference (not found at all, so
+/// the output file was named).
+const MISLEADING: &str = r##"---
+title: Misleading
+---
+Plain first paragraph.
+
+Write links as `[x](/nope/)` in Markdown.
+
+A [real broken link](/nope/) here.
+
+The [reference link][r] is broken too.
+
+Old address: /gone/ is no more.
+
+<div class="box"><a href="/gone/">raw</a></div>
+
+An [encoded link](/miss&#105;ng/) here.
+
+[r]: /ref-target/
+"##;
+
+#[test]
+fn broken_links_are_named_at_their_markdown_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("site.toml"), "title = \"t\"\n");
+    write(
+        &dir.path().join("posts/2020-01-01-misleading.md"),
+        MISLEADING,
+    );
+    let post = "posts/2020-01-01-misleading.md";
+    // A reference-style link is named where it is used (one definition may serve several
+    // links); raw HTML at the URL itself, since the whole block is the author's.
+    let expect = [
+        (format!("{post}:8:3: link "), "/nope/"),
+        (format!("{post}:10:5: link "), "/ref-target/"),
+        (format!("{post}:14:27: link "), "/gone/"),
+        (format!("{post}:16:4: link "), "/missing/"),
+    ];
+    for base in ["", "/notes"] {
+        let url = format!("https://example.github.io{base}");
+        let out = check(dir.path(), &["--base-url", &url]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let found = problems(&out);
+        assert_eq!(found.len(), expect.len(), "base {base:?}: {found:#?}");
+        for ((at, path), line) in expect.iter().zip(&found) {
+            let at = format!("{at}{base}{path}:");
+            assert!(
+                line.starts_with(&at),
+                "base {base:?}: {line} should start with {at}"
+            );
+        }
+    }
+}
+
+/// The same broken URL in a template before the content and in the content: each is named
+/// where it is (the text search counted occurrences on the page, and named the post twice).
+#[test]
+fn a_template_link_and_a_content_link_to_the_same_url_are_told_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("site.toml"), "title = \"t\"\n");
+    write(
+        &dir.path().join("posts/2020-01-01-a.md"),
+        "---\ntitle: A\n---\nIntro.\n\nSee [the page](/nope/).\n",
+    );
+    write(
+        &dir.path().join("templates/post.html"),
+        "{% extends \"base.html\" %}\n{% block content %}\n<nav><a href=\"/nope/\">nav</a></nav>\n{{ page.content | safe }}\n{% endblock content %}\n",
+    );
+    let out = check(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let found = problems(&out);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    let page = Path::new("_site/2020/01/01/a.html");
+    assert!(
+        found[0].contains(&page.display().to_string()) && found[0].contains("link /nope/"),
+        "the template's link is in the output file: {found:#?}"
+    );
+    assert!(
+        found[1].starts_with("posts/2020-01-01-a.md:6:5: link /nope/"),
+        "the post's link is in the post: {found:#?}"
+    );
+}
+
 /// A post in category `notes` under base `/notes` has the site path `/notes/2020/…`: the
 /// templates must give it `/notes/notes/2020/…`, not mistake it for already prefixed.
 #[test]

@@ -21,7 +21,9 @@ fn decode(bytes: &[u8]) -> (u16, u16, usize) {
 fn build_writes_the_fifteen_and_a_rebuild_draws_nothing() {
     let site = repo_site();
     let src = site.path().to_str().unwrap();
-    let first = quire::build::build(&quire::build::BuildOptions::new(src)).unwrap();
+    let first = quire::build::build(&quire::build::BuildOptions::new(src))
+        .unwrap()
+        .report;
     assert_eq!(first.gifs_drawn, 15);
     let page = std::fs::read_to_string(site.path().join("_site").join(SEED_PAGE)).unwrap();
     for name in [
@@ -52,7 +54,9 @@ fn build_writes_the_fifteen_and_a_rebuild_draws_nothing() {
         !site.path().join("_site/gif/animations.toml").exists(),
         "the manifest is not published"
     );
-    let second = quire::build::build(&quire::build::BuildOptions::new(src)).unwrap();
+    let second = quire::build::build(&quire::build::BuildOptions::new(src))
+        .unwrap()
+        .report;
     assert_eq!(second.gifs_drawn, 0, "cached GIFs are reused");
 }
 

@@ -21,7 +21,9 @@ fn site() -> tempfile::TempDir {
 }
 
 fn build(site: &Path) -> quire::build::BuildReport {
-    quire::build::build(&quire::build::BuildOptions::new(site)).unwrap()
+    quire::build::build(&quire::build::BuildOptions::new(site))
+        .unwrap()
+        .report
 }
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {

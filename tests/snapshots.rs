@@ -24,7 +24,7 @@ fn site() -> &'static BTreeMap<PathBuf, Vec<u8>> {
         let out = tempfile::tempdir().unwrap();
         let mut opts = BuildOptions::new(source.path());
         opts.output = out.path().join("site");
-        let report = build(&opts).unwrap();
+        let report = build(&opts).unwrap().report;
         assert!(report.warnings.is_empty(), "{:?}", report.warnings);
         snapshot(&opts.output)
     })

@@ -239,7 +239,8 @@ fn plan<'a>(
     plan
 }
 
-/// Renders every page of the site. `rendered[i]` belongs to `site.posts[i]`.
+/// Renders every page of the site, in the order of `plan`: the posts' pages first, in site
+/// order ([`crate::build::Built`] relies on it). `rendered[i]` belongs to `site.posts[i]`.
 pub fn render_all(
     site: &Site,
     rendered: &[Rendered],

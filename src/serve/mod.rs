@@ -72,15 +72,9 @@ async fn serve(opts: &ServeOptions) -> Result<()> {
     let (watcher, changes) = watch::SourceWatcher::start(&opts.source)?;
     let mut rebuilder = rebuild::Rebuilder::new(build_opts.clone());
     let first = rebuilder.build().await;
-    let base = rebuild::base_path_of(&build_opts).unwrap_or_default();
-    let initial = rebuild::next_status(
-        &Status {
-            base_path: base.clone(),
-            ..Default::default()
-        },
-        &first,
-        Some(base.clone()),
-    );
+    // Until a build succeeds, nothing is served under any base path but the root.
+    let initial = rebuild::next_status(&Status::default(), &first);
+    let base = initial.base_path.clone();
     rebuild::report(&[watch::Change::Config], &first, &initial);
     let (status_tx, status_rx) = tokio::sync::watch::channel(Arc::new(initial));
     let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);

@@ -8,7 +8,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::status::{Problem, Severity, Status};
 use super::watch::{Change, SourceWatcher, next_batch};
-use crate::build::{BuildOptions, BuildReport, build_on, thread_pool};
+use crate::build::{BuildOptions, Built, build_on, thread_pool};
 use crate::error::{Error, Result};
 use crate::incremental::BuildCache;
 
@@ -24,7 +24,8 @@ const MAX_LISTED: usize = 100;
 
 /// One build's outcome, as the loop reports and publishes it.
 pub struct Outcome {
-    pub result: Result<BuildReport>,
+    /// A good build says, besides its report, the base path its output is served under.
+    pub result: Result<Built>,
     pub elapsed: Duration,
     /// Output paths the build changed (`None`: unknown).
     pub changed: Option<Vec<PathBuf>>,
@@ -86,20 +87,21 @@ impl Rebuilder {
 }
 
 /// The status after `outcome`, given the one before: a failed build keeps the version (the old
-/// output is still what is served) and shows its errors; a good one bumps the version if it
-/// changed any file.
-pub fn next_status(previous: &Status, outcome: &Outcome, base_path: Option<String>) -> Status {
+/// output is still what is served, under the old base path) and shows its errors; a good one
+/// bumps the version if it changed any file, and takes its base path.
+pub fn next_status(previous: &Status, outcome: &Outcome) -> Status {
     match &outcome.result {
         Err(e) => Status {
             problems: Problem::from_error(e, Severity::Error),
             ..previous.clone()
         },
-        Ok(report) => {
+        Ok(built) => {
             let changed_any = outcome.changed.as_ref().is_none_or(|c| !c.is_empty());
-            let base = base_path.unwrap_or_else(|| previous.base_path.clone());
+            let base = built.base_path.clone();
             Status {
                 version: previous.version + u64::from(changed_any),
-                problems: report
+                problems: built
+                    .report
                     .warnings
                     .iter()
                     .flat_map(|w| Problem::from_error(w, Severity::Warning))
@@ -120,15 +122,6 @@ pub fn next_status(previous: &Status, outcome: &Outcome, base_path: Option<Strin
     }
 }
 
-/// The base path a good build was made for, read back from the configuration it used.
-pub fn base_path_of(opts: &BuildOptions) -> Option<String> {
-    let mut config = crate::config::Config::load(&opts.source).ok()?;
-    if let Some(url) = &opts.load.base_url {
-        config.url = url.clone();
-    }
-    Some(config.base_path())
-}
-
 /// Rebuilds after every batch of changes until the change channel closes.
 pub async fn run(
     mut rebuilder: Rebuilder,
@@ -141,12 +134,7 @@ pub async fn run(
             eprintln!("warning: {e}");
         }
         let outcome = rebuilder.build().await;
-        let base = outcome
-            .result
-            .is_ok()
-            .then(|| base_path_of(&rebuilder.opts))
-            .flatten();
-        let next = next_status(&status.borrow(), &outcome, base);
+        let next = next_status(&status.borrow(), &outcome);
         report(&batch, &outcome, &next);
         status.send_if_modified(|current| {
             if **current == next {
@@ -174,11 +162,11 @@ pub fn report(batch: &[Change], outcome: &Outcome, status: &Status) {
     };
     let ms = outcome.elapsed.as_secs_f64() * 1000.0;
     match &outcome.result {
-        Ok(r) => {
+        Ok(built) => {
             let files = outcome.changed.as_ref().map_or(0, Vec::len);
             println!(
                 "rebuilt in {ms:.1} ms after {what}: {files} files changed, {} formulas rendered, version {}",
-                r.formulas_rendered, status.version
+                built.report.formulas_rendered, status.version
             );
         }
         Err(_) => println!(
@@ -202,7 +190,14 @@ mod tests {
     use super::*;
     use crate::error::Location;
 
-    fn outcome(result: Result<BuildReport>, changed: Option<Vec<&str>>) -> Outcome {
+    fn built(base_path: &str) -> Built {
+        Built {
+            base_path: base_path.into(),
+            ..Default::default()
+        }
+    }
+
+    fn outcome(result: Result<Built>, changed: Option<Vec<&str>>) -> Outcome {
         Outcome {
             result,
             elapsed: Duration::ZERO,
@@ -223,7 +218,6 @@ mod tests {
                 Err(Error::at(Location::at("posts/a.md", 2, 1), "bad")),
                 None,
             ),
-            None,
         );
         assert_eq!(failed.version, 4);
         assert!(failed.failed());
@@ -231,18 +225,13 @@ mod tests {
 
         let fixed = next_status(
             &failed,
-            &outcome(Ok(BuildReport::default()), Some(vec!["a/b.html"])),
-            None,
+            &outcome(Ok(built("/repo")), Some(vec!["a/b.html"])),
         );
         assert_eq!(fixed.version, 5);
         assert!(fixed.problems.is_empty());
         assert_eq!(fixed.changed, Some(vec!["/repo/a/b.html".to_string()]));
 
-        let same = next_status(
-            &fixed,
-            &outcome(Ok(BuildReport::default()), Some(vec![])),
-            None,
-        );
+        let same = next_status(&fixed, &outcome(Ok(built("/repo")), Some(vec![])));
         assert_eq!(
             same.version, 5,
             "a build that changed nothing reloads nothing"
@@ -252,10 +241,9 @@ mod tests {
         let many = next_status(
             &same,
             &outcome(
-                Ok(BuildReport::default()),
+                Ok(built("/repo")),
                 Some(many.iter().map(String::as_str).collect()),
             ),
-            None,
         );
         assert_eq!(
             (many.version, many.changed.is_none()),
@@ -263,11 +251,7 @@ mod tests {
             "long lists are not sent"
         );
 
-        let moved = next_status(
-            &many,
-            &outcome(Ok(BuildReport::default()), None),
-            Some(String::new()),
-        );
+        let moved = next_status(&many, &outcome(Ok(built("")), None));
         assert_eq!((moved.version, moved.base_path.as_str()), (7, ""));
     }
 }
