@@ -198,10 +198,12 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     }
     let gifs = crate::gifs::render(&site.root, &animations)?;
 
-    let (katex, katex_copy) = katex_stylesheet(&site)?;
+    let has_math = rendered.iter().any(|r| r.has_math);
+    let (katex, katex_copy, katex_files) = katex_stylesheet(&site, has_math)?;
     let mut files = pages::render_all_cached(&site, &rendered, &templates, katex, &cache.pages)?;
     let page_count = files.len();
     files.extend(theme_assets(&site.root, &site.config)?);
+    files.extend(katex_files);
     files.extend(gifs.files);
 
     let mut copies = vec![Copy {
@@ -284,15 +286,33 @@ fn theme_assets(root: &Path, config: &Config) -> Result<Vec<OutputFile>> {
     Ok(files)
 }
 
-/// The CDN link by default; a local folder is copied to `/katex/` and linked from there.
-fn katex_stylesheet(site: &Site) -> Result<(KatexCss, Option<Copy>)> {
+/// The copy compiled into quire by default, written to `/katex/` only when a page has math (a
+/// site without formulas gets no KaTeX files); the CDN, or a local folder copied to `/katex/`,
+/// on request.
+fn katex_stylesheet(
+    site: &Site,
+    has_math: bool,
+) -> Result<(KatexCss, Option<Copy>, Vec<OutputFile>)> {
+    let local = || KatexCss {
+        href: crate::urls::for_rewrite(&site.base_path(), crate::katex_assets::STYLESHEET_PATH),
+        integrity: None,
+    };
     match site.config.math.stylesheet.as_deref() {
-        None | Some("cdn") => Ok((
+        None | Some(crate::config::KATEX_BUILTIN) => {
+            let files = if has_math {
+                crate::katex_assets::output_files()
+            } else {
+                Vec::new()
+            };
+            Ok((local(), None, files))
+        }
+        Some("cdn") => Ok((
             KatexCss {
                 href: KATEX_CDN_HREF.into(),
                 integrity: Some(KATEX_CDN_INTEGRITY.into()),
             },
             None,
+            Vec::new(),
         )),
         Some(folder) => {
             let dir = site.root.join(folder);
@@ -305,16 +325,13 @@ fn katex_stylesheet(site: &Site) -> Result<(KatexCss, Option<Copy>)> {
                     ),
                 ));
             }
-            let href = crate::urls::for_rewrite(&site.base_path(), "/katex/katex.min.css");
             Ok((
-                KatexCss {
-                    href,
-                    integrity: None,
-                },
+                local(),
                 Some(Copy {
                     from: dir,
-                    to: PathBuf::from("katex"),
+                    to: PathBuf::from(crate::katex_assets::DIR),
                 }),
+                Vec::new(),
             ))
         }
     }

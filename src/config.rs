@@ -61,7 +61,8 @@ pub struct MathConfig {
     /// `\name = "expansion"`, passed to KaTeX's `macros`.
     pub macros: BTreeMap<String, String>,
     pub output: MathOutput,
-    /// `cdn` (default), or a folder holding `katex.min.css` and `fonts/` to self-host.
+    /// `builtin` (default: the copy compiled into quire, so math is styled offline and where
+    /// the CDN is blocked), `cdn`, or a folder holding `katex.min.css` and `fonts/`.
     pub stylesheet: Option<String>,
     /// KaTeX's time grows with the square of a formula's length (a 1 MB formula would run for
     /// hours), so longer formulas are a build error instead of a hang.
@@ -70,6 +71,9 @@ pub struct MathConfig {
     /// interrupted, so this is what stops a pathological formula under the size limit.
     pub timeout_secs: f64,
 }
+
+/// The `[math] stylesheet` value naming the default, so it can be written out.
+pub const KATEX_BUILTIN: &str = "builtin";
 
 /// 8 KiB: the slowest formula shape measured (`x+x+…`, one flat row) takes about 3.5 s at
 /// 8 KiB and 11 s at 12 KiB in a release build; ordinary formulas of 8 KiB take under 1 s.

@@ -89,8 +89,8 @@ fn seed_site_under_a_base_path_has_no_root_relative_url_outside_it() {
         assert!(g.starts_with("/notes/gif/"), "{g}");
     }
     assert!(seed.contains("<img width=\"150px\" src=\"/notes/gif/dilation.gif\">"));
-    // The KaTeX CDN stylesheet is absolute and stays as it is.
-    assert!(seed.contains("href=\"https://cdn.jsdelivr.net/npm/katex@0.16.4/dist/katex.min.css\""));
+    // The self-hosted KaTeX stylesheet gets the base like every other site path.
+    assert!(seed.contains("href=\"/notes/katex/katex.min.css\""));
     assert!(seed.contains("href=\"/notes/quire.css\""));
 }
 

@@ -1,11 +1,12 @@
 //! The preview in a real browser: headless Chromium driven over WebDriver (chromedriver,
-//! through fantoccini) opens the seed post from `quire serve`, with KaTeX's stylesheet and fonts
-//! self-hosted from Debian's libjs-katex, and checks what a reader would see.
+//! through fantoccini) opens the seed post from `quire serve`, with quire's default KaTeX
+//! stylesheet and fonts (compiled in, served from the site itself: no CDN, no network), and checks
+//! what a reader would see.
 //!
-//! Needs Debian's `chromium`, `chromium-driver` and `libjs-katex` (`.ci/run` installs them).
-//! Without chromedriver the test is skipped with a message, except under CI (`CI` set), where
-//! that is a failure: CI must never pass by not running it. With chromedriver but without
-//! Chromium or the KaTeX files, it fails.
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without
+//! chromedriver the test is skipped with a message, except under CI (`CI` set), where that is a
+//! failure: CI must never pass by not running it. With chromedriver but without Chromium, it
+//! fails.
 
 mod common;
 
@@ -19,7 +20,6 @@ use common::{SEED_PAGE, SEED_POST};
 use fantoccini::{Client, ClientBuilder};
 use serde_json::{Value, json};
 
-const KATEX_DIR: &str = "/usr/share/javascript/katex";
 /// A guard against hanging, not a measured bound.
 const PATIENCE: Duration = Duration::from_secs(60);
 
@@ -39,19 +39,13 @@ fn find(env: &str, candidates: &[&str]) -> Option<PathBuf> {
     })
 }
 
-/// The browser and the KaTeX files: when chromedriver is there these must be too, so their
-/// absence is always a failure.
-fn browser_and_katex() -> PathBuf {
-    let browser = find(
+/// When chromedriver is there the browser must be too, so its absence is always a failure.
+fn browser() -> PathBuf {
+    find(
         "QUIRE_CHROMIUM",
         &["chromium", "chromium-browser", "google-chrome"],
     )
-    .expect("chromium not found (Debian: apt-get install chromium)");
-    assert!(
-        Path::new(KATEX_DIR).join("katex.min.css").is_file(),
-        "{KATEX_DIR}/katex.min.css not found (Debian: apt-get install libjs-katex fonts-katex)"
-    );
-    browser
+    .expect("chromium not found (Debian: apt-get install chromium)")
 }
 
 /// chromedriver on a free port, killed when dropped.
@@ -144,12 +138,18 @@ const INSPECT: &str = r#"
     const boxes = [...document.querySelectorAll('.katex')];
     const zero = boxes.filter(e => { const r = e.getBoundingClientRect(); return !(r.width > 0 && r.height > 0); });
     const mathml = document.querySelector('.katex .katex-mathml');
+    const sheets = [...document.styleSheets].map(s => s.href).filter(h => h);
+    const katexFonts = [...document.fonts].filter(f => f.family.replace(/"/g, '').startsWith('KaTeX_'));
     const gifs = [...document.images].filter(i => new URL(i.src).pathname.startsWith('/gif/'));
     return {
         katex: boxes.length,
         zero: zero.map(e => e.textContent.slice(0, 60)),
         errors: document.querySelectorAll('.katex-error').length,
         font: boxes.length ? getComputedStyle(boxes[0]).fontFamily : '',
+        foreignSheets: sheets.filter(h => new URL(h).origin !== location.origin),
+        fontsDone: document.fonts.status === 'loaded',
+        fontsLoaded: katexFonts.filter(f => f.status === 'loaded').map(f => f.family.replace(/"/g, '')),
+        fontsFailed: katexFonts.filter(f => f.status === 'error').map(f => f.family.replace(/"/g, '')),
         mathmlHidden: mathml ? getComputedStyle(mathml).position === 'absolute' : false,
         gifs: gifs.map(i => ({ src: i.getAttribute('src'), complete: i.complete, width: i.naturalWidth })),
     };
@@ -169,8 +169,9 @@ fn seed_post_shows_math_and_animations_and_reloads_itself() {
         eprintln!("SKIPPED seed_post_shows_math_and_animations_and_reloads_itself: {why}");
         return;
     };
-    let browser = browser_and_katex();
-    let site = site_with_config(with_local_katex);
+    let browser = browser();
+    // The repository's own configuration: the default stylesheet is the built-in one.
+    let site = site_with_config(str::to_string);
     let server = Server::start(site.path(), &[]);
     let driver = Driver::start(&driver_bin);
     let profile = tempfile::tempdir().unwrap();
@@ -198,10 +199,11 @@ async fn check_page(client: &Client, server: &Server, site: &Path) {
         |v| v == "complete",
     )
     .await;
-    let page = poll(client, "every animation to load", INSPECT, |v| {
-        v["gifs"]
-            .as_array()
-            .is_some_and(|g| g.iter().all(|i| i["complete"] == true))
+    let page = poll(client, "every animation and font to load", INSPECT, |v| {
+        v["fontsDone"] == true
+            && v["gifs"]
+                .as_array()
+                .is_some_and(|g| g.iter().all(|i| i["complete"] == true))
     })
     .await;
 
@@ -213,6 +215,19 @@ async fn check_page(client: &Client, server: &Server, site: &Path) {
         page["font"].as_str().unwrap().contains("KaTeX_Main"),
         "the self-hosted stylesheet applies: {page}"
     );
+    assert_eq!(
+        page["foreignSheets"],
+        json!([]),
+        "every stylesheet comes from the site: {page}"
+    );
+    assert_eq!(page["fontsFailed"], json!([]), "KaTeX fonts failed: {page}");
+    let loaded = page["fontsLoaded"].as_array().unwrap();
+    for family in ["KaTeX_Main", "KaTeX_Math", "KaTeX_Size1"] {
+        assert!(
+            loaded.iter().any(|f| f == family),
+            "{family} was not loaded from /katex/fonts/: {page}"
+        );
+    }
     assert_eq!(
         page["mathmlHidden"], true,
         "MathML is visually hidden: {page}"
@@ -255,16 +270,4 @@ async fn check_page(client: &Client, server: &Server, site: &Path) {
     );
     std::fs::write(&post, &good).unwrap();
     poll(client, "the overlay to clear", overlay, Value::is_null).await;
-}
-
-/// The site's configuration with KaTeX's stylesheet served from Debian's package.
-fn with_local_katex(text: &str) -> String {
-    let line = format!("stylesheet = \"{KATEX_DIR}\"");
-    match text.find("[math]") {
-        Some(at) => {
-            let end = at + "[math]".len();
-            format!("{}\n{line}{}", &text[..end], &text[end..])
-        }
-        None => format!("{text}\n[math]\n{line}\n"),
-    }
 }
