@@ -61,6 +61,41 @@ pub struct Built {
     pub cname: Option<String>,
     /// One per post, in site order.
     pub posts: Vec<BuiltPost>,
+    /// Every file and folder the build put into the output.
+    pub manifest: Manifest,
+}
+
+/// What the output holds, as the build wrote it: `check` resolves links against this instead of
+/// walking the folder again. Paths are relative to the output folder, `/`-separated; quire's
+/// own marker file is not part of the site.
+#[derive(Debug, Clone, Default)]
+pub struct Manifest {
+    pub files: std::collections::BTreeSet<String>,
+    /// Every folder, including the parents of every file and empty folders copied from
+    /// `static/`.
+    pub dirs: std::collections::BTreeSet<String>,
+}
+
+impl Manifest {
+    fn of(files: &[OutputFile], copied: &output::CopiedFiles) -> Self {
+        let slash = |p: &Path| p.to_string_lossy().replace('\\', "/");
+        let mut m = Manifest::default();
+        let paths = files
+            .iter()
+            .map(|f| &f.path)
+            .chain(copied.files.iter().map(|c| &c.path));
+        for path in paths {
+            let mut parent = path.parent();
+            while let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty()) {
+                m.dirs.insert(slash(dir));
+                parent = dir.parent();
+            }
+            m.files.insert(slash(path));
+        }
+        m.dirs.extend(copied.dirs.iter().map(|d| slash(d)));
+        m.dirs.insert(String::new());
+        m
+    }
 }
 
 /// A post page as `check` needs it to name the Markdown line of a reference. Holds what the
@@ -215,6 +250,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     let base_path = site.base_path();
     crate::urls::rewrite::rewrite_site(&mut files, &copied, &base_path)?;
     cache.write(&opts.output, &files, &copied)?;
+    let manifest = Manifest::of(&files, &copied);
 
     let report = BuildReport {
         posts: site.posts.len(),
@@ -244,6 +280,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         site_url: site.config.url,
         cname: site.config.cname,
         posts,
+        manifest,
     })
 }
 
@@ -333,6 +370,42 @@ fn katex_stylesheet(
                 }),
                 Vec::new(),
             ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_lists_every_written_and_copied_file_with_its_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let stat = dir.path().join("static");
+        std::fs::create_dir_all(stat.join("img")).unwrap();
+        std::fs::create_dir_all(stat.join("empty")).unwrap();
+        std::fs::write(stat.join("img/a.png"), b"png").unwrap();
+        let copied = output::list_copies(&[Copy {
+            from: stat,
+            to: PathBuf::new(),
+        }])
+        .unwrap();
+        let files = [OutputFile {
+            path: "jekyll/update/2018/x.html".into(),
+            contents: Vec::new(),
+        }];
+        let m = Manifest::of(&files, &copied);
+        let files: Vec<&str> = m.files.iter().map(String::as_str).collect();
+        assert_eq!(files, ["img/a.png", "jekyll/update/2018/x.html"]);
+        for d in [
+            "",
+            "img",
+            "empty",
+            "jekyll",
+            "jekyll/update",
+            "jekyll/update/2018",
+        ] {
+            assert!(m.dirs.contains(d), "{d:?} missing from {:?}", m.dirs);
         }
     }
 }

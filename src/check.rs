@@ -20,7 +20,7 @@ use std::time::Duration;
 use lol_html::{HtmlRewriter, Settings, element, text};
 use rayon::prelude::*;
 
-use crate::build::{self, BuildOptions, BuildReport, BuiltPost};
+use crate::build::{self, BuildOptions, BuildReport, BuiltPost, Manifest};
 use crate::content::permalink::escape_path;
 use crate::error::{Error, Location, Result, collect_all};
 use crate::urls::decode;
@@ -161,7 +161,8 @@ impl CheckReport {
 /// Builds the site as `quire build` would, then checks the output.
 pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
     let built = build::build(&opts.build)?;
-    let mut report = check_output(&opts.build.output, &built.base_path, &built.posts)?;
+    let tree = OutputTree::from_manifest(&built.manifest);
+    let mut report = check_output(&opts.build.output, &tree, &built.base_path, &built.posts)?;
     report.build = built.report;
     if opts.external {
         report.external_requested = true;
@@ -191,12 +192,16 @@ pub struct PageScan {
 /// Checks the built site in `output`, published under `base` (`""` or `/repo`); `posts` (from
 /// the build) let a problem in a post's content name its Markdown line. External references
 /// are only collected here, into `external_refs`; [`external::check_all`] requests them.
-pub fn check_output(output: &Path, base: &str, posts: &[BuiltPost]) -> Result<CheckReport> {
+pub fn check_output(
+    output: &Path,
+    tree: &OutputTree,
+    base: &str,
+    posts: &[BuiltPost],
+) -> Result<CheckReport> {
     let posts: HashMap<String, &BuiltPost> = posts
         .iter()
         .map(|p| (p.page.to_string_lossy().replace('\\', "/"), p))
         .collect();
-    let tree = OutputTree::read(output)?;
     let scanned: Vec<Result<(String, PageScan)>> = tree
         .files
         .par_iter()
@@ -227,7 +232,7 @@ pub fn check_output(output: &Path, base: &str, posts: &[BuiltPost]) -> Result<Ch
     for (rel, scan) in &scans {
         let mut locator = Locator::new(output, rel, base, posts.get(rel).copied(), &scan.refs);
         for (i, r) in scan.refs.iter().enumerate() {
-            let reason = match resolve(&r.url, rel, base, &tree) {
+            let reason = match resolve(&r.url, rel, base, tree) {
                 Resolved::Skip => continue,
                 Resolved::External(u) => {
                     let at = locator.locate(i);
@@ -292,36 +297,13 @@ pub struct OutputTree {
 }
 
 impl OutputTree {
-    pub fn read(output: &Path) -> Result<OutputTree> {
-        if !output.is_dir() {
-            return Err(Error::Usage(format!(
-                "{}: no built site here (expected the output folder)",
-                output.display()
-            )));
+    /// The output as the build that wrote it describes it.
+    pub fn from_manifest(m: &Manifest) -> OutputTree {
+        OutputTree {
+            files: m.files.iter().cloned().collect(),
+            file_set: m.files.iter().cloned().collect(),
+            dirs: m.dirs.iter().cloned().collect(),
         }
-        let mut files = Vec::new();
-        let mut dirs = HashSet::new();
-        for entry in walkdir::WalkDir::new(output).follow_links(true) {
-            let entry = entry.map_err(|e| crate::fs::walk_error(output, e))?;
-            let rel = entry
-                .path()
-                .strip_prefix(output)
-                .unwrap_or(entry.path())
-                .to_string_lossy()
-                .replace('\\', "/");
-            if entry.file_type().is_dir() {
-                dirs.insert(rel);
-            } else if rel != crate::output::MARKER {
-                files.push(rel);
-            }
-        }
-        files.sort();
-        let file_set = files.iter().cloned().collect();
-        Ok(OutputTree {
-            files,
-            file_set,
-            dirs,
-        })
     }
 }
 
