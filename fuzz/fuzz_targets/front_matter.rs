@@ -19,8 +19,7 @@ use quire::content::post::{Post, PostRules};
 use quire::content::{front_matter, load, permalink};
 
 static SHANGHAI: LazyLock<TimeZone> = LazyLock::new(|| TimeZone::get("Asia/Shanghai").unwrap());
-static NOW: LazyLock<Zoned> =
-    LazyLock::new(|| "2026-01-01T00:00:00+00:00[UTC]".parse().unwrap());
+static NOW: LazyLock<Zoned> = LazyLock::new(|| "2026-01-01T00:00:00+00:00[UTC]".parse().unwrap());
 
 /// The site's `permalink` setting; a post's own `permalink:` overrides it.
 const STYLES: &[&str] = &[
@@ -63,7 +62,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    let tz = if data.len() % 2 == 0 {
+    let tz = if data.len().is_multiple_of(2) {
         &*SHANGHAI
     } else {
         &TimeZone::UTC
