@@ -2,7 +2,8 @@
 //! formula prepass, KaTeX for every formula found, then `markdown::render` (CJK-friendly
 //! emphasis, heading ids and TOC, syntect highlighting and `conv` blocks, math, East Asian line
 //! breaks, HTML and excerpt). A panic is a bug, and so is a formula the render pass meets that
-//! the prepass did not find (the reader would see an internal error instead of the math).
+//! the prepass did not find (the reader would see an internal error instead of the math), or a
+//! KaTeX error whose message did not come back ("Internal error: Unknown exception").
 //!
 //! Input: the post file's bytes (UTF-8 only). Run with `-max_len=4096`: KaTeX runs in QuickJS
 //! and long inputs only make executions slower.
@@ -57,6 +58,10 @@ fuzz_target!(
             assert!(
                 !w.contains("missing from math cache"),
                 "the render pass met a formula the prepass did not find: {w}"
+            );
+            assert!(
+                !w.contains("Unknown exception"),
+                "KaTeX's message was lost on the way out of QuickJS: {w}"
             );
         }
     }
