@@ -72,18 +72,24 @@ pub fn read(root: &Path, rel: PathBuf) -> Result<Source> {
         },
         other => other,
     })?;
+    Ok(source(rel, text))
+}
+
+/// A post file's text as [`read`] makes it a [`Source`]: the byte order mark dropped, draft or
+/// not from its folder. Public so the fuzz targets take the same path without the disk.
+pub fn source(rel: PathBuf, text: String) -> Source {
     let in_posts = rel.strip_prefix(POSTS_DIR).unwrap_or(&rel).to_path_buf();
     let draft = in_posts.starts_with(DRAFTS_DIR);
     let text = text
         .strip_prefix('\u{feff}')
         .map(String::from)
         .unwrap_or(text);
-    Ok(Source {
+    Source {
         rel,
         in_posts,
         draft,
         text,
-    })
+    }
 }
 
 #[cfg(test)]
