@@ -259,10 +259,48 @@ pub fn render(f: &Formula, config: &MathConfig) -> Rendering {
     check_size(f, config)?;
     let opts = opts(f.display, config).map_err(MathError::Engine)?;
     let limit = Duration::from_secs_f64(config.timeout_secs);
-    render_on_worker(&f.tex, opts, limit)?.map_err(|e| match e {
-        katex::Error::JsExecError(detail) => MathError::Katex(clean_message(&detail)),
-        other => MathError::Katex(other.to_string()),
-    })
+    match render_on_worker(&f.tex, opts.clone(), limit)? {
+        Ok(html) => Ok(html),
+        Err(katex::Error::JsExecError(detail)) if detail.trim() == UNREADABLE => {
+            Err(MathError::Katex(message_outside_bmp(&f.tex, opts, limit)?))
+        }
+        Err(katex::Error::JsExecError(detail)) => Err(MathError::Katex(clean_message(&detail))),
+        Err(other) => Err(MathError::Katex(other.to_string())),
+    }
+}
+
+/// What quick-js says when KaTeX's exception is not valid UTF-8.
+const UNREADABLE: &str = "Internal error: Unknown exception";
+
+/// KaTeX's message quotes the formula by UTF-16 units (up to 15 before the error, then the
+/// offending token underlined unit by unit), so a character outside the Basic Multilingual Plane
+/// (`\left😀`, `𝑥`) can be cut into lone surrogates, which quick-js cannot hand back as a string
+/// (found by `fuzz/`, target `post`). Asks again with each such character swapped for a stand-in
+/// from CJK Extension A (which KaTeX treats like any other unknown character; private-use ones
+/// it rejects), and swaps them back in the message; its "position" then counts each of them as
+/// one unit.
+fn message_outside_bmp(tex: &str, opts: katex::Opts, limit: Duration) -> Result<String, MathError> {
+    let mut outside: Vec<char> = tex.chars().filter(|c| *c > '\u{FFFF}').collect();
+    outside.sort_unstable();
+    outside.dedup();
+    let stand_ins: Vec<char> = ('\u{3400}'..='\u{4DBF}')
+        .filter(|c| !tex.contains(*c))
+        .take(outside.len())
+        .collect();
+    if outside.is_empty() || stand_ins.len() < outside.len() {
+        return Ok(UNREADABLE.to_string());
+    }
+    let swap = |text: &str, from: &[char], to: &[char]| -> String {
+        text.chars()
+            .map(|c| from.iter().position(|x| *x == c).map_or(c, |i| to[i]))
+            .collect()
+    };
+    let message = match render_on_worker(&swap(tex, &outside, &stand_ins), opts, limit)? {
+        Err(katex::Error::JsExecError(detail)) => clean_message(&detail),
+        Err(other) => other.to_string(),
+        Ok(_) => return Ok(UNREADABLE.to_string()),
+    };
+    Ok(swap(&message, &stand_ins, &outside))
 }
 
 type Job = (String, katex::Opts);
@@ -416,6 +454,26 @@ mod tests {
             e.to_string(),
             "KaTeX: KaTeX parse error: Unexpected end of input in a macro argument, expected '}' at end of input: \\frac{1}{"
         );
+    }
+
+    /// Found by `fuzz/` (target `post`): the message was "Internal error: Unknown exception".
+    #[test]
+    fn error_on_a_character_outside_the_bmp_keeps_katex_message() {
+        let katex_message =
+            |tex: &str, display: bool| match render(&f(tex, display), &MathConfig::default())
+                .unwrap_err()
+            {
+                MathError::Katex(m) => m,
+                other => panic!("{other:?}"),
+            };
+        let e = katex_message("\\left😀", false);
+        assert!(
+            e.starts_with("KaTeX parse error: Invalid delimiter '😀' after '\\left'"),
+            "{e}"
+        );
+        assert!(e.contains("😀\u{332}"), "{e}");
+        let e = katex_message("x+\\left😀\u{3400}", true);
+        assert!(e.contains("😀\u{332}"), "{e}");
     }
 
     #[test]
