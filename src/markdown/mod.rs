@@ -477,8 +477,14 @@ mod tests {
     use crate::config::MathConfig;
 
     fn render_str(md: &str) -> Rendered {
-        let mut cache = MathCache::new(&MathConfig::default());
-        cache.render_missing(&formulas(md));
+        render_file(md, 0, MathConfig::default())
+    }
+
+    /// `text` as the file `posts/t.md` whose body starts at `body_offset`, with its formulas
+    /// rendered under `math` first, as the build does.
+    fn render_file(text: &str, body_offset: usize, math: MathConfig) -> Rendered {
+        let mut cache = MathCache::new(&math);
+        cache.render_missing(&formulas(&text[body_offset..]));
         let h = Highlighter::default();
         let config = MarkdownConfig::default();
         let r = Renderer {
@@ -489,8 +495,8 @@ mod tests {
         render(
             &Input {
                 path: Path::new("posts/t.md"),
-                text: md,
-                body_offset: 0,
+                text,
+                body_offset,
             },
             &r,
         )
@@ -525,24 +531,14 @@ mod tests {
     #[test]
     fn formula_over_a_limit_is_a_located_error_not_a_warning() {
         let md = "text\n\nsee $x+y+z$ and $a$\n";
-        let mut cache = MathCache::new(&MathConfig {
-            max_formula_bytes: 3,
-            ..Default::default()
-        });
-        cache.render_missing(&formulas(md));
-        let h = Highlighter::default();
-        let config = MarkdownConfig::default();
-        let r = Renderer {
-            config: &config,
-            math: &cache,
-            highlighter: &h,
-        };
-        let input = Input {
-            path: Path::new("posts/t.md"),
-            text: md,
-            body_offset: 0,
-        };
-        let out = render(&input, &r);
+        let out = render_file(
+            md,
+            0,
+            MathConfig {
+                max_formula_bytes: 3,
+                ..Default::default()
+            },
+        );
         assert!(out.warnings.is_empty(), "{:?}", out.warnings);
         assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
         let e = out.errors[0].to_string();
@@ -601,21 +597,7 @@ mod tests {
         // and quire's own HTML (code, math) that must get no mark.
         let text = "---\ntitle: t\n---\n中文\n中文 [文档](/docs/ \"T\") and ![pic](/a.png)\n\n<div class=\"x\">raw</div>\n\n```html\n<a href=\"/no\">\n```\n\n$x$ <b>in</b> *[em](/e)*\n";
         let body_offset = text.find("中文").unwrap();
-        let mut cache = MathCache::new(&MathConfig::default());
-        cache.render_missing(&formulas(&text[body_offset..]));
-        let h = Highlighter::default();
-        let config = MarkdownConfig::default();
-        let r = Renderer {
-            config: &config,
-            math: &cache,
-            highlighter: &h,
-        };
-        let input = Input {
-            path: Path::new("posts/t.md"),
-            text,
-            body_offset,
-        };
-        let out = render(&input, &r);
+        let out = render_file(text, body_offset, MathConfig::default());
         assert!(
             out.html.contains("中文中文"),
             "soft break dropped: {}",
