@@ -78,12 +78,17 @@ pub struct Manifest {
 
 impl Manifest {
     fn of(files: &[OutputFile], copied: &output::CopiedFiles) -> Self {
-        let slash = |p: &Path| p.to_string_lossy().replace('\\', "/");
+        let paths = files.iter().map(|f| f.path.as_path());
+        let mut m =
+            Manifest::from_paths(paths.chain(copied.files.iter().map(|c| c.path.as_path())));
+        m.dirs.extend(copied.dirs.iter().map(|d| slash(d)));
+        m
+    }
+
+    /// The files at `paths` (relative to the output folder), with every folder holding them.
+    pub fn from_paths<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Self {
         let mut m = Manifest::default();
-        let paths = files
-            .iter()
-            .map(|f| &f.path)
-            .chain(copied.files.iter().map(|c| &c.path));
+        m.dirs.insert(String::new());
         for path in paths {
             let mut parent = path.parent();
             while let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty()) {
@@ -92,10 +97,23 @@ impl Manifest {
             }
             m.files.insert(slash(path));
         }
-        m.dirs.extend(copied.dirs.iter().map(|d| slash(d)));
-        m.dirs.insert(String::new());
         m
     }
+}
+
+/// Lets `check` resolve links on the published site against what the build wrote.
+impl crate::urls::resolve::Files for Manifest {
+    fn is_file(&self, rel: &str) -> bool {
+        self.files.contains(rel)
+    }
+
+    fn is_dir(&self, rel: &str) -> bool {
+        self.dirs.contains(rel)
+    }
+}
+
+fn slash(p: &Path) -> String {
+    p.to_string_lossy().replace('\\', "/")
 }
 
 /// A post page as `check` needs it to name the Markdown line of a reference. Holds what the

@@ -25,7 +25,7 @@ use crate::content::permalink::escape_path;
 use crate::error::{Error, Location, Result, collect_all};
 use crate::urls::decode;
 use crate::urls::extract::{UrlSyntax, css_urls, is_css, is_html, url_syntax, urls_in};
-use crate::urls::resolve::{Files, Served};
+use crate::urls::resolve::Served;
 use locate::Locator;
 
 #[derive(Debug, Clone)]
@@ -161,8 +161,12 @@ impl CheckReport {
 /// Builds the site as `quire build` would, then checks the output.
 pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
     let built = build::build(&opts.build)?;
-    let tree = OutputTree::from_manifest(&built.manifest);
-    let mut report = check_output(&opts.build.output, &tree, &built.base_path, &built.posts)?;
+    let mut report = check_output(
+        &opts.build.output,
+        &built.manifest,
+        &built.base_path,
+        &built.posts,
+    )?;
     report.build = built.report;
     if opts.external {
         report.external_requested = true;
@@ -194,7 +198,7 @@ pub struct PageScan {
 /// are only collected here, into `external_refs`; [`external::check_all`] requests them.
 pub fn check_output(
     output: &Path,
-    tree: &OutputTree,
+    tree: &Manifest,
     base: &str,
     posts: &[BuiltPost],
 ) -> Result<CheckReport> {
@@ -289,34 +293,6 @@ pub fn check_output(
     Ok(report)
 }
 
-/// The files and folders of the output, as `/`-separated relative paths.
-pub struct OutputTree {
-    pub files: Vec<String>,
-    file_set: HashSet<String>,
-    dirs: HashSet<String>,
-}
-
-impl OutputTree {
-    /// The output as the build that wrote it describes it.
-    pub fn from_manifest(m: &Manifest) -> OutputTree {
-        OutputTree {
-            files: m.files.iter().cloned().collect(),
-            file_set: m.files.iter().cloned().collect(),
-            dirs: m.dirs.iter().cloned().collect(),
-        }
-    }
-}
-
-impl Files for OutputTree {
-    fn is_file(&self, rel: &str) -> bool {
-        self.file_set.contains(rel)
-    }
-
-    fn is_dir(&self, rel: &str) -> bool {
-        self.dirs.contains(rel)
-    }
-}
-
 /// Where a reference leads.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Resolved {
@@ -335,7 +311,7 @@ pub enum Resolved {
 /// Resolves `url` found in the output file `page` (relative path) of a site served under `base`,
 /// the way a browser on GitHub Pages would: joined to the page's URL, then answered as
 /// [`crate::urls::resolve`] says, a redirect (`/dir` → `/dir/`) followed.
-pub fn resolve(url: &str, page: &str, base: &str, tree: &OutputTree) -> Resolved {
+pub fn resolve(url: &str, page: &str, base: &str, tree: &Manifest) -> Resolved {
     let url = url.trim();
     if url.is_empty() {
         return Resolved::Skip;
@@ -604,21 +580,8 @@ mod tests {
     use super::*;
     use crate::error::line_col;
 
-    fn tree(files: &[&str]) -> OutputTree {
-        let mut dirs = HashSet::new();
-        for f in files {
-            let mut p = *f;
-            while let Some((d, _)) = p.rsplit_once('/') {
-                dirs.insert(d.to_string());
-                p = d;
-            }
-        }
-        dirs.insert(String::new());
-        OutputTree {
-            files: files.iter().map(|s| s.to_string()).collect(),
-            file_set: files.iter().map(|s| s.to_string()).collect(),
-            dirs,
-        }
+    fn tree(files: &[&str]) -> Manifest {
+        Manifest::from_paths(files.iter().map(Path::new))
     }
 
     #[test]
