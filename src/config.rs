@@ -16,6 +16,9 @@ pub struct Config {
     pub title: String,
     pub description: String,
     pub author: String,
+    /// The site's language (a BCP 47 tag such as `en` or `zh-CN`): the `lang` of every page and
+    /// the language of the default theme's words and of theorem and figure labels.
+    pub lang: String,
     /// Where the site is published, e.g. `https://user.github.io/repo`; its path is the base path.
     pub url: String,
     /// A Jekyll permalink style (`date`, `pretty`, `ordinal`, `weekdate`, `none`) or a pattern.
@@ -35,6 +38,7 @@ impl Default for Config {
             title: "My notes".into(),
             description: String::new(),
             author: String::new(),
+            lang: "en".into(),
             url: String::new(),
             permalink: "date".into(),
             timezone: "UTC".into(),
