@@ -203,6 +203,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     prepare_cache(&site.root);
     cache.math.set_disk(site.root.join(MATH_CACHE_DIR));
     let highlighter = Highlighter::default();
+    let post_index = site.post_index();
     // Parsed once: the formulas come from the same events that `finish` turns into HTML. The
     // renderer is made twice around the KaTeX prepass, which needs the math cache to itself.
     let prepared = cache.posts.parse(
@@ -211,6 +212,8 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
             config: &site.config.markdown,
             math: &cache.math,
             highlighter: &highlighter,
+            lang: &site.config.lang,
+            posts: &post_index,
         },
     );
     let formulas_rendered = cache.math.render_missing(prepared.formulas());
@@ -223,6 +226,8 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         config: &site.config.markdown,
         math: &cache.math,
         highlighter: &highlighter,
+        lang: &site.config.lang,
+        posts: &post_index,
     };
     let rendered: Vec<Rendered> = cache.posts.finish(prepared, &renderer);
     if !cache.is_preview() {

@@ -74,6 +74,9 @@ pub struct MathConfig {
     /// A formula KaTeX has not finished after this long is a build error; KaTeX cannot be
     /// interrupted, so this is what stops a pathological formula under the size limit.
     pub timeout_secs: f64,
+    /// How equations are numbered: `post` ((1), (2), … through a post), `section` ((2.1) by
+    /// `##` heading) or `none`.
+    pub numbering: crate::markdown::xref::Numbering,
 }
 
 /// The `[math] stylesheet` value naming the default, so it can be written out.
@@ -93,6 +96,7 @@ impl Default for MathConfig {
             stylesheet: None,
             max_formula_bytes: DEFAULT_MAX_FORMULA_BYTES,
             timeout_secs: DEFAULT_TIMEOUT_SECS,
+            numbering: Default::default(),
         }
     }
 }

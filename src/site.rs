@@ -78,6 +78,13 @@ impl Site {
         })
     }
 
+    /// Every post's source path and URL, for links between posts' source files.
+    pub fn post_index(&self) -> crate::markdown::links::PostIndex {
+        crate::markdown::links::PostIndex::new(
+            self.posts.iter().map(|p| (p.source.clone(), p.url.clone())),
+        )
+    }
+
     pub fn base_path(&self) -> String {
         self.config.base_path()
     }

@@ -23,8 +23,11 @@ const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// Theme files that are not templates but ship with them, written to the site root.
-pub const DEFAULT_ASSETS: &[(&str, &str)] =
-    &[("quire.css", include_str!("../templates/quire.css"))];
+pub const DEFAULT_ASSETS: &[(&str, &str)] = &[
+    ("quire.css", include_str!("../templates/quire.css")),
+    // Linked only from pages with math (see `base.html`).
+    ("copy-tex.js", include_str!("../templates/copy-tex.js")),
+];
 
 pub struct Templates {
     tera: tera::Tera,

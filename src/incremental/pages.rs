@@ -361,6 +361,8 @@ mod tests {
             config: &md,
             math: &math,
             highlighter: &h,
+            lang: "en",
+            posts: &Default::default(),
         };
         let render = |text: &str| {
             let input = Input {

@@ -175,6 +175,8 @@ mod tests {
                 config: &site.config.markdown,
                 math,
                 highlighter: &h,
+                lang: "en",
+                posts: &Default::default(),
             },
         );
         math.render_missing(prepared.formulas());
@@ -182,6 +184,8 @@ mod tests {
             config: &site.config.markdown,
             math,
             highlighter: &h,
+            lang: "en",
+            posts: &Default::default(),
         };
         cache.finish(prepared, &r)
     }

@@ -13,7 +13,11 @@ use serde::Serialize;
 pub struct TocEntry {
     pub level: u8,
     pub id: String,
+    /// Plain text (formulas as their TeX), for places that cannot hold markup.
     pub title: String,
+    /// The heading's content as HTML, formulas rendered; filled in once math is
+    /// ([`fill_toc_html`]).
+    pub html: String,
 }
 
 /// GitHub's rule, as github-slugger implements it, so that a link copied from the same post
@@ -96,6 +100,7 @@ pub fn assign_ids<'a>(
             level: *level as u8,
             id: unique.clone(),
             title,
+            html: String::new(),
         });
         let range = range.clone();
         out.push((
@@ -119,6 +124,37 @@ pub fn assign_ids<'a>(
         i = end + 1;
     }
     (out, toc)
+}
+
+/// Gives each TOC entry its heading's text as HTML with its formulas rendered (KaTeX's HTML,
+/// which the math pass has put in by now) and no other markup: a TOC line reads as plain text,
+/// but `$O(n^2)$` should not turn into TeX source there. In order: the TOC lists every heading
+/// once, in document order.
+pub fn fill_toc_html<'a>(toc: &mut [TocEntry], events: impl IntoIterator<Item = &'a Event<'a>>) {
+    let mut entries = toc.iter_mut();
+    let mut current: Option<&mut TocEntry> = None;
+    for e in events {
+        match e {
+            Event::Start(Tag::Heading { .. }) => current = entries.next(),
+            Event::End(TagEnd::Heading(_)) => current = None,
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(entry) = current.as_deref_mut() {
+                    entry.html.push_str(&crate::html::escape(t));
+                }
+            }
+            Event::InlineHtml(h) if h.starts_with("<span class=\"katex") => {
+                if let Some(entry) = current.as_deref_mut() {
+                    entry.html.push_str(h);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some(entry) = current.as_deref_mut() {
+                    entry.html.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The text a reader sees, for slugs and the TOC.
@@ -257,7 +293,8 @@ mod tests {
             TocEntry {
                 level: 2,
                 id: "b-c".into(),
-                title: "b c".into()
+                title: "b c".into(),
+                html: String::new(),
             }
         );
     }

@@ -144,6 +144,10 @@ impl MathCache {
         self.map = HashMap::new();
     }
 
+    pub fn config(&self) -> &MathConfig {
+        &self.config
+    }
+
     pub fn get(&self, f: &Formula) -> Option<&Rendering> {
         self.map.get(f)
     }

@@ -10,7 +10,9 @@
 pub mod cjk;
 pub mod headings;
 pub mod highlight;
+pub mod links;
 pub mod math;
+pub mod xref;
 
 use std::cell::Cell;
 use std::ops::Range;
@@ -67,6 +69,12 @@ pub struct Renderer<'a> {
     pub config: &'a MarkdownConfig,
     pub math: &'a MathCache,
     pub highlighter: &'a Highlighter,
+    /// The site's language: theorem and equation words.
+    pub lang: &'a str,
+    /// Every post's URL, for links to a post's source file. Only the entries a post's text
+    /// names are part of its key (see [`RenderKey::of`]).
+    #[serde(skip)]
+    pub posts: &'a links::PostIndex,
 }
 
 /// What a rendering was made from, hashed: [`Input`] and [`Renderer`]. Equal keys, equal
@@ -79,7 +87,8 @@ impl RenderKey {
     /// `None` when a value cannot be serialised (a path that is not UTF-8): such a post has no
     /// key and is simply never reused.
     pub fn of(input: &Input<'_>, renderer: &Renderer<'_>) -> Option<RenderKey> {
-        crate::incremental::fingerprint(&(input, renderer)).map(RenderKey)
+        let links = renderer.posts.used_by(input.text);
+        crate::incremental::fingerprint(&(input, renderer, links)).map(RenderKey)
     }
 }
 
@@ -148,6 +157,7 @@ pub struct Parsed<'a> {
     key: Option<RenderKey>,
     events: Vec<Spanned<'a>>,
     toc: Vec<TocEntry>,
+    warnings: Vec<Error>,
     errors: Vec<Error>,
     animations: Vec<crate::conv::Params>,
 }
@@ -179,26 +189,58 @@ pub fn formulas(body: &str) -> Vec<Formula> {
 pub fn parse<'a>(input: Input<'a>, r: &Renderer<'_>) -> Parsed<'a> {
     let key = RenderKey::of(&input, r);
     let body = &input.text[input.body_offset..];
-    let events: Vec<(Event<'a>, Range<usize>)> = Parser::new_ext(body, options())
-        .into_offset_iter()
-        .collect();
-    let events = if r.config.cjk_friendly_emphasis {
-        cjk::cjk_friendly_emphasis(body, events)
-    } else {
-        events
+    // With fenced divs the parser reads a copy with their fence lines blanked (same offsets);
+    // its events then own their text, since the copy does not outlive this function.
+    let (events, toc, fences) = match xref::divs::find(body) {
+        None => {
+            let (events, toc) = front_passes(body, r.config);
+            (events, toc, Vec::new())
+        }
+        Some((fences, blanked)) => {
+            let (events, toc) = front_passes(&blanked, r.config);
+            let events = events
+                .into_iter()
+                .map(|(e, range)| (e.into_static(), range))
+                .collect();
+            (events, toc, fences)
+        }
     };
-    let (events, toc) = headings::assign_ids(events);
     let mut errors = Vec::new();
     let mut animations = Vec::new();
-    let events = code_blocks(events, &input, r.highlighter, &mut animations, &mut errors);
+    let mut events = code_blocks(events, &input, r.highlighter, &mut animations, &mut errors);
+    let mut found = xref::Findings::default();
+    links::rewrite(&mut events, &input, r.posts, &mut found.warnings);
+    let settings = xref::Settings {
+        numbering: r.math.config().numbering,
+        lang: r.lang,
+    };
+    let events = xref::cross_reference(events, &fences, &input, &settings, &mut found);
+    errors.extend(found.errors);
     Parsed {
         input,
         key,
         events,
         toc,
+        warnings: found.warnings,
         errors,
         animations,
     }
+}
+
+/// The passes that work on the parser's own events: CJK emphasis and heading ids.
+fn front_passes<'b>(
+    body: &'b str,
+    config: &MarkdownConfig,
+) -> (Vec<(Event<'b>, Range<usize>)>, Vec<TocEntry>) {
+    let events: Vec<(Event<'b>, Range<usize>)> = Parser::new_ext(body, options())
+        .into_offset_iter()
+        .collect();
+    let events = if config.cjk_friendly_emphasis {
+        cjk::cjk_friendly_emphasis(body, events)
+    } else {
+        events
+    };
+    headings::assign_ids(events)
 }
 
 impl<'a> Parsed<'a> {
@@ -227,17 +269,18 @@ impl<'a> Parsed<'a> {
             input,
             key,
             events,
-            toc,
+            mut toc,
+            mut warnings,
             errors: mut errs,
             animations,
         } = self;
-        let mut warnings = Vec::new();
         let (events, has_math) = render_math(events, &input, r.math, &mut warnings, &mut errs);
         let events = if r.config.east_asian_line_breaks {
             east_asian_line_breaks(events)
         } else {
             events
         };
+        headings::fill_toc_html(&mut toc, events.iter().map(|s| &s.event));
         let (html, source_map) = write_html(&events, &input);
         let excerpt = first_paragraph(&events);
         Rendered {
@@ -491,6 +534,8 @@ mod tests {
             config: &config,
             math: &cache,
             highlighter: &h,
+            lang: "en",
+            posts: &Default::default(),
         };
         render(
             &Input {
@@ -659,6 +704,8 @@ mod tests {
                 config,
                 math,
                 highlighter: &h,
+                lang: "en",
+                posts: &Default::default(),
             };
             RenderKey::of(&input, &r).unwrap()
         };
@@ -683,6 +730,15 @@ mod tests {
         let mut filled = MathCache::new(&MathConfig::default());
         filled.render_missing(&formulas("a $x$"));
         assert_eq!(base, key("posts/a.md", "a $x$", 0, &md, &filled));
+    }
+
+    #[test]
+    fn toc_keeps_a_headings_math_rendered_and_its_text_plain() {
+        let out = render_str("## Cost $O(n^2)$ of **sorting**\n");
+        assert_eq!(out.toc[0].title, "Cost O(n^2) of sorting");
+        let html = &out.toc[0].html;
+        assert!(html.starts_with("Cost <span class=\"katex\">"), "{html}");
+        assert!(html.ends_with("</span> of sorting"), "{html}");
     }
 
     #[test]
