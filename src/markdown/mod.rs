@@ -506,11 +506,24 @@ fn first_paragraph(events: &[Spanned<'_>]) -> String {
         .iter()
         .position(|s| matches!(s.event, Event::End(TagEnd::Paragraph)))
         .map_or(events.len(), |p| start + p + 1);
+    // Links within the post (`#eq-x`, a cross-reference) would point into the listing page
+    // that shows the excerpt, where nothing has that id: their text stays, the link goes.
+    let mut open_links: Vec<bool> = Vec::new();
+    let events = events[start..end].iter().filter_map(|s| match &s.event {
+        Event::Start(Tag::Link { dest_url, .. }) => {
+            let local = dest_url.starts_with('#');
+            open_links.push(local);
+            (!local).then(|| s.event.clone())
+        }
+        Event::End(TagEnd::Link) => (!open_links.pop().unwrap_or(false)).then(|| s.event.clone()),
+        Event::InlineHtml(h) => Some(match xref::unlinked(h) {
+            Some(plain) => Event::InlineHtml(CowStr::from(plain)),
+            None => s.event.clone(),
+        }),
+        _ => Some(s.event.clone()),
+    });
     let mut html = String::new();
-    pulldown_cmark::html::push_html(
-        &mut html,
-        events[start..end].iter().map(|s| s.event.clone()),
-    );
+    pulldown_cmark::html::push_html(&mut html, events);
     html
 }
 
@@ -601,6 +614,15 @@ mod tests {
             render_str(md)
                 .html
                 .contains("<img width=\"150px\" src=\"/gif/a.gif\">")
+        );
+    }
+
+    #[test]
+    fn excerpt_keeps_no_link_into_the_post() {
+        let out = render_str("See [above](#x), [out](/a), @thm-a.\n\n::: {#thm-a}\nT.\n:::\n");
+        assert_eq!(
+            out.excerpt,
+            "<p>See above, <a href=\"/a\">out</a>, <span class=\"xref\">Theorem\u{a0}1</span>.</p>\n"
         );
     }
 

@@ -507,6 +507,14 @@ fn reference_link(target: Option<&Target>, parens: bool, word: Option<&str>) -> 
     }
 }
 
+/// A cross-reference link ([`reference_link`]) as plain text in the same span, for an excerpt
+/// shown on another page; `None` for any other HTML.
+pub fn unlinked(html: &str) -> Option<String> {
+    let rest = html.strip_prefix("<a class=\"xref\" href=\"")?;
+    let text = rest.split_once("\">")?.1.strip_suffix("</a>")?;
+    Some(format!("<span class=\"xref\">{text}</span>"))
+}
+
 /// Quarto's `@eq-x`, `@thm-x`, … in running text: an `@` not preceded by a letter or digit (so
 /// e-mail addresses stay), then a label whose prefix names a kind. Trailing punctuation is the
 /// sentence's, not the label's.
