@@ -155,25 +155,31 @@ const INSPECT: &str = r#"
     };
 "#;
 
-#[test]
-fn seed_post_shows_math_and_animations_and_reloads_itself() {
+/// chromedriver, or `None` when it is missing outside CI (the test is then skipped, saying so).
+fn driver_or_skip(test: &str) -> Option<PathBuf> {
     let why = "chromedriver not found (Debian: apt-get install chromium chromium-driver)";
-    let Some(driver_bin) = find(
+    let found = find(
         "QUIRE_CHROMEDRIVER",
         &["chromedriver", "/usr/lib/chromium/chromedriver"],
-    ) else {
+    );
+    if found.is_none() {
         assert!(
             std::env::var_os("CI").is_none(),
             "the browser test must run under CI: {why}"
         );
-        eprintln!("SKIPPED seed_post_shows_math_and_animations_and_reloads_itself: {why}");
-        return;
-    };
+        eprintln!("SKIPPED {test}: {why}");
+    }
+    found
+}
+
+/// Runs `body` with a fresh headless Chromium session, closed afterwards.
+fn in_browser<F, Fut>(driver_bin: &Path, body: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = Client>,
+{
     let browser = browser();
-    // The repository's own configuration: the default stylesheet is the built-in one.
-    let site = site_with_config(str::to_string);
-    let server = Server::start(site.path(), &[]);
-    let driver = Driver::start(&driver_bin);
+    let driver = Driver::start(driver_bin);
     let profile = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -181,17 +187,46 @@ fn seed_post_shows_math_and_animations_and_reloads_itself() {
         .unwrap();
     runtime.block_on(async {
         let client = session(&driver, &browser, profile.path()).await;
-        let result = check_page(&client, &server, site.path()).await;
+        let client = body(client).await;
         let _ = client.close().await;
-        result
     });
 }
 
-async fn check_page(client: &Client, server: &Server, site: &Path) {
-    client
-        .goto(&format!("{}{SEED_PAGE}", server.url))
-        .await
-        .unwrap();
+#[test]
+fn seed_post_shows_math_and_animations_and_reloads_itself() {
+    let Some(driver_bin) = driver_or_skip("seed_post_shows_math_and_animations_and_reloads_itself")
+    else {
+        return;
+    };
+    // The repository's own configuration: the default stylesheet is the built-in one.
+    let site = site_with_config(str::to_string);
+    let server = Server::start(site.path(), &[]);
+    in_browser(&driver_bin, |client| async {
+        check_page(&client, &server, site.path()).await;
+        client
+    });
+}
+
+#[test]
+fn equation_links_scroll_copy_gives_tex_and_wide_formulas_scroll_in_their_box() {
+    let Some(driver_bin) = driver_or_skip(
+        "equation_links_scroll_copy_gives_tex_and_wide_formulas_scroll_in_their_box",
+    ) else {
+        return;
+    };
+    let site = common::copy_site(
+        &common::repo_root().join("tests/fixtures/math"),
+        &["posts", "site.toml"],
+    );
+    let server = Server::start(site.path(), &[]);
+    in_browser(&driver_bin, |client| async {
+        check_math_document(&client, &server).await;
+        client
+    });
+}
+
+async fn open(client: &Client, url: &str) {
+    client.goto(url).await.unwrap();
     poll(
         client,
         "the page to load",
@@ -199,6 +234,90 @@ async fn check_page(client: &Client, server: &Server, site: &Path) {
         |v| v == "complete",
     )
     .await;
+}
+
+async fn check_math_document(client: &Client, server: &Server) {
+    open(client, &format!("{}2020/01/01/document.html", server.url)).await;
+    client.set_window_size(1280, 700).await.unwrap();
+
+    // Clicking "(2.1)" at the end of the page brings equation (2.1) into view.
+    let link = client
+        .find(fantoccini::Locator::Css("a.xref[href='#eq-single']"))
+        .await
+        .unwrap();
+    assert_eq!(link.text().await.unwrap(), "(2.1)");
+    link.click().await.unwrap();
+    let shown = poll(
+        client,
+        "equation (2.1) to scroll into view",
+        r#"const a = document.getElementById('eq-single');
+           const f = a.nextElementSibling.getBoundingClientRect();
+           return { hash: location.hash, top: f.top, bottom: f.bottom, height: innerHeight };"#,
+        |v| {
+            v["hash"] == "#eq-single"
+                && v["top"].as_f64().is_some_and(|t| t >= 0.0)
+                && v["bottom"].as_f64() <= v["height"].as_f64()
+        },
+    )
+    .await;
+    assert!(shown["top"].as_f64().unwrap() >= 0.0, "{shown}");
+
+    // Copying a selection that holds formulas puts their TeX on the clipboard.
+    let copied = client
+        .execute(
+            r#"const p = document.querySelector('#thm-cs p');
+               const range = document.createRange();
+               range.selectNodeContents(p);
+               const selection = getSelection();
+               selection.removeAllRanges();
+               selection.addRange(range);
+               const data = new DataTransfer();
+               p.dispatchEvent(new ClipboardEvent('copy', { clipboardData: data, bubbles: true, cancelable: true }));
+               return data.getData('text/plain');"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        copied,
+        json!(
+            r"Theorem 1 (Cauchy–Schwarz). For all $u, v$: $|\langle u,v\rangle| \le \|u\|\,\|v\|$."
+        )
+    );
+
+    // At 400 px a wide display formula scrolls inside its block; the page does not.
+    client.set_window_size(400, 800).await.unwrap();
+    let widths = poll(
+        client,
+        "the narrow layout",
+        r#"const boxes = [...document.querySelectorAll('.katex-display')];
+           const wide = boxes.filter(b => b.scrollWidth > b.clientWidth + 1);
+           return {
+             viewport: document.documentElement.clientWidth,
+             page: document.documentElement.scrollWidth,
+             wide: wide.length,
+             overflow: wide.map(b => getComputedStyle(b).overflowX),
+           };"#,
+        |v| v["viewport"].as_f64().is_some_and(|w| w <= 400.0),
+    )
+    .await;
+    assert!(widths["wide"].as_u64().unwrap() >= 1, "{widths}");
+    assert!(
+        widths["overflow"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o == "auto"),
+        "{widths}"
+    );
+    assert_eq!(
+        widths["page"], widths["viewport"],
+        "no sideways page scroll: {widths}"
+    );
+}
+
+async fn check_page(client: &Client, server: &Server, site: &Path) {
+    open(client, &format!("{}{SEED_PAGE}", server.url)).await;
     let page = poll(client, "every animation and font to load", INSPECT, |v| {
         v["fontsDone"] == true
             && v["gifs"]

@@ -329,13 +329,14 @@ fn a_link_to_a_missing_post_file_is_a_located_warning() {
 }
 
 #[test]
-fn math_in_a_heading_is_rendered_in_the_toc_and_plain_in_the_title() {
+fn math_in_headings_is_rendered_and_plain_in_the_title_tag() {
     let site = fixture();
     assert!(build(site.path()).status.success());
     let html = page(site.path(), DOCUMENT);
     let toc = select(&html, ".toc a");
     assert!(toc[0].text.starts_with("Norms "), "{toc:?}");
     assert_eq!(select(&html, ".toc a .katex").len(), 1, "rendered, not TeX");
+    assert_eq!(select(&html, "h1 .katex").len(), 1, "the heading renders it");
     let title = &select(&html, "title")[0].text;
     assert!(title.starts_with("Inner products and $L^2$"), "{title}");
 }

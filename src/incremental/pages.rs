@@ -369,6 +369,7 @@ mod tests {
                 path: Path::new("posts/a.md"),
                 text,
                 body_offset: 0,
+                title: "",
             };
             crate::markdown::render(&input, &r)
         };
@@ -376,6 +377,7 @@ mod tests {
         assert_ne!(one.key, two.key);
         let summary = PostSummary {
             title: "T".into(),
+            title_html: "T".into(),
             url: "/a.html".into(),
             date: "2020-01-01T00:00:00+00:00".into(),
             date_display: "2020-01-01".into(),

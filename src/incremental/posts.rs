@@ -55,6 +55,7 @@ fn input(p: &Post) -> Input<'_> {
         path: &p.source,
         text: &p.text,
         body_offset: p.body_offset,
+        title: &p.title,
     }
 }
 

@@ -47,6 +47,8 @@ pub struct Input<'a> {
     pub path: &'a Path,
     pub text: &'a str,
     pub body_offset: usize,
+    /// The title from front matter: its formulas are rendered for the page's heading.
+    pub title: &'a str,
 }
 
 impl Input<'_> {
@@ -104,6 +106,9 @@ pub struct Rendered {
     /// [`RenderKey::of`]).
     pub key: Option<RenderKey>,
     pub html: String,
+    /// The title as HTML: escaped text, its formulas rendered. Places that cannot hold markup
+    /// (`<title>`, feeds, OpenGraph) use the title itself, TeX and all.
+    pub title_html: String,
     pub toc: Vec<TocEntry>,
     /// The first paragraph, as HTML.
     pub excerpt: String,
@@ -244,9 +249,12 @@ fn front_passes<'b>(
 }
 
 impl<'a> Parsed<'a> {
-    /// The post's formulas in document order, for the KaTeX prepass.
+    /// The post's formulas in document order (its title's first), for the KaTeX prepass.
     pub fn formulas(&self) -> impl Iterator<Item = Formula> + '_ {
-        self.events.iter().filter_map(|s| formula(&s.event))
+        title_formulas(self.input.title)
+            .into_iter()
+            .map(|(_, f)| f)
+            .chain(self.events.iter().filter_map(|s| formula(&s.event)))
     }
 
     pub fn key(&self) -> Option<RenderKey> {
@@ -281,11 +289,13 @@ impl<'a> Parsed<'a> {
             events
         };
         headings::fill_toc_html(&mut toc, events.iter().map(|s| &s.event));
+        let title_html = title_html(&input, r.math, &mut warnings);
         let (html, source_map) = write_html(&events, &input);
         let excerpt = first_paragraph(&events);
         Rendered {
             key,
             html,
+            title_html,
             toc,
             excerpt,
             has_math,
@@ -300,6 +310,54 @@ impl<'a> Parsed<'a> {
 /// Both phases at once, for a caller whose math cache already holds the post's formulas.
 pub fn render(input: &Input<'_>, r: &Renderer<'_>) -> Rendered {
     parse(*input, r).finish(r)
+}
+
+/// The formulas of a title, with where each sits in it. A title is text, not Markdown (as in
+/// Jekyll): only its math is found, by the same parser as the body's, and inline even when
+/// written `$$…$$`.
+fn title_formulas(title: &str) -> Vec<(Range<usize>, Formula)> {
+    Parser::new_ext(title, Options::ENABLE_MATH)
+        .into_offset_iter()
+        .filter_map(|(e, range)| {
+            formula(&e).map(|f| {
+                let inline = Formula {
+                    display: false,
+                    ..f
+                };
+                (range, inline)
+            })
+        })
+        .collect()
+}
+
+fn title_html(input: &Input<'_>, math: &MathCache, warnings: &mut Vec<Error>) -> String {
+    let mut html = String::new();
+    let mut at = 0;
+    for (range, formula) in title_formulas(input.title) {
+        html.push_str(&crate::html::escape(&input.title[at..range.start]));
+        match math.get(&formula) {
+            Some(Ok(rendered)) => html.push_str(rendered),
+            other => {
+                // Where the title is written, if it is written as is; else the file.
+                let line = input
+                    .text
+                    .find(input.title)
+                    .map_or(1, |i| line_col(input.text, i).0);
+                let why = match other {
+                    Some(Err(e)) => e.to_string(),
+                    _ => "formula was not rendered (internal: missing from math cache)".into(),
+                };
+                warnings.push(Error::at(
+                    Location::at(input.path, line, 1),
+                    format!("in the title: {why}"),
+                ));
+                html.push_str(&crate::html::escape(&input.title[range.clone()]));
+            }
+        }
+        at = range.end;
+    }
+    html.push_str(&crate::html::escape(&input.title[at..]));
+    html
 }
 
 /// HTML for the events, with a [`SourceMark`] for each marked event: pulldown-cmark's writer
@@ -555,6 +613,7 @@ mod tests {
                 path: Path::new("posts/t.md"),
                 text,
                 body_offset,
+                title: "",
             },
             &r,
         )
@@ -721,6 +780,7 @@ mod tests {
                 path: Path::new(path),
                 text,
                 body_offset,
+                title: "",
             };
             let r = Renderer {
                 config,
@@ -761,6 +821,52 @@ mod tests {
         let html = &out.toc[0].html;
         assert!(html.starts_with("Cost <span class=\"katex\">"), "{html}");
         assert!(html.ends_with("</span> of sorting"), "{html}");
+    }
+
+    #[test]
+    fn a_titles_math_is_rendered_and_the_rest_escaped() {
+        let h = Highlighter::default();
+        let config = MarkdownConfig::default();
+        let title = "Energy <$E=mc^2$> & *not emphasis*";
+        let mut cache = MathCache::new(&MathConfig::default());
+        let input = Input {
+            path: Path::new("posts/t.md"),
+            text: "---\ntitle: x\n---\nbody\n",
+            body_offset: 17,
+            title,
+        };
+        let posts = Default::default();
+        fn renderer<'a>(
+            config: &'a MarkdownConfig,
+            math: &'a MathCache,
+            highlighter: &'a Highlighter,
+            posts: &'a links::PostIndex,
+        ) -> Renderer<'a> {
+            Renderer {
+                config,
+                math,
+                highlighter,
+                lang: "en",
+                posts,
+            }
+        }
+        let formulas: Vec<Formula> = parse(input, &renderer(&config, &cache, &h, &posts))
+            .formulas()
+            .collect();
+        assert_eq!(formulas.len(), 1);
+        cache.render_missing(&formulas);
+        let out = render(&input, &renderer(&config, &cache, &h, &posts));
+        assert!(
+            out.title_html
+                .starts_with("Energy &lt;<span class=\"katex\">"),
+            "{}",
+            out.title_html
+        );
+        assert!(
+            out.title_html.ends_with("</span>&gt; &amp; *not emphasis*"),
+            "{}",
+            out.title_html
+        );
     }
 
     #[test]

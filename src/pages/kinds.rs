@@ -32,6 +32,8 @@ pub struct PageContext<'a> {
     /// `post`, `index`, `category`, `404` or `feed`.
     pub kind: &'static str,
     pub title: &'a str,
+    /// The title as HTML (formulas rendered): set on posts, empty elsewhere.
+    pub title_html: &'a str,
     pub url: &'a str,
     pub date: Option<&'a str>,
     pub date_display: Option<&'a str>,
@@ -56,6 +58,7 @@ impl<'a> PageContext<'a> {
         PageContext {
             kind,
             title,
+            title_html: "",
             url,
             date: None,
             date_display: None,
@@ -101,6 +104,7 @@ impl PageKind for PostPage<'_> {
     fn context(&self) -> PageContext<'_> {
         let s = self.summary;
         PageContext {
+            title_html: &s.title_html,
             date: Some(&s.date),
             date_display: Some(&s.date_display),
             categories: &s.categories,

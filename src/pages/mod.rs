@@ -39,6 +39,8 @@ pub struct Link {
 #[derive(Serialize, Clone)]
 pub struct PostSummary {
     pub title: String,
+    /// The title with its formulas rendered, for headings and listings.
+    pub title_html: String,
     pub url: String,
     /// RFC 3339 in the site's time zone.
     pub date: String,
@@ -79,6 +81,7 @@ fn summary(post: &Post, rendered: &Rendered) -> PostSummary {
     PostSummary {
         excerpt_has_math: excerpt.contains("class=\"katex"),
         title: post.title.clone(),
+        title_html: rendered.title_html.clone(),
         url: post.url.clone(),
         date: post.date.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
         date_display: post.date.strftime("%Y-%m-%d").to_string(),
