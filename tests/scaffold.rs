@@ -38,6 +38,19 @@ fn today(tz: &str) -> String {
         .to_string()
 }
 
+/// Runs `quire new ARGS` in `site`; what it printed: the path written.
+fn new_in(site: &Path, args: &[&str]) -> String {
+    let args: Vec<&str> = ["new"].iter().chain(args).copied().collect();
+    stdout(ok(&quire_in(site, "UTC", &args))).trim().to_string()
+}
+
+/// Builds `site` with `flags`; what the build printed on stderr.
+fn build(site: &Path, flags: &[&str]) -> String {
+    let mut args = vec!["build", "--source", site.to_str().unwrap()];
+    args.extend(flags);
+    stderr(ok(&quire(&args)))
+}
+
 fn a_site() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write(
@@ -166,11 +179,9 @@ fn init_refuses_a_folder_that_is_not_empty() {
 fn new_writes_a_post_with_front_matter() {
     let site = a_site();
     let before = today("Asia/Shanghai");
-    let out = ok(&quire_in(
+    let path = new_in(
         site.path(),
-        "UTC",
         &[
-            "new",
             "Hello, World: a \"first\" post",
             "--category",
             "machine learning",
@@ -179,10 +190,8 @@ fn new_writes_a_post_with_front_matter() {
             "--tag",
             "rust",
         ],
-    ))
-    .clone();
+    );
     let after = today("Asia/Shanghai");
-    let path = stdout(&out).trim().to_string();
     assert!(
         path == format!("posts/{before}-hello-world-a-first-post.md")
             || path == format!("posts/{after}-hello-world-a-first-post.md"),
@@ -202,17 +211,10 @@ fn new_writes_a_post_with_front_matter() {
     assert_eq!(lines[5], "---");
 
     // It builds, under the categories and title given.
-    let out_dir = tempfile::tempdir().unwrap();
-    let o = out_dir.path().join("out");
-    ok(&quire(&[
-        "build",
-        "--source",
-        site.path().to_str().unwrap(),
-        "--output",
-        o.to_str().unwrap(),
-    ]));
-    let page = o
-        .join("machine learning/notes")
+    build(site.path(), &[]);
+    let page = site
+        .path()
+        .join("_site/machine learning/notes")
         .join(path[6..16].replace('-', "/"))
         .join("hello-world-a-first-post.html");
     let html = std::fs::read_to_string(&page).unwrap();
@@ -240,64 +242,36 @@ fn new_refuses_to_overwrite() {
 #[test]
 fn new_with_a_cjk_title_keeps_it_in_the_slug() {
     let site = a_site();
-    let out = ok(&quire_in(
-        site.path(),
-        "UTC",
-        &["new", "深度学习 面试题", "--date", "2024-05-01"],
-    ))
-    .clone();
-    assert_eq!(stdout(&out).trim(), "posts/2024-05-01-深度学习-面试题.md");
-    let text =
-        std::fs::read_to_string(site.path().join("posts/2024-05-01-深度学习-面试题.md")).unwrap();
+    let path = new_in(site.path(), &["深度学习 面试题", "--date", "2024-05-01"]);
+    assert_eq!(path, "posts/2024-05-01-深度学习-面试题.md");
+    let text = std::fs::read_to_string(site.path().join(&path)).unwrap();
     assert!(
         text.starts_with("---\ntitle: \"深度学习 面试题\"\ndate: 2024-05-01\n"),
         "{text}"
     );
-    ok(&quire(&[
-        "build",
-        "--source",
-        site.path().to_str().unwrap(),
-    ]));
-    assert!(
-        site.path()
-            .join("_site/2024/05/01/深度学习-面试题.html")
-            .is_file()
-    );
+    build(site.path(), &[]);
+    let page = site.path().join("_site/2024/05/01/深度学习-面试题.html");
+    assert!(page.is_file(), "{}", page.display());
 
     // Nothing to keep in the title: the file is still named.
-    let out = ok(&quire_in(
-        site.path(),
-        "UTC",
-        &["new", "?!…", "--date", "2024-05-02"],
-    ))
-    .clone();
-    assert_eq!(stdout(&out).trim(), "posts/2024-05-02-untitled.md");
+    let path = new_in(site.path(), &["?!…", "--date", "2024-05-02"]);
+    assert_eq!(path, "posts/2024-05-02-untitled.md");
 }
 
 #[test]
 fn new_draft_goes_to_posts_drafts() {
     let site = a_site();
-    let out = ok(&quire_in(
-        site.path(),
-        "UTC",
-        &["new", "An idea", "--draft"],
-    ))
-    .clone();
-    assert_eq!(stdout(&out).trim(), "posts/_drafts/an-idea.md");
-    let text = std::fs::read_to_string(site.path().join("posts/_drafts/an-idea.md")).unwrap();
+    let path = new_in(site.path(), &["An idea", "--draft"]);
+    assert_eq!(path, "posts/_drafts/an-idea.md");
+    let text = std::fs::read_to_string(site.path().join(&path)).unwrap();
     assert!(
         !text.contains("date:"),
         "a draft is dated when built: {text}"
     );
-    let src = site.path().to_str().unwrap();
-    let without = ok(&quire(&["build", "--source", src])).clone();
-    assert!(
-        stderr(&without).contains("built 0 posts"),
-        "{}",
-        stderr(&without)
-    );
-    let with = ok(&quire(&["build", "--source", src, "--drafts"])).clone();
-    assert!(stderr(&with).contains("built 1 posts"), "{}", stderr(&with));
+    let without = build(site.path(), &[]);
+    assert!(without.contains("built 0 posts"), "{without}");
+    let with = build(site.path(), &["--drafts"]);
+    assert!(with.contains("built 1 posts"), "{with}");
 }
 
 #[test]
@@ -312,24 +286,18 @@ fn new_outside_a_site_is_an_error() {
 
     // --source points at one.
     let site = a_site();
-    let out = ok(&quire_in(
+    let source = site.path().to_str().unwrap();
+    let path = new_in(
         dir.path(),
-        "UTC",
-        &[
-            "new",
-            "Found",
-            "--date",
-            "2024-05-01",
-            "--source",
-            site.path().to_str().unwrap(),
-        ],
-    ))
-    .clone();
+        &["Found", "--date", "2024-05-01", "--source", source],
+    );
     assert_eq!(
-        Path::new(stdout(&out).trim()),
+        Path::new(&path),
         site.path().join("posts/2024-05-01-found.md")
     );
 }
+
+const NOT_READ: &str = "not a post: Markdown files are read only from posts/ and pages/";
 
 #[test]
 fn build_warns_about_no_posts_and_unread_markdown() {
@@ -346,35 +314,27 @@ fn build_warns_about_no_posts_and_unread_markdown() {
     ] {
         write(&site.path().join(f), "# x\n");
     }
-    let out = ok(&quire(&[
-        "build",
-        "--source",
-        site.path().to_str().unwrap(),
-    ]))
-    .clone();
-    let err = stderr(&out);
+    let err = build(site.path(), &[]);
     let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
     assert_eq!(
         warnings,
         [
-            "warning: posts/: no posts found (a post is posts/YYYY-MM-DD-title.md; `quire new \"Title\"` writes one)",
-            "warning: about.md: not a post: Markdown files are read only from posts/ and pages/",
-            "warning: notes/x.md: not a post: Markdown files are read only from posts/ and pages/",
+            "warning: posts/: no posts found (a post is posts/YYYY-MM-DD-title.md; `quire new \"Title\"` writes one)".to_string(),
+            format!("warning: about.md: {NOT_READ}"),
+            format!("warning: notes/x.md: {NOT_READ}"),
         ],
         "{err}"
     );
 
     // A post: no more "no posts"; the stray files still warn, once each.
     write(&site.path().join("posts/2024-05-01-a.md"), "hi\n");
-    let out = ok(&quire(&[
-        "build",
-        "--source",
-        site.path().to_str().unwrap(),
-    ]))
-    .clone();
-    let err = stderr(&out);
+    let err = build(site.path(), &[]);
     assert!(!err.contains("no posts"), "{err}");
-    assert_eq!(err.matches("notes/x.md: not a post").count(), 1, "{err}");
+    assert_eq!(
+        err.matches(&format!("notes/x.md: {NOT_READ}")).count(),
+        1,
+        "{err}"
+    );
 }
 
 #[test]
@@ -384,16 +344,13 @@ fn build_warns_when_every_post_is_left_out() {
         &site.path().join("posts/2024-05-01-a.md"),
         "---\npublished: false\n---\nhi\n",
     );
-    let out = ok(&quire(&[
-        "build",
-        "--source",
-        site.path().to_str().unwrap(),
-    ]))
-    .clone();
+    let err = build(site.path(), &[]);
     assert!(
-        stderr(&out).contains("warning: posts/: no post is published: all 1 are dated in the future or have `published: false`"),
-        "{}",
-        stderr(&out)
+        err.contains(
+            "warning: posts/: no post is published: all 1 are dated in the future or have \
+             `published: false`"
+        ),
+        "{err}"
     );
 }
 

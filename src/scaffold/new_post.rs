@@ -162,25 +162,21 @@ mod tests {
         assert!(text.contains("\ndate: 2999-01-02\n"), "{text}");
     }
 
+    fn error(root: &Path, title: &str) -> String {
+        let opts = NewPost {
+            root: root.into(),
+            title: title.into(),
+            ..Default::default()
+        };
+        new_post(&opts).unwrap_err().to_string()
+    }
+
     #[test]
     fn needs_a_site_and_a_title() {
         let dir = tempfile::tempdir().unwrap();
-        let e = new_post(&NewPost {
-            root: dir.path().into(),
-            title: "x".into(),
-            ..Default::default()
-        })
-        .unwrap_err()
-        .to_string();
+        let e = error(dir.path(), "x");
         assert!(e.contains("is not a quire site"), "{e}");
-        let dir = site();
-        let e = new_post(&NewPost {
-            root: dir.path().into(),
-            title: "  ".into(),
-            ..Default::default()
-        })
-        .unwrap_err()
-        .to_string();
+        let e = error(site().path(), "  ");
         assert!(e.contains("needs a title"), "{e}");
     }
 }
