@@ -27,7 +27,7 @@ pub enum Command {
     /// Draw one convolution-arithmetic animation as a GIF (Dumoulin & Visin style).
     Gif(GifArgs),
     /// Make a new site in DIR: site.toml, a first post, an About page, .gitignore and a GitHub
-    /// Pages workflow. DIR must be empty or missing.
+    /// Pages workflow. DIR must be missing, empty or hold only .git.
     Init(InitArgs),
     /// Write a new post, posts/YYYY-MM-DD-slug.md, with its front matter; print its path.
     New(NewArgs),
