@@ -281,7 +281,8 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         formulas,
         formulas_rendered,
         gifs_drawn: gifs.drawn,
-        warnings,
+        // The site's own (no posts, unread Markdown) first; never failures, even with --strict.
+        warnings: site.warnings.iter().cloned().chain(warnings).collect(),
     };
     // Pages are in plan order, the posts' first and in site order (see `pages::render_all`).
     let posts = site

@@ -26,8 +26,64 @@ pub enum Command {
     Deploy(DeployArgs),
     /// Draw one convolution-arithmetic animation as a GIF (Dumoulin & Visin style).
     Gif(GifArgs),
+    /// Make a new site in DIR: site.toml, a first post, an About page, .gitignore and a GitHub
+    /// Pages workflow. DIR must be missing, empty or hold only .git.
+    Init(InitArgs),
+    /// Write a new post, posts/YYYY-MM-DD-slug.md, with its front matter; print its path.
+    New(NewArgs),
     /// Preview the site: build, serve over HTTP, rebuild on save, reload open pages.
     Serve(ServeArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InitArgs {
+    /// Folder for the site (created if missing; may hold only `.git`).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct NewArgs {
+    /// The post's title; its slug (Jekyll's, CJK kept) names the file.
+    pub title: String,
+    /// A category (repeat for more).
+    #[arg(long = "category", value_name = "C")]
+    pub categories: Vec<String>,
+    /// A tag (repeat for more).
+    #[arg(long = "tag", value_name = "T")]
+    pub tags: Vec<String>,
+    /// Write a draft, posts/_drafts/slug.md, built only with --drafts.
+    #[arg(long)]
+    pub draft: bool,
+    /// The post's date (default today in the site's time zone).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub date: Option<jiff::civil::Date>,
+    /// Site folder (one with site.toml or posts/).
+    #[arg(long, short, default_value = ".")]
+    pub source: PathBuf,
+}
+
+fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
+    // jiff's date parser also takes a full datetime; only the date is meant here.
+    let ok = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
+    match s.parse::<jiff::civil::Date>() {
+        Ok(d) if ok => Ok(d),
+        Ok(_) => Err("expected YYYY-MM-DD".into()),
+        Err(e) => Err(format!("expected YYYY-MM-DD: {e}")),
+    }
+}
+
+impl NewArgs {
+    pub fn options(&self) -> quire::scaffold::new_post::NewPost {
+        quire::scaffold::new_post::NewPost {
+            root: self.source.clone(),
+            title: self.title.clone(),
+            categories: self.categories.clone(),
+            tags: self.tags.clone(),
+            draft: self.draft,
+            date: self.date,
+        }
+    }
 }
 
 #[derive(Args, Debug, Clone)]

@@ -20,6 +20,7 @@ pub mod katex_assets;
 pub mod markdown;
 pub mod output;
 pub mod pages;
+pub mod scaffold;
 pub mod serve;
 pub mod site;
 pub mod templates;

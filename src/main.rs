@@ -45,6 +45,8 @@ fn run(command: Command) -> quire::error::Result<()> {
         Command::Check(args) => check(&args),
         Command::Deploy(args) => deploy(&args),
         Command::Gif(args) => gif(&args),
+        Command::Init(args) => init(&args),
+        Command::New(args) => new_post(&args),
         Command::Serve(args) => quire::serve::run(&args.options()),
     }
 }
@@ -98,6 +100,45 @@ fn deploy(args: &cli::DeployArgs) -> quire::error::Result<()> {
     match &report.pushed_to {
         Some(remote) => eprintln!("pushed {} to {remote}", report.branch),
         None => eprintln!("not pushed (--no-push)"),
+    }
+    Ok(())
+}
+
+fn init(args: &cli::InitArgs) -> quire::error::Result<()> {
+    let made = quire::scaffold::init::init(&args.dir)?;
+    // The files on stdout, one a line; what to do next on stderr.
+    for f in &made.files {
+        println!("{}", f.display());
+    }
+    eprintln!(
+        "made a quire site in {} (timezone {} in site.toml)",
+        args.dir.display(),
+        made.timezone
+    );
+    if !made.quire_git_known {
+        eprintln!(
+            "note: to publish with GitHub Actions, set QUIRE_GIT in {} to the git URL of \
+             quire's repository",
+            quire::scaffold::init::WORKFLOW_PATH
+        );
+    }
+    let cd = if args.dir == std::path::Path::new(".") {
+        String::new()
+    } else {
+        format!("cd {} && ", args.dir.display())
+    };
+    eprintln!("next: {cd}quire serve   (then open http://127.0.0.1:4000/)");
+    Ok(())
+}
+
+fn new_post(args: &cli::NewArgs) -> quire::error::Result<()> {
+    let written = quire::scaffold::new_post::new_post(&args.options())?;
+    println!("{}", written.path.display());
+    if written.draft {
+        eprintln!("note: a draft: built only with --drafts (`quire serve --drafts`)");
+    }
+    if written.future {
+        eprintln!("note: dated in the future: left out until then, unless --future");
     }
     Ok(())
 }

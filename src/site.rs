@@ -26,6 +26,9 @@ pub struct Site {
     pub root: PathBuf,
     pub config: Config,
     pub posts: Vec<Post>,
+    /// What did not stop loading but is likely a mistake: no posts, Markdown files the build
+    /// does not read. Shown with the build's other warnings.
+    pub warnings: Vec<Error>,
 }
 
 impl Site {
@@ -58,6 +61,7 @@ impl Site {
                 .collect(),
         )
         .map_err(without_repeats)?;
+        let loaded = posts.len();
         let mut posts: Vec<Post> = posts
             .into_iter()
             .filter(|p| opts.unpublished || p.published)
@@ -71,10 +75,12 @@ impl Site {
                 .then(a.source.cmp(&b.source))
         });
         check_collisions(&posts)?;
+        let warnings = warnings(root, loaded, posts.len());
         Ok(Site {
             root: root.to_path_buf(),
             config,
             posts,
+            warnings,
         })
     }
 
@@ -88,6 +94,42 @@ impl Site {
     pub fn base_path(&self) -> String {
         self.config.base_path()
     }
+}
+
+/// The site's warnings, given how many post files were read and how many are published.
+fn warnings(root: &Path, loaded: usize, published: usize) -> Vec<Error> {
+    let posts_dir = Location::file(format!("{}/", load::POSTS_DIR));
+    let mut warnings = Vec::new();
+    if loaded == 0 {
+        warnings.push(Error::at(
+            posts_dir,
+            "no posts found (a post is posts/YYYY-MM-DD-title.md; `quire new \"Title\"` writes one)",
+        ));
+    } else if published == 0 {
+        warnings.push(Error::at(
+            posts_dir,
+            format!(
+                "no post is published: all {loaded} are dated in the future or have \
+                 `published: false` (see --future and --unpublished)"
+            ),
+        ));
+    }
+    for rel in load::stray_markdown(root) {
+        let hint = if load::is_in_jekyll_folder(&rel) {
+            " (Jekyll's _posts/ is quire's posts/, and drafts go in posts/_drafts/)"
+        } else {
+            ""
+        };
+        warnings.push(Error::at(
+            Location::file(rel),
+            format!(
+                "not a post: Markdown files are read only from {}/ and {}/{hint}",
+                load::POSTS_DIR,
+                load::PAGES_DIR
+            ),
+        ));
+    }
+    warnings
 }
 
 /// A mistake in `site.toml` (a permalink that leaves the output folder) fails every post the

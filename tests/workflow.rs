@@ -1,14 +1,20 @@
 //! `.github/workflows/pages.yml` is well-formed YAML and publishes the way the README says:
-//! Pages base URL into the build, `quire check` before upload, upload then deploy.
+//! Pages base URL into the build, `quire check` before upload, upload then deploy. The same
+//! holds for the workflow `quire init` writes from it, which runs an installed quire.
 
 mod common;
 
 use serde_json::Value;
 
-fn workflow() -> Value {
+/// This repository's workflow and `quire init`'s, each with how it runs quire.
+fn workflows() -> Vec<(Value, &'static str)> {
     let text =
         std::fs::read_to_string(common::repo_root().join(".github/workflows/pages.yml")).unwrap();
-    serde_saphyr::from_str::<Value>(&text).expect("pages.yml is valid YAML")
+    let parse = |t: &str| serde_saphyr::from_str::<Value>(t).expect("pages.yml is valid YAML");
+    vec![
+        (parse(&text), "cargo run --release --"),
+        (parse(&quire::scaffold::workflow::for_site(None)), "quire"),
+    ]
 }
 
 fn steps(job: &Value) -> Vec<Value> {
@@ -33,7 +39,12 @@ fn runs(steps: &[Value], needle: &str) -> Option<usize> {
 
 #[test]
 fn triggers_permissions_and_concurrency() {
-    let w = workflow();
+    for (w, _) in workflows() {
+        triggers_permissions_and_concurrency_of(&w);
+    }
+}
+
+fn triggers_permissions_and_concurrency_of(w: &Value) {
     let on = &w["on"];
     assert!(
         on["push"]["branches"]
@@ -57,7 +68,12 @@ fn triggers_permissions_and_concurrency() {
 
 #[test]
 fn build_job_builds_with_pages_base_url_checks_and_uploads() {
-    let w = workflow();
+    for (w, quire) in workflows() {
+        build_job_of(&w, quire);
+    }
+}
+
+fn build_job_of(w: &Value, quire: &str) {
     let build = &w["jobs"]["build"];
     let s = steps(build);
     let checkout = uses(&s, "actions/checkout").expect("checkout step");
@@ -68,14 +84,13 @@ fn build_job_builds_with_pages_base_url_checks_and_uploads() {
     assert_eq!(s[pages]["id"], "pages", "base_url is read from steps.pages");
 
     let base_url = "--base-url \"${{ steps.pages.outputs.base_url }}\"";
-    let build_step =
-        runs(&s, "cargo run --release -- build").expect("builds with cargo in release mode");
+    let build_step = runs(&s, &format!("{quire} build")).expect("builds the site");
     assert!(
         s[build_step]["run"].as_str().unwrap().contains(base_url),
         "build gets the Pages base URL: {}",
         s[build_step]["run"]
     );
-    let check = runs(&s, "cargo run --release -- check").expect("runs quire check");
+    let check = runs(&s, &format!("{quire} check")).expect("runs quire check");
     // check rebuilds the output: without the same base URL it would overwrite _site/ with a
     // root-relative site just before upload.
     assert!(
@@ -101,7 +116,12 @@ fn build_job_builds_with_pages_base_url_checks_and_uploads() {
 
 #[test]
 fn deploy_job_deploys_the_artifact() {
-    let w = workflow();
+    for (w, _) in workflows() {
+        deploy_job_of(&w);
+    }
+}
+
+fn deploy_job_of(w: &Value) {
     let deploy = &w["jobs"]["deploy"];
     let needs = &deploy["needs"];
     assert!(

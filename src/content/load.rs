@@ -6,6 +6,8 @@ use crate::error::{Result, collect_all};
 
 pub const POSTS_DIR: &str = "posts";
 pub const DRAFTS_DIR: &str = "_drafts";
+/// Stand-alone pages (About, …), Markdown like posts but without dates.
+pub const PAGES_DIR: &str = "pages";
 
 /// A post file as read from disk.
 #[derive(Debug, Clone)]
@@ -56,6 +58,103 @@ pub fn find(root: &Path, drafts: bool) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(found)
+}
+
+/// Folders at the site root that hold no Markdown for quire to read: its own inputs that are
+/// templates or copied as they are.
+const SITE_FOLDERS: &[&str] = &["templates", "static", crate::gifs::GIF_DIR];
+
+/// Folders, at any depth, that belong to the code or tooling of a repository, not to the site:
+/// build output, dependencies, and a Rust or JavaScript project's source, tests and examples.
+const REPOSITORY_FOLDERS: &[&str] = &[
+    "node_modules",
+    "target",
+    "vendor",
+    "src",
+    "tests",
+    "test",
+    "benches",
+    "examples",
+    "fuzz",
+];
+
+/// Jekyll's folders for posts and drafts: Markdown there is reported with a pointer to quire's.
+const JEKYLL_FOLDERS: &[&str] = &["_posts", DRAFTS_DIR];
+
+/// Markdown files under `root` that the build does not read, sorted, for a warning each: a file
+/// someone may expect to become a page but that quire never looks at. Not reported: `posts/`
+/// and `pages/`; quire's other folders (`templates/`, `static/`, `gif/`); hidden folders and
+/// those starting with `_` (`.git`, `_site`, …), except Jekyll's `_posts/` and `_drafts/` at
+/// the root; a folder holding a quire output (a `--output` inside the site); the folders of a
+/// code repository ([`REPOSITORY_FOLDERS`]); and repository documents ([`is_repository_doc`]).
+/// Symbolic links are not followed. A folder that cannot be read is passed over: this only
+/// warns.
+pub fn stray_markdown(root: &Path) -> Vec<PathBuf> {
+    let walker = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 || !e.file_type().is_dir() {
+                return true;
+            }
+            let name = e.file_name().to_string_lossy();
+            let top = e.depth() == 1;
+            if top && JEKYLL_FOLDERS.contains(&name.as_ref()) {
+                return true;
+            }
+            !(name.starts_with('.')
+                || name.starts_with('_')
+                || (top && [POSTS_DIR, PAGES_DIR].contains(&name.as_ref()))
+                || (top && SITE_FOLDERS.contains(&name.as_ref()))
+                || REPOSITORY_FOLDERS.contains(&name.as_ref())
+                || e.path().join(crate::output::MARKER).is_file())
+        });
+    walker
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_type().is_file()
+                && is_markdown(e.path())
+                && !is_repository_doc(&e.file_name().to_string_lossy())
+        })
+        .filter_map(|e| e.path().strip_prefix(root).ok().map(Path::to_path_buf))
+        .collect()
+}
+
+/// Whether a Markdown file is Jekyll's post or draft (`_posts/…`, `_drafts/…` at the root),
+/// which quire reads from `posts/` and `posts/_drafts/` instead.
+pub fn is_in_jekyll_folder(rel: &Path) -> bool {
+    rel.components()
+        .next()
+        .is_some_and(|c| JEKYLL_FOLDERS.iter().any(|f| c.as_os_str() == *f))
+}
+
+/// A repository's own document rather than site content: a name in capitals, as repositories
+/// name theirs (`README.md`, `CHANGELOG.md`, `ARCHITECTURE.md`, `CODE_OF_CONDUCT.md`,
+/// `README.zh-CN.md`), or one of the usual ones in any case (`readme.md`, `License.md`).
+pub fn is_repository_doc(file_name: &str) -> bool {
+    let base = file_name.split('.').next().unwrap_or_default();
+    let capitals = base.bytes().any(|b| b.is_ascii_uppercase())
+        && base
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    capitals
+        || [
+            "readme",
+            "changelog",
+            "changes",
+            "history",
+            "license",
+            "licence",
+            "copying",
+            "contributing",
+            "code_of_conduct",
+            "code-of-conduct",
+            "security",
+            "authors",
+            "notice",
+            "support",
+        ]
+        .contains(&base.to_ascii_lowercase().as_str())
 }
 
 /// Reads the listed files in parallel; every unreadable file is reported, not just the first.
@@ -119,5 +218,86 @@ mod tests {
             ["posts/2020-01-01-a.md", "posts/sub/2020-01-02-b.markdown"]
         );
         assert_eq!(find(root, true).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn stray_markdown_skips_site_repository_and_hidden_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for f in [
+            "posts/2020-01-01-a.md",
+            "posts/_drafts/b.md",
+            "pages/about.md",
+            "templates/x.md",
+            "static/raw.md",
+            "gif/x.md",
+            "_site/x.md",
+            ".git/x.md",
+            ".github/ISSUE_TEMPLATE/bug.md",
+            "node_modules/pkg/readme.md",
+            "node_modules/pkg/docs/guide.md",
+            "target/doc/x.md",
+            "fuzz/seeds/post/x.md",
+            "tests/fixtures/posts/2020-01-01-x.md",
+            "out/.quire-output",
+            "out/copied.md",
+            "README.md",
+            "ARCHITECTURE.md",
+            "fuzz/README.md",
+            "docs/README.zh-CN.md",
+            "docs/License.md",
+            // Reported:
+            "about.md",
+            "notes/x.md",
+            "notes/deep/y.markdown",
+            "_posts/2020-01-01-jekyll.md",
+            "_drafts/idea.md",
+            "notes/z.txt",
+        ] {
+            crate::fs::write(&root.join(f), "x").unwrap();
+        }
+        let found: Vec<String> = stray_markdown(root)
+            .iter()
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "_drafts/idea.md",
+                "_posts/2020-01-01-jekyll.md",
+                "about.md",
+                "notes/deep/y.markdown",
+                "notes/x.md",
+            ]
+        );
+        assert!(is_in_jekyll_folder(Path::new(
+            "_posts/2020-01-01-jekyll.md"
+        )));
+        assert!(!is_in_jekyll_folder(Path::new("notes/_posts/x.md")));
+    }
+
+    #[test]
+    fn repository_docs_are_named_in_capitals_or_conventionally() {
+        for doc in [
+            "README.md",
+            "CHANGELOG.md",
+            "CODE_OF_CONDUCT.md",
+            "AGENTS.md",
+            "README.zh-CN.md",
+            "readme.md",
+            "License.markdown",
+            "contributing.md",
+        ] {
+            assert!(is_repository_doc(doc), "{doc}");
+        }
+        for page in [
+            "about.md",
+            "Notes.md",
+            "2020-01-01-x.md",
+            "x.md",
+            "README-draft.md",
+        ] {
+            assert!(!is_repository_doc(page), "{page}");
+        }
     }
 }
