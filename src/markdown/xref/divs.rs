@@ -120,7 +120,7 @@ fn fence(line: &str) -> Option<FenceKind> {
 }
 
 /// Pandoc's attribute syntax: `#id`, `.class`, `key=value`, `key="value"` (`\"` inside).
-fn parse_attrs(text: &str) -> Result<Attrs, String> {
+pub(super) fn parse_attrs(text: &str) -> Result<Attrs, String> {
     let mut attrs = Attrs::default();
     let mut chars = text.chars().peekable();
     let word = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| {

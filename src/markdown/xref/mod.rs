@@ -8,6 +8,7 @@
 
 pub mod divs;
 pub mod equations;
+mod figures;
 pub mod words;
 
 use std::collections::HashMap;
@@ -69,6 +70,8 @@ pub(super) fn cross_reference<'a>(
     found: &mut Findings,
 ) -> Vec<Spanned<'a>> {
     let words = Words::for_lang(settings.lang);
+    let mut figures = Vec::new();
+    let events = figures::number(events, &words, &mut figures);
     let mut numberer = Numberer {
         input,
         settings,
@@ -82,6 +85,9 @@ pub(super) fn cross_reference<'a>(
         pending_title: None,
         out: Vec::with_capacity(events.len() + 4 * fences.len()),
     };
+    for (label, target) in figures {
+        numberer.define(&label, target);
+    }
     numberer.number(events, fences);
     let Numberer { targets, out, .. } = numberer;
     resolve(out, &targets, &words, input, found)

@@ -18,6 +18,8 @@ pub enum Kind {
     Proof,
     Remark,
     Solution,
+    Figure,
+    Table,
 }
 
 /// Quarto's id prefixes of the numbered block kinds.
@@ -35,8 +37,10 @@ const PREFIXES: [(&str, Kind); 8] = [
 impl Kind {
     /// A fenced div's kind: by its id's prefix (`#thm-…`), else by its class or word (`proof`).
     pub fn of_block(attrs: &Attrs) -> Option<Kind> {
+        // Equations, figures and tables are not blocks of their own (Quarto's `::: {#fig-…}`
+        // figure divs are not supported): such an id is an unknown block kind.
         if let Some(kind) = attrs.id.as_deref().and_then(Kind::of_label) {
-            return Some(kind);
+            return kind.is_block().then_some(kind);
         }
         attrs.classes.iter().find_map(|c| match c.as_str() {
             "proof" => Some(Kind::Proof),
@@ -52,10 +56,17 @@ impl Kind {
         if rest.is_empty() {
             return None;
         }
-        if prefix == "eq" {
-            return Some(Kind::Equation);
+        match prefix {
+            "eq" => return Some(Kind::Equation),
+            "fig" => return Some(Kind::Figure),
+            "tbl" => return Some(Kind::Table),
+            _ => {}
         }
         PREFIXES.iter().find(|(p, _)| *p == prefix).map(|(_, k)| *k)
+    }
+
+    fn is_block(self) -> bool {
+        !matches!(self, Kind::Equation | Kind::Figure | Kind::Table)
     }
 
     pub fn is_numbered(self) -> bool {
@@ -77,6 +88,8 @@ impl Kind {
             Kind::Proof => "proof",
             Kind::Remark => "remark",
             Kind::Solution => "solution",
+            Kind::Figure => "figure",
+            Kind::Table => "table",
         }
     }
 }
@@ -106,6 +119,8 @@ impl Words {
             Kind::Proof => ("Proof", "证明"),
             Kind::Remark => ("Remark", "注"),
             Kind::Solution => ("Solution", "解"),
+            Kind::Figure => ("Figure", "图"),
+            Kind::Table => ("Table", "表"),
         };
         if self.chinese { zh } else { en }
     }
@@ -113,6 +128,12 @@ impl Words {
     /// "Theorem 1", "定理 1": how a reference reads.
     pub fn reference(&self, kind: Kind, number: &str) -> String {
         format!("{} {number}", self.name(kind))
+    }
+
+    /// What starts a figure's or table's caption: "Figure 1: ", "图 1：".
+    pub fn caption(&self, kind: Kind, number: &str) -> String {
+        let colon = if self.chinese { "：" } else { ": " };
+        format!("{}{colon}", self.reference(kind, number))
     }
 
     /// The title at the start of a block, as HTML: **Theorem 1** (Name). / *Proof.*
@@ -152,6 +173,8 @@ mod tests {
         assert_eq!(Kind::of_block(&id("thm-a")), Some(Kind::Theorem));
         assert_eq!(Kind::of_block(&id("exr-1")), Some(Kind::Exercise));
         assert_eq!(Kind::of_block(&id("fig-1")), None);
+        assert_eq!(Kind::of_block(&id("eq-1")), None);
+        assert_eq!(Kind::of_label("tbl-x"), Some(Kind::Table));
         assert_eq!(Kind::of_block(&id("thm-")), None);
         let class = Attrs {
             classes: vec!["proof".into()],
