@@ -501,6 +501,13 @@ mod tests {
         m.into_iter().next().unwrap()
     }
 
+    /// Each text defines one macro, whose expansion is the one given.
+    fn expand_to(cases: &[(&str, &str)]) {
+        for (text, want) in cases {
+            assert_eq!(one(text).1, *want, "{text}");
+        }
+    }
+
     #[test]
     fn each_form() {
         #[rustfmt::skip]
@@ -532,28 +539,22 @@ mod tests {
 
     #[test]
     fn arguments_keep_their_declared_count() {
-        // All used, in any order: the body as written.
-        assert_eq!(one("\\newcommand{\\f}[2]{#2^#1}").1, "#2^#1");
-        // KaTeX would count none (no #1) or one: the rest are consumed first.
-        assert_eq!(
-            one("\\newcommand{\\f}[2]{#2}").1,
-            "\\@secondoftwo{#1}{}\\@secondoftwo{#2}{}#2"
-        );
-        assert_eq!(one("\\newcommand{\\f}[2]{#1}").1, "\\@secondoftwo{#2}{}#1");
-        assert_eq!(one("\\newcommand{\\f}[1]{x}").1, "\\@secondoftwo{#1}{}x");
-        assert_eq!(one("\\newcommand{\\f}[0]{x}").1, "x");
-        assert_eq!(one("\\newcommand{\\f}[ 3 ]{#1#2#3}").1, "#1#2#3");
-        // `##` is a literal `#` (for a definition inside the body), not a parameter.
-        assert_eq!(
-            one("\\newcommand{\\f}{\\def\\g##1{##1}}").1,
-            "\\def\\g##1{##1}"
-        );
-        // `\#` is a # sign; followed by a digit, KaTeX would count it as a parameter.
-        assert_eq!(one("\\newcommand{\\h}{\\#1}").1, "\\#{1}");
-        assert_eq!(
-            one("\\newcommand{\\h}[1]{\\##1}").1,
-            "\\@secondoftwo{#1}{}\\##1"
-        );
+        #[rustfmt::skip]
+        expand_to(&[
+            // All used, in any order: the body as written.
+            ("\\newcommand{\\f}[2]{#2^#1}", "#2^#1"),
+            // KaTeX would count none (no #1) or one: the rest are consumed first.
+            ("\\newcommand{\\f}[2]{#2}", "\\@secondoftwo{#1}{}\\@secondoftwo{#2}{}#2"),
+            ("\\newcommand{\\f}[2]{#1}", "\\@secondoftwo{#2}{}#1"),
+            ("\\newcommand{\\f}[1]{x}", "\\@secondoftwo{#1}{}x"),
+            ("\\newcommand{\\f}[0]{x}", "x"),
+            ("\\newcommand{\\f}[ 3 ]{#1#2#3}", "#1#2#3"),
+            // `##` is a literal `#` (for a definition inside the body), not a parameter.
+            ("\\newcommand{\\f}{\\def\\g##1{##1}}", "\\def\\g##1{##1}"),
+            // `\#` is a # sign; followed by a digit, KaTeX would count it as a parameter.
+            ("\\newcommand{\\h}{\\#1}", "\\#{1}"),
+            ("\\newcommand{\\h}[1]{\\##1}", "\\@secondoftwo{#1}{}\\##1"),
+        ]);
     }
 
     #[test]
@@ -610,19 +611,16 @@ mod tests {
 
     #[test]
     fn nested_and_escaped_braces_and_comments() {
-        assert_eq!(
-            one("\\newcommand{\\set}[1]{\\left\\{ #1 \\right\\}}").1,
-            "\\left\\{ #1 \\right\\}"
-        );
-        assert_eq!(
-            one("\\newcommand{\\f}{\\frac{a}{b^{c}}}").1,
-            "\\frac{a}{b^{c}}"
-        );
-        // A brace in a comment does not count; the comment, its line break and the next
-        // line's indentation go.
-        assert_eq!(one("\\newcommand{\\f}{a % closes }\n    b}").1, "a b");
-        assert_eq!(one("\\newcommand{\\p}{50\\%}").1, "50\\%");
-        assert_eq!(one("\\newcommand{\\b}{\\\\}").1, "\\\\");
+        #[rustfmt::skip]
+        expand_to(&[
+            ("\\newcommand{\\set}[1]{\\left\\{ #1 \\right\\}}", "\\left\\{ #1 \\right\\}"),
+            ("\\newcommand{\\f}{\\frac{a}{b^{c}}}", "\\frac{a}{b^{c}}"),
+            // A brace in a comment does not count; the comment, its line break and the next
+            // line's indentation go.
+            ("\\newcommand{\\f}{a % closes }\n    b}", "a b"),
+            ("\\newcommand{\\p}{50\\%}", "50\\%"),
+            ("\\newcommand{\\b}{\\\\}", "\\\\"),
+        ]);
         let m = parse_ok(
             "% Shared macros\n\
              \\newcommand{\\R}{\\mathbb{R}} % the reals\n\

@@ -786,14 +786,13 @@ mod tests {
             east_asian_line_breaks: false,
             ..Default::default()
         };
-        let none = Arc::default();
-        let key = |path: &str, text: &str, body_offset, config, math| {
+        let key_with = |macros: &Arc<Macros>, path: &str, text: &str, body_offset, config, math| {
             let input = Input {
                 path: Path::new(path),
                 text,
                 body_offset,
                 title: "",
-                macros: &none,
+                macros,
             };
             let r = Renderer {
                 config,
@@ -803,6 +802,10 @@ mod tests {
                 posts: &Default::default(),
             };
             RenderKey::of(&input, &r).unwrap()
+        };
+        let none = Arc::default();
+        let key = |path: &str, text: &str, body_offset, config, math| {
+            key_with(&none, path, text, body_offset, config, math)
         };
         let base = key("posts/a.md", "a $x$", 0, &md, &plain);
         assert_eq!(base, key("posts/a.md", "a $x$", 0, &md, &plain));
@@ -823,21 +826,8 @@ mod tests {
         }
         // The post's own macros are an input too.
         let own = Arc::new(Macros::from([("\\RR".into(), "\\mathbb{R}".into())]));
-        let input = Input {
-            path: Path::new("posts/a.md"),
-            text: "a $x$",
-            body_offset: 0,
-            title: "",
-            macros: &own,
-        };
-        let r = Renderer {
-            config: &md,
-            math: &plain,
-            highlighter: &h,
-            lang: "en",
-            posts: &Default::default(),
-        };
-        assert_ne!(base, RenderKey::of(&input, &r).unwrap(), "post macros");
+        let with_own = key_with(&own, "posts/a.md", "a $x$", 0, &md, &plain);
+        assert_ne!(base, with_own, "post macros");
         // Formulas the prepass has filled in are not an input.
         let mut filled = MathCache::new(&MathConfig::default());
         filled.render_missing(&formulas("a $x$"));
