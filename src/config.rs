@@ -62,8 +62,12 @@ pub enum MathOutput {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct MathConfig {
-    /// `\name = "expansion"`, passed to KaTeX's `macros`.
+    /// `\name = "expansion"`, passed to KaTeX's `macros`. Once the site is loaded, this holds
+    /// the macros file's definitions too, under these (see [`crate::site::Site::load`]).
     pub macros: BTreeMap<String, String>,
+    /// The shared macros file (`\newcommand`, `\def`, `\DeclareMathOperator`), relative to
+    /// the site folder. Unset: `macros.tex`, if there is one; set: it must exist.
+    pub macros_file: Option<String>,
     pub output: MathOutput,
     /// `builtin` (default: the copy compiled into quire, so math is styled offline and where
     /// the CDN is blocked), `cdn`, or a folder holding `katex.min.css` and `fonts/`.
@@ -92,6 +96,7 @@ impl Default for MathConfig {
     fn default() -> Self {
         Self {
             macros: BTreeMap::new(),
+            macros_file: None,
             output: MathOutput::default(),
             stylesheet: None,
             max_formula_bytes: DEFAULT_MAX_FORMULA_BYTES,
@@ -186,6 +191,21 @@ impl Config {
                 self.math.timeout_secs
             ));
         }
+        if let Some(file) = &self.math.macros_file {
+            let inside = !file.is_empty()
+                && Path::new(file).components().all(|c| {
+                    matches!(
+                        c,
+                        std::path::Component::Normal(_) | std::path::Component::CurDir
+                    )
+                });
+            if !inside {
+                return bad(format!(
+                    "math.macros_file: `{file}` must be a file inside the site folder, given \
+                     relative to it (such as `tex/macros.tex`)"
+                ));
+            }
+        }
         for name in self.math.macros.keys() {
             if !name.starts_with('\\') {
                 return bad(format!(
@@ -252,11 +272,12 @@ mod tests {
     #[test]
     fn math_section_parses() {
         let c = Config::parse(
-            "[math]\noutput = \"mathml\"\nmacros = { '\\RR' = '\\mathbb{R}' }\n",
+            "[math]\noutput = \"mathml\"\nmacros = { '\\RR' = '\\mathbb{R}' }\nmacros_file = \"tex/m.tex\"\n",
             Path::new("site.toml"),
         )
         .unwrap();
         assert_eq!(c.math.output, MathOutput::Mathml);
+        assert_eq!(c.math.macros_file.as_deref(), Some("tex/m.tex"));
         assert_eq!(c.math.macros["\\RR"], "\\mathbb{R}");
     }
 
@@ -275,6 +296,11 @@ mod tests {
             "timeout_secs = -1",
             "timeout_secs = nan",
             "timeout_secs = inf",
+            // The macros file must be inside the site folder.
+            "macros_file = \"\"",
+            "macros_file = \"/etc/m.tex\"",
+            "macros_file = \"../m.tex\"",
+            "macros_file = \"tex/../../m.tex\"",
         ] {
             let err = Config::parse(&format!("[math]\n{bad}\n"), Path::new("site.toml"))
                 .unwrap_err()

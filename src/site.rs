@@ -8,10 +8,11 @@ use jiff::ZonedDateTime as Zoned;
 use jiff::tz::TimeZone;
 use rayon::prelude::*;
 
-use crate::config::Config;
+use crate::config::{CONFIG_FILE, Config, MathConfig};
 use crate::content::load;
 use crate::content::post::{Post, PostRules};
 use crate::error::{Error, Location, Result, collect_all};
+use crate::markdown::macros::{self, Macros};
 
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
@@ -43,6 +44,9 @@ impl Site {
         if let Some(url) = &opts.base_url {
             config.url = url.clone();
         }
+        // From here on the math options hold every site-wide macro, so whatever keys on them
+        // (the KaTeX caches in memory and on disk, each post's render key) covers the file too.
+        config.math.macros = site_macros(root, &config.math)?;
         let tz = TimeZone::get(&config.timezone)
             .map_err(|e| Error::at(Location::file(crate::config::CONFIG_FILE), e.to_string()))?;
         let now = Zoned::now().with_time_zone(tz.clone());
@@ -130,6 +134,45 @@ fn warnings(root: &Path, loaded: usize, published: usize) -> Vec<Error> {
         ));
     }
     warnings
+}
+
+/// The macros file, if any (relative to the site folder: `site.toml`'s `[math] macros_file`,
+/// by default `macros.tex`).
+pub fn macros_file(math: &MathConfig) -> &str {
+    math.macros_file.as_deref().unwrap_or(macros::DEFAULT_FILE)
+}
+
+/// The site-wide macros: the macros file's definitions, then `[math] macros` from `site.toml`,
+/// which win over them.
+fn site_macros(root: &Path, math: &MathConfig) -> Result<Macros> {
+    let rel = macros_file(math);
+    let path = root.join(rel);
+    if !path.is_file() {
+        if math.macros_file.is_none() {
+            return Ok(math.macros.clone());
+        }
+        let text = std::fs::read_to_string(root.join(CONFIG_FILE)).unwrap_or_default();
+        let line = text
+            .lines()
+            .position(|l| {
+                l.trim_start()
+                    .strip_prefix("macros_file")
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            })
+            .map(|i| i + 1);
+        let at = match line {
+            Some(line) => Location::at(CONFIG_FILE, line, 1),
+            None => Location::file(CONFIG_FILE),
+        };
+        return Err(Error::at(
+            at,
+            format!("math.macros_file: there is no file `{rel}` in the site folder"),
+        ));
+    }
+    let text = crate::fs::read_to_string(&path)?;
+    let mut all = macros::parse(&text, Path::new(rel))?;
+    all.extend(math.macros.iter().map(|(k, v)| (k.clone(), v.clone())));
+    Ok(all)
 }
 
 /// A mistake in `site.toml` (a permalink that leaves the output folder) fails every post the

@@ -44,12 +44,16 @@ fuzz_target!(
             config: &config,
             math: &math,
             highlighter: &HIGHLIGHTER,
+            lang: "en",
+            posts: &Default::default(),
         };
         let out = markdown::render(
             &Input {
                 path: Path::new("posts/2018-12-31-fuzz.md"),
                 text: &src.text,
                 body_offset,
+                title: "",
+                macros: &Default::default(),
             },
             &renderer,
         );

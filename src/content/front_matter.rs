@@ -26,8 +26,80 @@ pub struct FrontMatter {
     pub permalink: Option<String>,
     pub published: Option<bool>,
     pub excerpt: Option<String>,
+    /// Math macros for this post only, as `[math] macros` in `site.toml`: `"\\R": "\\mathbb{R}"`.
+    pub macros: Option<PostMacros>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+/// Front matter `macros:`, a map from macro names (`\R`) to their expansions. Read by hand so
+/// that a value of the wrong shape says what was expected, at its line.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PostMacros(pub BTreeMap<String, String>);
+
+const MACROS_EXPECTED: &str =
+    "a map from macro names to their expansions, such as `\"\\\\R\": \"\\\\mathbb{R}\"`";
+
+impl<'de> Deserialize<'de> for PostMacros {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Map;
+        impl<'de> serde::de::Visitor<'de> for Map {
+            type Value = PostMacros;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                write!(f, "`macros:` to be {MACROS_EXPECTED}")
+            }
+            fn visit_unit<E>(self) -> std::result::Result<PostMacros, E> {
+                Ok(PostMacros::default())
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<PostMacros, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some(name) = map.next_key::<String>()? {
+                    if !name.starts_with('\\') {
+                        return Err(serde::de::Error::custom(format!(
+                            "macros: macro name `{name}` must start with a backslash"
+                        )));
+                    }
+                    let Expansion(expansion) = map.next_value()?;
+                    out.insert(name, expansion);
+                }
+                Ok(PostMacros(out))
+            }
+        }
+        struct Expansion(String);
+        impl<'de> Deserialize<'de> for Expansion {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                d: D,
+            ) -> std::result::Result<Self, D::Error> {
+                struct Text;
+                impl serde::de::Visitor<'_> for Text {
+                    type Value = Expansion;
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        write!(
+                            f,
+                            "a macro's expansion to be a string such as `\\mathbb{{R}}`"
+                        )
+                    }
+                    fn visit_str<E>(self, v: &str) -> std::result::Result<Expansion, E> {
+                        Ok(Expansion(v.to_string()))
+                    }
+                    fn visit_i64<E>(self, v: i64) -> std::result::Result<Expansion, E> {
+                        Ok(Expansion(v.to_string()))
+                    }
+                    fn visit_u64<E>(self, v: u64) -> std::result::Result<Expansion, E> {
+                        Ok(Expansion(v.to_string()))
+                    }
+                    fn visit_f64<E>(self, v: f64) -> std::result::Result<Expansion, E> {
+                        Ok(Expansion(v.to_string()))
+                    }
+                }
+                d.deserialize_any(Text)
+            }
+        }
+        d.deserialize_any(Map)
+    }
 }
 
 /// A YAML scalar that may arrive as a string or a number (`date: 2019` is legal YAML).
@@ -189,6 +261,39 @@ mod tests {
         assert!(err.starts_with("posts/bad.md:"), "{err}");
         let line: usize = err.split(':').nth(1).unwrap().parse().unwrap();
         assert!((3..=5).contains(&line), "{err}");
+    }
+
+    #[test]
+    fn macros_are_a_map_of_strings() {
+        let text =
+            "---\ntitle: t\nmacros:\n  \"\\\\R\": \"\\\\mathbb{R}\"\n  '\\N': '\\mathbb{N}'\n---\n";
+        let fm = parse(&split(text).unwrap(), Path::new("p.md")).unwrap();
+        let m = fm.macros.unwrap().0;
+        assert_eq!(m["\\R"], "\\mathbb{R}");
+        assert_eq!(m["\\N"], "\\mathbb{N}");
+        // A number is text to KaTeX; an empty `macros:` is no macros.
+        let text = "---\nmacros:\n  \\half: 0.5\n---\n";
+        let fm = parse(&split(text).unwrap(), Path::new("p.md")).unwrap();
+        assert_eq!(fm.macros.unwrap().0["\\half"], "0.5");
+        let fm = parse(&split("---\nmacros:\n---\n").unwrap(), Path::new("p.md")).unwrap();
+        assert!(fm.macros.unwrap_or_default().0.is_empty());
+        // Each wrong shape, at its line (the file's: the YAML starts on line 2).
+        #[rustfmt::skip]
+        let cases = [
+            ("macros: \\R\n", "p.md:3:1:", "expected `macros:` to be a map from macro names to their expansions"),
+            ("macros:\n  - \\R\n", "p.md:3:1:", "expected `macros:` to be a map"),
+            ("macros:\n  \\R:\n    a: b\n", "p.md:5:5:", "expected a macro's expansion to be a string"),
+            ("macros:\n  \\R: [a]\n", "p.md:4:3:", "expected a macro's expansion to be a string"),
+            ("macros:\n  \\R: true\n", "p.md:4:3:", "expected a macro's expansion to be a string"),
+            ("macros:\n  R: a\n", "p.md:4:3:", "macro name `R` must start with a backslash"),
+        ];
+        for (bad, at, says) in cases {
+            let text = format!("---\ntitle: t\n{bad}---\n");
+            let e = parse(&split(&text).unwrap(), Path::new("p.md"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with(at) && e.contains(says), "{bad:?}: {e}");
+        }
     }
 
     #[test]

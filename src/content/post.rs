@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use jiff::ZonedDateTime as Zoned;
 use jiff::tz::TimeZone;
@@ -12,6 +13,7 @@ use super::front_matter::{self, FrontMatter};
 use super::load::Source;
 use super::{date, permalink};
 use crate::error::{Error, Location, Result};
+use crate::markdown::macros::Macros;
 
 /// What post metadata depends on from the site configuration.
 pub struct PostRules<'a> {
@@ -46,6 +48,8 @@ pub struct Post {
     pub draft: bool,
     /// `excerpt` from front matter, if the author wrote one.
     pub excerpt: Option<String>,
+    /// `macros` from front matter: math macros for this post's formulas only.
+    pub macros: Arc<Macros>,
     pub extra: BTreeMap<String, Value>,
 }
 
@@ -143,6 +147,7 @@ impl Post {
             published: fm.published.unwrap_or(true),
             draft: src.draft,
             excerpt: fm.excerpt,
+            macros: Arc::new(fm.macros.unwrap_or_default().0),
             extra: fm.extra,
         })
     }

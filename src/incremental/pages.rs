@@ -370,6 +370,7 @@ mod tests {
                 text,
                 body_offset: 0,
                 title: "",
+                macros: &std::sync::Arc::default(),
             };
             crate::markdown::render(&input, &r)
         };

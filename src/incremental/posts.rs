@@ -40,7 +40,8 @@ pub struct Prepared<'p> {
 
 enum Prep<'p> {
     Reused(&'p Path),
-    Fresh(Parsed<'p>),
+    /// Boxed: parsed posts are few and large next to the reused ones.
+    Fresh(Box<Parsed<'p>>),
 }
 
 impl Prepared<'_> {
@@ -56,6 +57,7 @@ fn input(p: &Post) -> Input<'_> {
         text: &p.text,
         body_offset: p.body_offset,
         title: &p.title,
+        macros: &p.macros,
     }
 }
 
@@ -74,7 +76,7 @@ impl PostCache {
             .par_iter()
             .map(|p| match self.hit(p, r) {
                 Some(_) => Prep::Reused(&p.source),
-                None => Prep::Fresh(markdown::parse(input(p), r)),
+                None => Prep::Fresh(Box::new(markdown::parse(input(p), r))),
             })
             .collect();
         let mut formulas = Vec::new();
@@ -109,7 +111,7 @@ impl PostCache {
             .into_par_iter()
             .map(|p| match p {
                 Prep::Reused(path) => (path, None),
-                Prep::Fresh(parsed) => (parsed.path(), Some(parsed.finish(r))),
+                Prep::Fresh(parsed) => (parsed.path(), Some((*parsed).finish(r))),
             })
             .collect();
         self.last_rendered = done.iter().filter(|(_, d)| d.is_some()).count();

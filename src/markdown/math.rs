@@ -6,18 +6,24 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use rayon::prelude::*;
 
+use super::macros::Macros;
 use crate::config::{MathConfig, MathOutput};
 
-/// A formula as pulldown-cmark delivers it, plus whether it is display math.
+/// A formula as pulldown-cmark delivers it, whether it is display math, and the macros of its
+/// post. Everything its rendering depends on besides the site's [`MathConfig`], so it is the
+/// key of the renderings held in memory.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Formula {
     pub tex: String,
     pub display: bool,
+    /// The post's own macros (front matter `macros:`), applied over the site's; shared by the
+    /// post's formulas, and empty for most posts.
+    pub macros: Arc<Macros>,
 }
 
 /// KaTeX's output for a formula, or why there is none.
@@ -182,12 +188,20 @@ const ENTRY: crate::cache_entry::Kind = crate::cache_entry::Kind {
     version: 2,
 };
 
-/// A hash of everything KaTeX's output depends on: its version, the options and the TeX. The
-/// limits are left out, since they decide only whether a rendering is attempted.
+/// A hash of everything KaTeX's output depends on: its version, the options (the site's macros
+/// and the post's among them) and the TeX. The limits are left out, since they decide only
+/// whether a rendering is attempted.
 fn disk_key(f: &Formula, config: &MathConfig) -> String {
     let mut h = blake3::Hasher::new();
     h.update(KATEX_VERSION.as_bytes());
-    h.update(format!("{:?}|{:?}|{}|", config.output, config.macros, f.display).as_bytes());
+    // Debug output quotes and escapes each name and expansion, so no two maps print alike.
+    h.update(
+        format!(
+            "{:?}|{:?}|{:?}|{}|",
+            config.output, config.macros, f.macros, f.display
+        )
+        .as_bytes(),
+    );
     h.update(f.tex.as_bytes());
     h.finalize().to_hex().to_string()
 }
@@ -233,9 +247,10 @@ fn check_size(f: &Formula, config: &MathConfig) -> Result<(), MathError> {
     Ok(())
 }
 
-fn opts(display: bool, config: &MathConfig) -> Result<katex::Opts, String> {
+/// KaTeX's options for `f`: the site's macros, then the post's (which win).
+fn opts(f: &Formula, config: &MathConfig) -> Result<katex::Opts, String> {
     let mut b = katex::Opts::builder();
-    b.display_mode(display)
+    b.display_mode(f.display)
         .throw_on_error(true)
         .output_type(match config.output {
             MathOutput::HtmlAndMathml => katex::OutputType::HtmlAndMathml,
@@ -243,7 +258,7 @@ fn opts(display: bool, config: &MathConfig) -> Result<katex::Opts, String> {
             MathOutput::Mathml => katex::OutputType::Mathml,
         });
     let mut opts = b.build().map_err(|e| e.to_string())?;
-    for (name, expansion) in &config.macros {
+    for (name, expansion) in config.macros.iter().chain(f.macros.iter()) {
         opts.add_macro(name.clone(), expansion.clone());
     }
     Ok(opts)
@@ -261,7 +276,7 @@ fn opts(display: bool, config: &MathConfig) -> Result<katex::Opts, String> {
 /// at once; the preview server keeps the error in memory and so never starts it again.
 pub fn render(f: &Formula, config: &MathConfig) -> Rendering {
     check_size(f, config)?;
-    let opts = opts(f.display, config).map_err(MathError::Engine)?;
+    let opts = opts(f, config).map_err(MathError::Engine)?;
     let limit = Duration::from_secs_f64(config.timeout_secs);
     match render_on_worker(&f.tex, opts.clone(), limit)? {
         Ok(html) => Ok(html),
@@ -435,6 +450,7 @@ mod tests {
         Formula {
             tex: tex.into(),
             display,
+            macros: Arc::default(),
         }
     }
 
@@ -497,6 +513,42 @@ mod tests {
         assert!(html.contains("<math"), "{html}");
         assert!(!html.contains("katex-html"), "{html}");
         assert!(html.contains("double-struck"), "{html}");
+    }
+
+    /// What a reader sees, without the MathML annotation (which quotes the TeX as written).
+    fn drawn(r: Option<&Rendering>) -> &str {
+        let html = r.unwrap().as_ref().unwrap();
+        &html[html.find("<span class=\"katex-html\"").unwrap()..]
+    }
+
+    #[test]
+    fn post_macros_win_over_the_sites_and_are_part_of_every_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = MathConfig::default();
+        c.macros.insert("\\R".into(), "\\mathbb{R}".into());
+        c.macros.insert("\\x".into(), "\\R^2".into());
+        let site = f("\\x", false);
+        let own = Formula {
+            macros: Arc::new(Macros::from([("\\R".into(), "\\mathbf{R}".into())])),
+            ..site.clone()
+        };
+        let mut cache = MathCache::new(&c);
+        cache.set_disk(dir.path());
+        assert_eq!(cache.render_missing([&site, &own]), 2, "one key each");
+        let mut plain = MathCache::new(&MathConfig::default());
+        let (bb, bf) = (f("\\mathbb{R}^2", false), f("\\mathbf{R}^2", false));
+        plain.render_missing([&bb, &bf]);
+        assert_eq!(drawn(cache.get(&site)), drawn(plain.get(&bb)));
+        // The post's `\R` replaces the site's, even inside a site macro.
+        assert_eq!(drawn(cache.get(&own)), drawn(plain.get(&bf)));
+        assert_ne!(
+            entry_path(dir.path(), &site, &c),
+            entry_path(dir.path(), &own, &c)
+        );
+        let mut again = MathCache::new(&c);
+        again.set_disk(dir.path());
+        assert_eq!(again.render_missing([&site, &own]), 0, "both from disk");
+        assert_eq!(again.get(&own), cache.get(&own));
     }
 
     #[test]

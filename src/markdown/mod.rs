@@ -11,12 +11,14 @@ pub mod cjk;
 pub mod headings;
 pub mod highlight;
 pub mod links;
+pub mod macros;
 pub mod math;
 pub mod xref;
 
 use std::cell::Cell;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 use serde::{Serialize, Serializer};
@@ -25,6 +27,7 @@ use crate::config::MarkdownConfig;
 use crate::error::{Error, Location, line_col};
 use headings::TocEntry;
 use highlight::Highlighter;
+use macros::Macros;
 use math::{Formula, MathCache};
 
 /// The extensions the site's Markdown dialect has: GFM plus math.
@@ -49,6 +52,8 @@ pub struct Input<'a> {
     pub body_offset: usize,
     /// The title from front matter: its formulas are rendered for the page's heading.
     pub title: &'a str,
+    /// The post's own math macros (front matter `macros:`), over the site's.
+    pub macros: &'a Arc<Macros>,
 }
 
 impl Input<'_> {
@@ -167,25 +172,26 @@ pub struct Parsed<'a> {
     animations: Vec<crate::conv::Params>,
 }
 
-/// The one place that says which events are formulas.
-fn formula(event: &Event<'_>) -> Option<Formula> {
-    match event {
-        Event::InlineMath(t) => Some(Formula {
-            tex: t.to_string(),
-            display: false,
-        }),
-        Event::DisplayMath(t) => Some(Formula {
-            tex: t.to_string(),
-            display: true,
-        }),
-        _ => None,
-    }
+/// The one place that says which events are formulas; each carries its post's `macros`.
+fn formula(event: &Event<'_>, macros: &Arc<Macros>) -> Option<Formula> {
+    let (tex, display) = match event {
+        Event::InlineMath(t) => (t, false),
+        Event::DisplayMath(t) => (t, true),
+        _ => return None,
+    };
+    Some(Formula {
+        tex: tex.to_string(),
+        display,
+        macros: Arc::clone(macros),
+    })
 }
 
-/// The formulas of a body in document order, as pulldown-cmark delivers them.
+/// The formulas of a body in document order, as pulldown-cmark delivers them, for a post
+/// without macros of its own.
 pub fn formulas(body: &str) -> Vec<Formula> {
+    let none = Arc::default();
     Parser::new_ext(body, options())
-        .filter_map(|e| formula(&e))
+        .filter_map(|e| formula(&e, &none))
         .collect()
 }
 
@@ -251,10 +257,14 @@ fn front_passes<'b>(
 impl<'a> Parsed<'a> {
     /// The post's formulas in document order (its title's first), for the KaTeX prepass.
     pub fn formulas(&self) -> impl Iterator<Item = Formula> + '_ {
-        title_formulas(self.input.title)
+        title_formulas(self.input.title, self.input.macros)
             .into_iter()
             .map(|(_, f)| f)
-            .chain(self.events.iter().filter_map(|s| formula(&s.event)))
+            .chain(
+                self.events
+                    .iter()
+                    .filter_map(|s| formula(&s.event, self.input.macros)),
+            )
     }
 
     pub fn key(&self) -> Option<RenderKey> {
@@ -315,11 +325,11 @@ pub fn render(input: &Input<'_>, r: &Renderer<'_>) -> Rendered {
 /// The formulas of a title, with where each sits in it. A title is text, not Markdown (as in
 /// Jekyll): only its math is found, by the same parser as the body's, and inline even when
 /// written `$$…$$`.
-fn title_formulas(title: &str) -> Vec<(Range<usize>, Formula)> {
+fn title_formulas(title: &str, macros: &Arc<Macros>) -> Vec<(Range<usize>, Formula)> {
     Parser::new_ext(title, Options::ENABLE_MATH)
         .into_offset_iter()
         .filter_map(|(e, range)| {
-            formula(&e).map(|f| {
+            formula(&e, macros).map(|f| {
                 let inline = Formula {
                     display: false,
                     ..f
@@ -333,7 +343,7 @@ fn title_formulas(title: &str) -> Vec<(Range<usize>, Formula)> {
 fn title_html(input: &Input<'_>, math: &MathCache, warnings: &mut Vec<Error>) -> String {
     let mut html = String::new();
     let mut at = 0;
-    for (range, formula) in title_formulas(input.title) {
+    for (range, formula) in title_formulas(input.title, input.macros) {
         html.push_str(&crate::html::escape(&input.title[at..range.start]));
         match math.get(&formula) {
             Some(Ok(rendered)) => html.push_str(rendered),
@@ -436,7 +446,7 @@ fn render_math<'a>(
     let out = events
         .into_iter()
         .map(|s| {
-            let Some(formula) = formula(&s.event) else {
+            let Some(formula) = formula(&s.event, input.macros) else {
                 return s;
             };
             has_math = true;
@@ -614,6 +624,7 @@ mod tests {
                 text,
                 body_offset,
                 title: "",
+                macros: &Arc::default(),
             },
             &r,
         )
@@ -775,12 +786,13 @@ mod tests {
             east_asian_line_breaks: false,
             ..Default::default()
         };
-        let key = |path: &str, text: &str, body_offset, config, math| {
+        let key_with = |macros: &Arc<Macros>, path: &str, text: &str, body_offset, config, math| {
             let input = Input {
                 path: Path::new(path),
                 text,
                 body_offset,
                 title: "",
+                macros,
             };
             let r = Renderer {
                 config,
@@ -790,6 +802,10 @@ mod tests {
                 posts: &Default::default(),
             };
             RenderKey::of(&input, &r).unwrap()
+        };
+        let none = Arc::default();
+        let key = |path: &str, text: &str, body_offset, config, math| {
+            key_with(&none, path, text, body_offset, config, math)
         };
         let base = key("posts/a.md", "a $x$", 0, &md, &plain);
         assert_eq!(base, key("posts/a.md", "a $x$", 0, &md, &plain));
@@ -808,6 +824,10 @@ mod tests {
         ] {
             assert_ne!(base, other, "{what}");
         }
+        // The post's own macros are an input too.
+        let own = Arc::new(Macros::from([("\\RR".into(), "\\mathbb{R}".into())]));
+        let with_own = key_with(&own, "posts/a.md", "a $x$", 0, &md, &plain);
+        assert_ne!(base, with_own, "post macros");
         // Formulas the prepass has filled in are not an input.
         let mut filled = MathCache::new(&MathConfig::default());
         filled.render_missing(&formulas("a $x$"));
@@ -834,6 +854,7 @@ mod tests {
             text: "---\ntitle: x\n---\nbody\n",
             body_offset: 17,
             title,
+            macros: &Arc::default(),
         };
         let posts = Default::default();
         fn renderer<'a>(

@@ -138,7 +138,7 @@ mod tests {
             }
         }
         // Options left out of the serialisation when unset.
-        keys.extend(["cname".into(), "stylesheet".into()]);
+        keys.extend(["cname".into(), "stylesheet".into(), "macros_file".into()]);
         for key in keys {
             assert!(
                 SITE_TOML
@@ -178,6 +178,7 @@ mod tests {
             timezone: "Asia/Shanghai".into(),
             math: crate::config::MathConfig {
                 stylesheet: Some(crate::config::KATEX_BUILTIN.into()),
+                macros_file: Some(crate::markdown::macros::DEFAULT_FILE.into()),
                 ..Default::default()
             },
             ..Default::default()

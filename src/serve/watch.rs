@@ -1,7 +1,9 @@
 //! File-system events → the few kinds of change a site has, and batches of them.
 //!
 //! Only `posts/`, `templates/`, `static/` and `gif/` are watched (recursively), plus the site
-//! folder itself without recursion for `site.toml` and for those folders appearing. Watching
+//! folder itself without recursion for `site.toml`, `macros.tex` and for those folders
+//! appearing (and, when `[math] macros_file` puts the macros elsewhere, that file's folder,
+//! without recursion). Watching
 //! the whole site folder would also watch `_site/`, `.git/` or a `target/` that happens to sit
 //! there: thousands of folders, and a rebuild whenever `quire build` runs beside the server.
 //!
@@ -11,13 +13,14 @@
 //! create/write/rename within a millisecond or two), but never longer than a cap.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use notify::event::{EventKind, ModifyKind};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
-use crate::config::CONFIG_FILE;
+use crate::config::{CONFIG_FILE, Config};
 use crate::error::{Error, Result};
 
 /// The folders whose contents are watched, recursively.
@@ -27,6 +30,8 @@ pub const WATCHED_DIRS: [&str; 4] = ["posts", "templates", "static", "gif"];
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Change {
     Config,
+    /// The shared macros file (or a folder on its way).
+    Macros(PathBuf),
     Post(PathBuf),
     Template(PathBuf),
     Static(PathBuf),
@@ -37,20 +42,28 @@ impl Change {
     pub fn path(&self) -> &Path {
         match self {
             Change::Config => Path::new(CONFIG_FILE),
-            Change::Post(p) | Change::Template(p) | Change::Static(p) | Change::Gif(p) => p,
+            Change::Macros(p)
+            | Change::Post(p)
+            | Change::Template(p)
+            | Change::Static(p)
+            | Change::Gif(p) => p,
         }
     }
 }
 
 /// What an event means for the site, or `None` if nothing a build reads can have changed:
 /// reads, metadata-only changes (`touch`, `chmod`), editor swap and backup files, hidden files,
-/// and files beside `site.toml` that are not part of the site.
-pub fn classify(root: &Path, kind: &EventKind, path: &Path) -> Option<Change> {
+/// and files beside `site.toml` that are not part of the site. `macros` is the macros file,
+/// relative to `root`.
+pub fn classify(root: &Path, macros: &Path, kind: &EventKind, path: &Path) -> Option<Change> {
     match kind {
         EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_)) => return None,
         _ => {}
     }
     let rel = path.strip_prefix(root).ok()?;
+    if rel == macros {
+        return Some(Change::Macros(rel.to_path_buf()));
+    }
     let mut parts = rel.components().map(|c| c.as_os_str().to_str());
     let top = parts.next()??;
     if rel
@@ -70,6 +83,8 @@ pub fn classify(root: &Path, kind: &EventKind, path: &Path) -> Option<Change> {
         "templates" => Some(Change::Template(rel)),
         "static" => Some(Change::Static(rel)),
         "gif" => Some(Change::Gif(rel)),
+        // A folder on the way to the macros file, created or replaced.
+        _ if macros.starts_with(&rel) => Some(Change::Macros(rel)),
         _ => None,
     }
 }
@@ -112,6 +127,18 @@ pub async fn next_batch(
 pub struct SourceWatcher {
     root: PathBuf,
     watcher: RecommendedWatcher,
+    /// The macros file as `site.toml` names it (relative to `root`), shared with the event
+    /// handler; read again whenever `site.toml` changes.
+    macros: Arc<RwLock<PathBuf>>,
+    /// The folder watched for it besides those above, if any.
+    macros_dir: Option<PathBuf>,
+}
+
+/// The macros file `site.toml` names now; the default while `site.toml` cannot be read (the
+/// build reports why).
+fn macros_file(root: &Path) -> PathBuf {
+    let config = Config::load(root).unwrap_or_default();
+    PathBuf::from(crate::site::macros_file(&config.math))
 }
 
 impl SourceWatcher {
@@ -120,33 +147,73 @@ impl SourceWatcher {
         let root = std::path::absolute(root).map_err(|e| Error::io(root, e))?;
         let (tx, rx) = mpsc::unbounded_channel();
         let event_root = root.clone();
+        let macros = Arc::new(RwLock::new(macros_file(&root)));
+        let event_macros = Arc::clone(&macros);
         let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
             let Ok(event) = res else { return };
+            let macros = event_macros.read().map(|m| m.clone()).unwrap_or_default();
             for path in &event.paths {
-                if let Some(change) = classify(&event_root, &event.kind, path) {
+                if let Some(change) = classify(&event_root, &macros, &event.kind, path) {
                     // The receiver is gone only while the server shuts down.
                     let _ = tx.send(change);
                 }
             }
         })
         .map_err(|e| watch_error(&root, e))?;
-        let mut w = SourceWatcher { root, watcher };
+        let mut w = SourceWatcher {
+            root,
+            watcher,
+            macros,
+            macros_dir: None,
+        };
         w.watcher
             .watch(&w.root, RecursiveMode::NonRecursive)
             .map_err(|e| watch_error(&w.root, e))?;
         for dir in WATCHED_DIRS {
             w.rewatch(dir)?;
         }
+        w.rewatch_macros()?;
         Ok((w, rx))
     }
 
     /// Watches again any of the watched folders that a batch shows was created (or replaced):
-    /// a watch is on a folder, not on its name.
+    /// a watch is on a folder, not on its name. After a change to `site.toml` or on the way to
+    /// the macros file, follows the macros file to where `site.toml` now puts it.
     pub fn refresh(&mut self, batch: &[Change]) -> Result<()> {
         for dir in WATCHED_DIRS {
             if batch.iter().any(|c| c.path() == Path::new(dir)) {
                 self.rewatch(dir)?;
             }
+        }
+        if batch
+            .iter()
+            .any(|c| matches!(c, Change::Config | Change::Macros(_)))
+        {
+            let now = macros_file(&self.root);
+            if let Ok(mut m) = self.macros.write() {
+                *m = now;
+            }
+            self.rewatch_macros()?;
+        }
+        Ok(())
+    }
+
+    /// Watches the macros file's folder when no other watch covers it: not the site folder
+    /// itself, nor inside one of [`WATCHED_DIRS`].
+    fn rewatch_macros(&mut self) -> Result<()> {
+        let file = self.macros.read().map(|m| m.clone()).unwrap_or_default();
+        let dir = file.parent().filter(|d| {
+            !d.as_os_str().is_empty() && !WATCHED_DIRS.iter().any(|w| d.starts_with(w))
+        });
+        if let Some(old) = self.macros_dir.take() {
+            let _ = self.watcher.unwatch(&self.root.join(old));
+        }
+        if let Some(dir) = dir.filter(|d| self.root.join(d).is_dir()) {
+            let path = self.root.join(dir);
+            self.watcher
+                .watch(&path, RecursiveMode::NonRecursive)
+                .map_err(|e| watch_error(&path, e))?;
+            self.macros_dir = Some(dir.to_path_buf());
         }
         Ok(())
     }
@@ -189,6 +256,9 @@ mod tests {
         #[rustfmt::skip]
         let table: &[(&EventKind, &str, Option<Change>)] = &[
             (&write,  "/site/site.toml",                   Some(Change::Config)),
+            (&write,  "/site/macros.tex",                  Some(Change::Macros("macros.tex".into()))),
+            (&write,  "/site/other.tex",                   None),
+            (&write,  "/site/tex/macros.tex",              None),
             (&write,  "/site/posts/2020-01-01-a.md",       post("posts/2020-01-01-a.md")),
             (&create, "/site/posts/_drafts/b.markdown",    post("posts/_drafts/b.markdown")),
             (&remove, "/site/posts/2020-01-01-a.md",       post("posts/2020-01-01-a.md")),
@@ -215,9 +285,36 @@ mod tests {
         ];
         for (kind, path, want) in table {
             assert_eq!(
-                &classify(root, kind, Path::new(path)),
+                &classify(root, Path::new("macros.tex"), kind, Path::new(path)),
                 want,
                 "{kind:?} {path}"
+            );
+        }
+    }
+
+    /// `[math] macros_file` elsewhere: that file (hidden or not) and the folders on its way.
+    #[test]
+    fn a_configured_macros_file_is_a_change_of_its_own() {
+        let root = Path::new("/site");
+        let write = EventKind::Modify(ModifyKind::Data(DataChange::Content));
+        let create = EventKind::Create(CreateKind::Folder);
+        let macros = |p: &str| Some(Change::Macros(PathBuf::from(p)));
+        #[rustfmt::skip]
+        let table: &[(&Path, &EventKind, &str, Option<Change>)] = &[
+            (Path::new("tex/m.tex"),        &write,  "/site/tex/m.tex",        macros("tex/m.tex")),
+            (Path::new("tex/m.tex"),        &create, "/site/tex",              macros("tex")),
+            (Path::new("tex/m.tex"),        &write,  "/site/tex/other.tex",    None),
+            (Path::new("tex/m.tex"),        &write,  "/site/macros.tex",       None),
+            (Path::new(".tex/m.tex"),       &write,  "/site/.tex/m.tex",       macros(".tex/m.tex")),
+            (Path::new("static/m.tex"),     &write,  "/site/static/m.tex",     macros("static/m.tex")),
+            (Path::new("static/m.tex"),     &write,  "/site/static/a.png",     Some(Change::Static("static/a.png".into()))),
+            (Path::new("posts/m.tex"),      &create, "/site/posts",            Some(Change::Post("posts".into()))),
+        ];
+        for (file, kind, path, want) in table {
+            assert_eq!(
+                &classify(root, file, kind, Path::new(path)),
+                want,
+                "{file:?} {path}"
             );
         }
     }
