@@ -216,7 +216,7 @@ fn equation_links_scroll_copy_gives_tex_and_wide_formulas_scroll_in_their_box() 
     };
     let site = common::copy_site(
         &common::repo_root().join("tests/fixtures/math"),
-        &["posts", "site.toml"],
+        &["posts", "site.toml", "macros.tex", "static"],
     );
     let server = Server::start(site.path(), &[]);
     in_browser(&driver_bin, |client| async {

@@ -11,7 +11,7 @@ use common::{copy_site, quire, repo_root, stderr, write};
 fn fixture() -> tempfile::TempDir {
     copy_site(
         &repo_root().join("tests/fixtures/math"),
-        &["posts", "site.toml"],
+        &["posts", "site.toml", "macros.tex", "static"],
     )
 }
 
@@ -62,6 +62,12 @@ fn every_equation_theorem_and_reference_gets_its_number() {
     );
     let html = page(site.path(), DOCUMENT);
     assert!(!html.contains("katex-error"));
+    // macros.tex (with arguments, \DeclareMathOperator*) and the post's own macros applied.
+    let with_macros = select(&html, ".katex-display")
+        .into_iter()
+        .find(|d| d.text.contains("ess") && d.text.contains("sup"))
+        .expect("the formula using \\esssup");
+    assert!(with_macros.text.contains("⟨"), "{}", with_macros.text);
     // Section numbering: §1 has the definition's equation, the parallelogram law and an align
     // (its \nonumber row skipped, its \tag kept); §2 every other environment.
     assert_eq!(
@@ -80,6 +86,8 @@ fn every_equation_theorem_and_reference_gets_its_number() {
             ("Equation 1.2", "#eq-parallelogram"),
             ("Lemma 1", "#lem-a"),
             ("(2.1)", "#eq-single"),
+            ("Figure 1", "#fig-kernel"),
+            ("Table 1", "#tbl-sizes"),
         ]
         .map(|(t, h)| (t.to_string(), h.to_string()))
     );
@@ -117,6 +125,8 @@ fn every_reference_points_at_the_element_holding_its_number() {
                 other => panic!("unexpected target {other}"),
             };
             assert!(tex.contains(expected), "{id}: {tex}");
+        } else if id.starts_with("fig-") || id.starts_with("tbl-") {
+            assert_eq!(element.tag, "figure", "{id}");
         } else {
             assert_eq!(element.tag, "div", "{id}");
             assert!(element.has_class("theorem"), "{id}");
@@ -152,6 +162,52 @@ fn every_reference_points_at_the_element_holding_its_number() {
 }
 
 #[test]
+fn figures_and_tables_are_numbered_with_their_captions() {
+    let site = fixture();
+    assert!(build(site.path()).status.success());
+    let html = page(site.path(), DOCUMENT);
+    let figure = &select(&html, "figure#fig-kernel")[0];
+    assert!(figure.has_class("figure"));
+    assert_eq!(
+        select(&html, "figure#fig-kernel img[src='/kernel.svg']").len(),
+        1
+    );
+    let captions: Vec<String> = select(&html, "figcaption")
+        .into_iter()
+        .map(|c| c.text)
+        .collect();
+    assert!(captions[0].starts_with("Figure 1: A "), "{captions:?}");
+    assert!(captions[0].ends_with("kernel"), "{captions:?}");
+    assert_eq!(
+        select(&html, "figcaption .katex").len(),
+        1,
+        "math in a caption"
+    );
+    assert_eq!(captions[1], "Table 1: Output sizes, no padding");
+    assert_eq!(select(&html, "figure#tbl-sizes > table").len(), 1);
+    assert!(!html.contains("{#"), "no label is left as text");
+
+    write(&site.path().join("site.toml"), "lang = \"zh-CN\"\n");
+    assert!(build(site.path()).status.success());
+    let html = page(site.path(), DOCUMENT);
+    let captions: Vec<String> = select(&html, "figcaption")
+        .into_iter()
+        .map(|c| c.text)
+        .collect();
+    assert!(captions[0].starts_with("图 1：A "), "{captions:?}");
+    assert_eq!(captions[1], "表 1：Output sizes, no padding");
+    let refs = references(&html);
+    assert!(
+        refs.contains(&("图 1".into(), "#fig-kernel".into())),
+        "{refs:?}"
+    );
+    assert!(
+        refs.contains(&("表 1".into(), "#tbl-sizes".into())),
+        "{refs:?}"
+    );
+}
+
+#[test]
 fn a_link_to_a_posts_file_becomes_its_url_and_check_verifies_the_fragment() {
     let site = fixture();
     assert!(build(site.path()).status.success());
@@ -173,7 +229,7 @@ fn a_link_to_a_posts_file_becomes_its_url_and_check_verifies_the_fragment() {
     let check = quire(&["check", "--source", site.path().to_str().unwrap()]);
     assert!(!check.status.success());
     assert!(
-        stderr(&check).contains("posts/2020-01-01-document.md:5:"),
+        stderr(&check).contains("posts/2020-01-01-document.md:7:"),
         "{}",
         stderr(&check)
     );

@@ -114,9 +114,11 @@ fn template_katex_and_conv_errors_are_shown_with_their_file() {
 
     let template = site.path().join("templates/post.html");
     let good = std::fs::read_to_string(&template).unwrap();
+    let block = "{% block content %}";
+    assert!(good.contains(block), "the default post template changed");
     std::fs::write(
         &template,
-        good.replacen("{{ page.title }}", "{{ page.title | nope }}", 1),
+        good.replacen(block, "{% block content %}{{ page.title | nope }}", 1),
     )
     .unwrap();
     let failed = events

@@ -443,12 +443,25 @@ fn render_math<'a>(
     errors: &mut Vec<Error>,
 ) -> (Vec<Spanned<'a>>, bool) {
     let mut has_math = false;
+    // An image's alt text is an attribute: a formula there stays its TeX.
+    let mut in_image = 0usize;
     let out = events
         .into_iter()
         .map(|s| {
+            match s.event {
+                Event::Start(Tag::Image { .. }) => in_image += 1,
+                Event::End(TagEnd::Image) => in_image = in_image.saturating_sub(1),
+                _ => {}
+            }
             let Some(formula) = formula(&s.event, input.macros) else {
                 return s;
             };
+            if in_image > 0 {
+                return Spanned {
+                    event: Event::Text(CowStr::from(formula.tex)),
+                    ..s
+                };
+            }
             has_math = true;
             let html = match cache.get(&formula) {
                 Some(Ok(html)) => html.clone(),
