@@ -129,6 +129,9 @@ pub struct MarkdownConfig {
     pub cjk_friendly_emphasis: bool,
     /// A soft line break between two CJK characters renders as nothing.
     pub east_asian_line_breaks: bool,
+    /// Each footnote is also written beside its reference, for the theme to show in the
+    /// margin of wide screens (the list at the end stays, for narrow screens and print).
+    pub sidenotes: bool,
 }
 
 impl Default for MarkdownConfig {
@@ -136,6 +139,7 @@ impl Default for MarkdownConfig {
         Self {
             cjk_friendly_emphasis: true,
             east_asian_line_breaks: true,
+            sidenotes: true,
         }
     }
 }

@@ -225,6 +225,87 @@ fn equation_links_scroll_copy_gives_tex_and_wide_formulas_scroll_in_their_box() 
     });
 }
 
+#[test]
+fn sidenotes_sit_beside_their_reference_on_wide_screens_and_at_the_end_on_narrow_ones() {
+    let Some(driver_bin) = driver_or_skip(
+        "sidenotes_sit_beside_their_reference_on_wide_screens_and_at_the_end_on_narrow_ones",
+    ) else {
+        return;
+    };
+    let site = tempfile::tempdir().unwrap();
+    let filler = "Words that fill a line of the column and then some more words. ".repeat(12);
+    common::write(
+        &site.path().join("posts/2020-01-01-notes.md"),
+        &format!(
+            "---\ntitle: Notes\n---\n{filler}\n\nA first claim[^a] in its paragraph. {filler}\n\n\
+             {filler}\n\nA second claim[^b], with math $x^2$. {filler}\n\n\
+             [^a]: The first note, short.\n[^b]: The second note, with $y^2$ and a few more words.\n"
+        ),
+    );
+    let server = Server::start(site.path(), &[]);
+    in_browser(&driver_bin, |client| async {
+        open(&client, &format!("{}2020/01/01/notes.html", server.url)).await;
+        let layout = r#"
+            const column = document.querySelector('.post-content').getBoundingClientRect();
+            const notes = [...document.querySelectorAll('.sidenote')].map((n, i) => {
+                const r = n.getBoundingClientRect();
+                const ref = document.getElementById('fnref:' + (i + 1)).getBoundingClientRect();
+                return { left: r.left, right: r.right, top: r.top, width: r.width, refTop: ref.top };
+            });
+            const list = document.querySelector('section.footnotes');
+            const paragraphs = [...document.querySelectorAll('.post-content > p')];
+            return {
+                viewport: document.documentElement.clientWidth,
+                page: document.documentElement.scrollWidth,
+                columnRight: column.right,
+                notes,
+                listShown: getComputedStyle(list).display !== 'none',
+                listTop: list.getBoundingClientRect().top,
+                lastParagraphTop: paragraphs[paragraphs.length - 1].getBoundingClientRect().top,
+            };"#;
+        client.set_window_size(1400, 900).await.unwrap();
+        let wide = poll(&client, "the wide layout", layout, |v| {
+            v["viewport"].as_f64().is_some_and(|w| w > 1300.0)
+        })
+        .await;
+        let notes = wide["notes"].as_array().unwrap();
+        assert_eq!(notes.len(), 2, "{wide}");
+        for note in notes {
+            let f = |k: &str| note[k].as_f64().unwrap();
+            assert!(f("width") > 100.0, "shown: {wide}");
+            assert!(
+                f("left") >= wide["columnRight"].as_f64().unwrap(),
+                "right of the text: {wide}"
+            );
+            assert!(
+                f("right") <= wide["viewport"].as_f64().unwrap(),
+                "on screen: {wide}"
+            );
+            assert!(
+                (f("top") - f("refTop")).abs() < 40.0,
+                "beside its reference: {wide}"
+            );
+        }
+        assert_eq!(wide["listShown"], false, "{wide}");
+        assert_eq!(wide["page"], wide["viewport"], "no sideways scroll: {wide}");
+
+        client.set_window_size(600, 900).await.unwrap();
+        let narrow = poll(&client, "the narrow layout", layout, |v| {
+            v["viewport"].as_f64().is_some_and(|w| w <= 600.0)
+        })
+        .await;
+        for note in narrow["notes"].as_array().unwrap() {
+            assert_eq!(note["width"], 0.0, "hidden: {narrow}");
+        }
+        assert_eq!(narrow["listShown"], true, "{narrow}");
+        assert!(
+            narrow["listTop"].as_f64() > narrow["lastParagraphTop"].as_f64(),
+            "at the end: {narrow}"
+        );
+        client
+    });
+}
+
 async fn open(client: &Client, url: &str) {
     client.goto(url).await.unwrap();
     poll(

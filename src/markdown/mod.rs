@@ -8,6 +8,7 @@
 //! already parsed.
 
 pub mod cjk;
+pub mod footnotes;
 pub mod headings;
 pub mod highlight;
 pub mod links;
@@ -226,6 +227,7 @@ pub fn parse<'a>(input: Input<'a>, r: &Renderer<'_>) -> Parsed<'a> {
         lang: r.lang,
     };
     let events = xref::cross_reference(events, &fences, &input, &settings, &mut found);
+    let events = footnotes::footnotes(events, r.config.sidenotes);
     errors.extend(found.errors);
     Parsed {
         input,
@@ -590,7 +592,19 @@ fn first_paragraph(events: &[Spanned<'_>]) -> String {
     // Links within the post (`#eq-x`, a cross-reference) would point into the listing page
     // that shows the excerpt, where nothing has that id: their text stays, the link goes.
     let mut open_links: Vec<bool> = Vec::new();
+    // Footnote references and sidenotes would point at notes the listing does not have.
+    let mut in_sidenote = false;
     let events = events[start..end].iter().filter_map(|s| match &s.event {
+        Event::InlineHtml(h) if h.starts_with(footnotes::SIDENOTE_OPEN) => {
+            in_sidenote = true;
+            None
+        }
+        Event::InlineHtml(h) if in_sidenote && h.as_ref() == footnotes::SIDENOTE_CLOSE => {
+            in_sidenote = false;
+            None
+        }
+        _ if in_sidenote => None,
+        Event::InlineHtml(h) if h.starts_with(footnotes::REFERENCE_OPEN) => None,
         Event::Start(Tag::Link { dest_url, .. }) => {
             let local = dest_url.starts_with('#');
             open_links.push(local);
@@ -707,6 +721,13 @@ mod tests {
             out.excerpt,
             "<p>See above, <a href=\"/a\">out</a>, <span class=\"xref\">Theorem\u{a0}1</span>.</p>\n"
         );
+    }
+
+    #[test]
+    fn excerpt_drops_footnote_references_and_sidenotes() {
+        let out = render_str("First[^n] para.\n\n[^n]: The note.\n");
+        assert_eq!(out.excerpt, "<p>First para.</p>\n");
+        assert!(out.html.contains("id=\"fn:1\""), "{}", out.html);
     }
 
     #[test]
