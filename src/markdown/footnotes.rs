@@ -75,10 +75,11 @@ pub(super) fn footnotes<'a>(events: Vec<Spanned<'a>>, sidenotes: bool) -> Vec<Sp
             range: at.clone(),
             mark: None,
         });
-        if sidenotes && *k == 1 {
-            if let Some(body) = definitions.get(&label) {
-                out.extend(sidenote(n, body, at));
-            }
+        if sidenotes
+            && *k == 1
+            && let Some(body) = definitions.get(&label)
+        {
+            out.extend(sidenote(n, body, at));
         }
     }
     // Notes never referenced still show, after the others, as pulldown-cmark would.
