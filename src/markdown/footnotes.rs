@@ -84,9 +84,9 @@ pub(super) fn footnotes<'a>(events: Vec<Spanned<'a>>, sidenotes: bool) -> Vec<Sp
     }
     // Notes never referenced still show, after the others, as pulldown-cmark would.
     for label in defined_order {
-        if !numbers.contains_key(&label) {
-            order.push(label.clone());
-            numbers.insert(label, order.len());
+        if let std::collections::hash_map::Entry::Vacant(e) = numbers.entry(label) {
+            order.push(e.key().clone());
+            e.insert(order.len());
         }
     }
     let end = out.last().map_or(0, |s| s.range.end);
