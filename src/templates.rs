@@ -27,6 +27,7 @@ pub const DEFAULT_ASSETS: &[(&str, &str)] = &[
     ("quire.css", include_str!("../templates/quire.css")),
     // Linked only from pages with math (see `base.html`).
     ("copy-tex.js", include_str!("../templates/copy-tex.js")),
+    ("reader.js", include_str!("../templates/reader.js")),
 ];
 
 pub struct Templates {

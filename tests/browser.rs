@@ -306,6 +306,96 @@ fn sidenotes_sit_beside_their_reference_on_wide_screens_and_at_the_end_on_narrow
     });
 }
 
+const CODE_POST: &str = "---\ntitle: Code\n---\n```python\n# A comment\ndef relu(x: float) -> float:\n    \"\"\"Docstring.\"\"\"\n    return max(0.0, x) if x is not None else 1e-3  # inline\nclass Net(object):\n    pass\n```\n\n```rust\n/// Doc comment\nfn main() { let s = \"str\"; println!(\"{}\", s.len() + 42); }\n```\n\n```javascript\n// js comment\nconst f = (a) => `template ${a}`; let re = /ab+c/g;\n```\n\n```bash\n# shell\nfor f in *.md; do echo \"$f\"; done\n```\n";
+
+/// Every highlighted token's WCAG contrast against its code block's background, lowest first.
+const CONTRAST: &str = r#"
+    const rgb = s => s.match(/[\d.]+/g).slice(0, 3).map(Number);
+    const lum = c => { const [r, g, b] = c.map(v => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+    const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+    const found = [];
+    document.querySelectorAll('.post-content pre').forEach(pre => {
+        const bg = rgb(getComputedStyle(pre).backgroundColor);
+        pre.querySelectorAll('span').forEach(s => {
+            if (!s.textContent.trim()) return;
+            found.push({ text: s.textContent.slice(0, 30), cls: s.className, ratio: ratio(rgb(getComputedStyle(s).color), bg) });
+        });
+    });
+    found.sort((a, b) => a.ratio - b.ratio);
+    return { theme: document.documentElement.dataset.theme || null, tokens: found.length, lowest: found.slice(0, 3) };"#;
+
+#[test]
+fn theme_toggle_persists_toc_is_sticky_and_dark_code_is_readable() {
+    let Some(driver_bin) =
+        driver_or_skip("theme_toggle_persists_toc_is_sticky_and_dark_code_is_readable")
+    else {
+        return;
+    };
+    let site = site_with_config(str::to_string);
+    common::write(&site.path().join("posts/2020-01-01-code.md"), CODE_POST);
+    let server = Server::start(site.path(), &[]);
+    in_browser(&driver_bin, |client| async {
+        client.set_window_size(1400, 900).await.unwrap();
+        open(&client, &format!("{}{SEED_PAGE}", server.url)).await;
+        // The contents sit beside the text and stay in view while the post scrolls.
+        let toc = r#"
+            const toc = document.querySelector('.toc').getBoundingClientRect();
+            const text = document.querySelector('.post-content').getBoundingClientRect();
+            return { right: toc.right, top: toc.top, textLeft: text.left, open: document.querySelector('.toc').open };"#;
+        let before = client.execute(toc, vec![]).await.unwrap();
+        assert!(
+            before["right"].as_f64() <= before["textLeft"].as_f64(),
+            "{before}"
+        );
+        assert_eq!(before["open"], true, "{before}");
+        client
+            .execute("window.scrollTo(0, 3000); return true", vec![])
+            .await
+            .unwrap();
+        let after = poll(
+            &client,
+            "the page to scroll",
+            &format!("return window.scrollY > 2000 ? (() => {{ {toc} }})() : null"),
+            |v| !v.is_null(),
+        )
+        .await;
+        assert_eq!(before["top"], after["top"], "sticky: {before} {after}");
+
+        // The toggle switches the theme and the choice survives a reload.
+        let state = "return { theme: document.documentElement.dataset.theme || null, bg: getComputedStyle(document.body).backgroundColor }";
+        let first = client.execute(state, vec![]).await.unwrap();
+        client
+            .find(fantoccini::Locator::Css(".theme-toggle"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let switched = client.execute(state, vec![]).await.unwrap();
+        assert_ne!(switched["bg"], first["bg"], "{first} {switched}");
+        assert!(switched["theme"].is_string(), "{switched}");
+        client.refresh().await.unwrap();
+        let reloaded = poll(&client, "the reload", state, |v| v["theme"].is_string()).await;
+        assert_eq!(reloaded, switched, "remembered across pages");
+
+        // Dark mode: every highlighted token is readable against its code block.
+        client
+            .execute(
+                "localStorage.setItem('quire-theme', 'dark'); return true",
+                vec![],
+            )
+            .await
+            .unwrap();
+        open(&client, &format!("{}2020/01/01/code.html", server.url)).await;
+        let code = client.execute(CONTRAST, vec![]).await.unwrap();
+        assert_eq!(code["theme"], "dark", "{code}");
+        assert!(code["tokens"].as_u64().unwrap() > 20, "{code}");
+        let lowest = code["lowest"][0]["ratio"].as_f64().unwrap();
+        assert!(lowest >= 4.5, "a token below WCAG AA in dark mode: {code}");
+        client
+    });
+}
+
 async fn open(client: &Client, url: &str) {
     client.goto(url).await.unwrap();
     poll(
