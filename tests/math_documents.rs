@@ -336,7 +336,11 @@ fn math_in_headings_is_rendered_and_plain_in_the_title_tag() {
     let toc = select(&html, ".toc a");
     assert!(toc[0].text.starts_with("Norms "), "{toc:?}");
     assert_eq!(select(&html, ".toc a .katex").len(), 1, "rendered, not TeX");
-    assert_eq!(select(&html, "h1 .katex").len(), 1, "the heading renders it");
+    assert_eq!(
+        select(&html, "h1 .katex").len(),
+        1,
+        "the heading renders it"
+    );
     let title = &select(&html, "title")[0].text;
     assert!(title.starts_with("Inner products and $L^2$"), "{title}");
 }

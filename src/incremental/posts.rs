@@ -178,6 +178,7 @@ mod tests {
                 highlighter: &h,
                 lang: "en",
                 posts: &Default::default(),
+                citations: &Default::default(),
             },
         );
         math.render_missing(prepared.formulas());
@@ -187,6 +188,7 @@ mod tests {
             highlighter: &h,
             lang: "en",
             posts: &Default::default(),
+            citations: &Default::default(),
         };
         cache.finish(prepared, &r)
     }
