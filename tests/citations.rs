@@ -168,6 +168,10 @@ fn citations_and_entries_link_to_each_other() {
         assert!(ids.iter().any(|i| i == target), "no element #{target}");
     }
     assert_eq!(select(&html, "a.cite-back").len(), 10);
+    // The listing's excerpt keeps the citation's text, not its links into the post.
+    let index = page(site.path(), "/index.html");
+    assert!(index.contains("Transformers <span class=\"citation\">[1]</span>"));
+    assert!(!index.contains("#ref-"), "{index}");
 }
 
 #[test]

@@ -578,7 +578,7 @@ fn first_paragraph(events: &[Spanned<'_>]) -> String {
             (!local).then(|| s.event.clone())
         }
         Event::End(TagEnd::Link) => (!open_links.pop().unwrap_or(false)).then(|| s.event.clone()),
-        Event::InlineHtml(h) => Some(match xref::unlinked(h) {
+        Event::InlineHtml(h) => Some(match xref::unlinked(h).or_else(|| citations::unlinked(h)) {
             Some(plain) => Event::InlineHtml(CowStr::from(plain)),
             None => s.event.clone(),
         }),

@@ -82,6 +82,9 @@ impl Paths {
 /// The HTML xref writes for a `::: {#refs}` block: the bibliography goes right after it.
 pub const REFS_SLOT: &str = "<div class=\"references-slot\">\n";
 
+/// How every citation's HTML begins.
+const CITATION_OPEN: &str = "<span class=\"citation\">";
+
 /// Whether a fenced div is the bibliography's place (`::: {#refs}`).
 pub fn is_refs_div(id: Option<&str>) -> bool {
     id == Some("refs")
@@ -469,7 +472,7 @@ impl Formatter<'_, '_> {
                         ));
                     }
                 }
-                format!("<span class=\"citation\">{html}</span>")
+                format!("{CITATION_OPEN}{html}</span>")
             })
             .collect();
         RenderedCites { citations, entries }
@@ -515,6 +518,27 @@ impl Wrap for Links<'_> {
             "</a>".into(),
         ))
     }
+}
+
+/// A citation ([`Formatter::render`]) with its links to entries taken out, for an excerpt shown
+/// on another page (where no entry has that id); `None` for any other HTML.
+pub fn unlinked(html: &str) -> Option<String> {
+    if !html.starts_with(CITATION_OPEN) {
+        return None;
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    // Quoted attribute values are escaped, so the first `>` after the tag's name ends it.
+    while let Some(i) = rest.find("<a class=\"cite\"") {
+        out.push_str(&rest[..i]);
+        let tag_end = rest[i..].find('>').map_or(rest.len(), |e| i + e + 1);
+        rest = &rest[tag_end..];
+        let close = rest.find("</a>").unwrap_or(rest.len());
+        out.push_str(&rest[..close]);
+        rest = rest.get(close + 4..).unwrap_or("");
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 /// `p. 33` → a page locator of `33`; a label quire does not know keeps the whole text, unlabelled.
@@ -647,6 +671,17 @@ mod tests {
         ] {
             assert!(matches!(name.archived().get(), Style::Independent(_)));
         }
+    }
+
+    #[test]
+    fn an_excerpts_citation_keeps_its_text_not_its_links() {
+        let html = "<span class=\"citation\">(<a class=\"cite\" href=\"#ref-a\" id=\"cite-a-1\" \
+                    title=\"A &gt; B\">A, 2000</a>; <a class=\"cite\" href=\"#ref-b\">B</a>)</span>";
+        assert_eq!(
+            unlinked(html).unwrap(),
+            "<span class=\"citation\">(A, 2000; B)</span>"
+        );
+        assert_eq!(unlinked("<a class=\"xref\" href=\"#x\">1</a>"), None);
     }
 
     #[test]
