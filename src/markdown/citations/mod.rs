@@ -96,8 +96,8 @@ pub fn is_refs_div(id: Option<&str>) -> bool {
 /// entries), so editing a `.bib` or changing the style re-renders the posts.
 pub struct Citations {
     name: StyleName,
-    style: IndependentStyle,
-    locales: Vec<Locale>,
+    /// Parsed only when the site has a bibliography: CSL locales take a tenth of a second.
+    format: Option<Format>,
     site: Vec<Arc<Bib>>,
     /// Posts whose front matter names their own files, by source path.
     posts: HashMap<PathBuf, Vec<Arc<Bib>>>,
@@ -121,7 +121,40 @@ impl Serialize for Citations {
 
 impl Default for Citations {
     fn default() -> Self {
-        Citations::with_style(StyleName::default())
+        Citations {
+            name: StyleName::default(),
+            format: None,
+            site: Vec::new(),
+            posts: HashMap::new(),
+        }
+    }
+}
+
+/// A style and the locales it may need.
+struct Format {
+    style: IndependentStyle,
+    locales: Vec<Locale>,
+}
+
+impl Format {
+    fn new(name: StyleName) -> Format {
+        let style = match name.archived().get() {
+            Style::Independent(s) => s,
+            // The three offered are independent styles (tested below).
+            Style::Dependent(_) => unreachable!("archived style is dependent"),
+        };
+        // hayagriva looks terms up through every locale it is given, so only those quire can
+        // ask for are kept: the style's own, English (every style's fallback) and Chinese.
+        let wanted = |code: &str| {
+            code.starts_with("en-US")
+                || code.starts_with("zh-CN")
+                || style.default_locale.as_ref().is_some_and(|d| d.0 == code)
+        };
+        let locales = hayagriva::archive::locales()
+            .into_iter()
+            .filter(|l| l.lang.as_ref().is_some_and(|c| wanted(&c.0)))
+            .collect();
+        Format { style, locales }
     }
 }
 
@@ -133,18 +166,11 @@ pub struct PostBibliography<'p> {
 }
 
 impl Citations {
-    pub fn with_style(name: StyleName) -> Citations {
-        let style = match name.archived().get() {
-            Style::Independent(s) => s,
-            // The three offered are independent styles (tested below).
-            Style::Dependent(_) => unreachable!("archived style is dependent"),
-        };
+    #[cfg(test)]
+    fn with_style(name: StyleName) -> Citations {
         Citations {
             name,
-            style,
-            locales: hayagriva::archive::locales(),
-            site: Vec::new(),
-            posts: HashMap::new(),
+            ..Citations::default()
         }
     }
 
@@ -155,7 +181,10 @@ impl Citations {
         config: &crate::config::Config,
         posts: impl IntoIterator<Item = PostBibliography<'p>>,
     ) -> Result<Citations> {
-        let mut c = Citations::with_style(config.citations.style);
+        let mut c = Citations {
+            name: config.citations.style,
+            ..Citations::default()
+        };
         let mut loader = Loader::default();
         let site_paths = load::site_paths(root, config.bibliography.as_ref());
         c.site = loader.load(
@@ -186,10 +215,13 @@ impl Citations {
                 Err(e) => errors.push(e),
             }
         }
-        match Error::from_many(errors) {
-            Some(e) => Err(e),
-            None => Ok(c),
+        if let Some(e) = Error::from_many(errors) {
+            return Err(e);
         }
+        if !c.site.is_empty() || !c.posts.is_empty() {
+            c.format = Some(Format::new(c.name));
+        }
+        Ok(c)
     }
 
     fn for_post(&self, path: &Path) -> &[Arc<Bib>] {
@@ -291,11 +323,15 @@ pub(super) fn cite<'a>(
             });
         }
     }
+    let Some(format) = &citations.format else {
+        return events;
+    };
     if found.is_empty() {
         return events;
     }
     let rendered = Formatter {
-        citations,
+        format,
+        numeric: citations.name.is_numeric(),
         lang,
         found: &found,
     }
@@ -359,7 +395,8 @@ struct RenderedCites {
 }
 
 struct Formatter<'f, 'b> {
-    citations: &'f Citations,
+    format: &'f Format,
+    numeric: bool,
     lang: &'f str,
     found: &'f [Found<'b>],
 }
@@ -370,8 +407,8 @@ impl Formatter<'_, '_> {
     }
 
     fn render(&self) -> RenderedCites {
-        let style = &self.citations.style;
-        let numeric = self.citations.name.is_numeric();
+        let style = &self.format.style;
+        let numeric = self.numeric;
         let mut driver = BibliographyDriver::new();
         // Requests only for citations with at least one known key, in order.
         let mut requested = Vec::new();
@@ -401,7 +438,7 @@ impl Formatter<'_, '_> {
                 items,
                 style,
                 self.locale(),
-                &self.citations.locales,
+                &self.format.locales,
                 None,
             ));
             requested.push(i);
@@ -409,7 +446,7 @@ impl Formatter<'_, '_> {
         let out = driver.finish(BibliographyRequest::new(
             style,
             self.locale(),
-            &self.citations.locales,
+            &self.format.locales,
         ));
         let mut titles = HashMap::new();
         let mut entries = Vec::new();
@@ -682,6 +719,18 @@ mod tests {
             "<span class=\"citation\">(A, 2000; B)</span>"
         );
         assert_eq!(unlinked("<a class=\"xref\" href=\"#x\">1</a>"), None);
+    }
+
+    #[test]
+    fn only_the_locales_quire_asks_for_are_kept() {
+        let codes: Vec<String> = Format::new(StyleName::Apa)
+            .locales
+            .iter()
+            .filter_map(|l| l.lang.as_ref().map(|c| c.0.clone()))
+            .collect();
+        assert!(codes.iter().any(|c| c == "en-US"), "{codes:?}");
+        assert!(codes.iter().any(|c| c == "zh-CN"), "{codes:?}");
+        assert!(codes.len() <= 3, "{codes:?}");
     }
 
     #[test]
