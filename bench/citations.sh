@@ -8,15 +8,13 @@
 #
 # Usage: bench/citations.sh [RUNS=5]
 set -euo pipefail
-RUNS=${1:-5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
-
-cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" --bin quire
-QUIRE="$ROOT/target/release/quire"
+QUIRE=$(release_quire "$ROOT")
+RUNS=${1:-5}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
 
 bib() { # 100 entries of four types
   for i in $(seq 0 99); do

@@ -94,6 +94,7 @@ pub fn is_refs_div(id: Option<&str>) -> bool {
 ///
 /// Serialised into each post's render key as the style and the hash of each file (not the
 /// entries), so editing a `.bib` or changing the style re-renders the posts.
+#[derive(Default)]
 pub struct Citations {
     name: StyleName,
     /// Parsed only when the site has a bibliography: CSL locales take a tenth of a second.
@@ -116,17 +117,6 @@ impl Serialize for Citations {
             .map(|(p, bibs)| (p.display().to_string(), hashes(bibs)))
             .collect();
         (self.name, hashes(&self.site), posts).serialize(s)
-    }
-}
-
-impl Default for Citations {
-    fn default() -> Self {
-        Citations {
-            name: StyleName::default(),
-            format: None,
-            site: Vec::new(),
-            posts: HashMap::new(),
-        }
     }
 }
 
