@@ -180,6 +180,10 @@ mod tests {
                 stylesheet: Some(crate::config::KATEX_BUILTIN.into()),
                 ..Default::default()
             },
+            // The default, written out: the file when it exists.
+            bibliography: Some(crate::markdown::citations::Paths::One(
+                crate::markdown::citations::load::DEFAULT_FILE.into(),
+            )),
             ..Default::default()
         };
         assert_eq!(all, expected, "{uncommented}");
