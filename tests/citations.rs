@@ -353,3 +353,32 @@ fn an_unknown_style_names_the_line_and_the_styles() {
     assert!(err.contains("site.toml:2:"), "{err}");
     assert!(err.contains("chicago-author-date"), "{err}");
 }
+
+#[test]
+fn a_warm_build_reuses_the_formatting_until_the_bib_changes() {
+    let site = built("");
+    let dir = site.path().join(".quire-cache/citations");
+    assert!(
+        std::fs::read_dir(&dir).unwrap().count() >= 2,
+        "one entry per post"
+    );
+    let first = page(site.path(), FORMS);
+    let out = build(site.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(page(site.path(), FORMS), first);
+    // An edited entry is formatted again.
+    let bib = site.path().join("references.bib");
+    let text = std::fs::read_to_string(&bib).unwrap().replace(
+        "Attention Is All You Need",
+        "Attention Is Most of What You Need",
+    );
+    write(&bib, &text);
+    let out = build(site.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = page(site.path(), FORMS);
+    let entry = &select(&html, "div#ref-vaswani2017")[0].text;
+    assert!(
+        entry.contains("Attention Is Most of What You Need"),
+        "{entry}"
+    );
+}

@@ -7,7 +7,7 @@ use hayagriva::{ElemChild, ElemChildren, ElemMeta, Formatting};
 use crate::html::escape;
 
 /// A run of HTML, or TeX to render inline.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Piece {
     Html(String),
     Math(String),

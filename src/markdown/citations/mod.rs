@@ -6,6 +6,7 @@
 //! a key) and before the KaTeX prepass: formulas in entry titles become `InlineMath` events and
 //! are rendered with every other formula.
 
+mod cache;
 mod html;
 pub mod load;
 mod locales;
@@ -103,6 +104,9 @@ pub struct Citations {
     site: Vec<Arc<Bib>>,
     /// Posts whose front matter names their own files, by source path.
     posts: HashMap<PathBuf, Vec<Arc<Bib>>>,
+    /// Where formatted citations are kept between builds (the site's cache folder, when it
+    /// has one); not part of the render key, since it holds nothing the output depends on.
+    cache: Option<PathBuf>,
 }
 
 impl Serialize for Citations {
@@ -202,6 +206,10 @@ impl Citations {
         }
         if !c.site.is_empty() || !c.posts.is_empty() {
             c.format = Some(Format::new(c.name, Some(root)));
+            c.cache = root
+                .join(crate::build::CACHE_DIR)
+                .is_dir()
+                .then(|| root.join(cache::DIR));
         }
         Ok(c)
     }
@@ -311,13 +319,26 @@ pub(super) fn cite<'a>(
     if found.is_empty() {
         return events;
     }
-    let rendered = Formatter {
-        format,
-        numeric: citations.name.is_numeric(),
-        lang,
-        found: &found,
-    }
-    .render();
+    let key = citations.cache.as_ref().and_then(|dir| {
+        Some((
+            dir,
+            cache::key(citations.name, chinese(lang), bibs, &found)?,
+        ))
+    });
+    let cached = key.as_ref().and_then(|(dir, k)| cache::read(dir, k));
+    let rendered = cached.unwrap_or_else(|| {
+        let rendered = Formatter {
+            format,
+            numeric: citations.name.is_numeric(),
+            lang,
+            found: &found,
+        }
+        .render();
+        if let Some((dir, k)) = &key {
+            cache::write(dir, k, &rendered);
+        }
+        rendered
+    });
     replace_cites(&mut events, &found, rendered.citations);
     if !rendered.entries.is_empty() {
         insert_bibliography(&mut events, rendered.entries, lang, input.body().len());
@@ -369,6 +390,7 @@ fn merge_text(events: Vec<Spanned<'_>>) -> (Vec<Spanned<'_>>, Vec<Run>) {
 }
 
 /// What hayagriva made of a post's citations, as HTML.
+#[derive(Serialize, Deserialize)]
 struct RenderedCites {
     /// One per [`Found`], in order.
     citations: Vec<String>,
