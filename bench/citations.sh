@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Citations benchmark: 50 posts with 20 citations each (bracketed, grouped with a locator,
 # author suppressed, narrative) against a 100-entry references.bib, and the same posts with
-# each citation replaced by plain text of the same length and no .bib. Warm builds only (the
-# KaTeX cache of a previous build present, as when writing): what citations add is hayagriva
-# formatting each post's citations and bibliography. Medians of RUNS runs, run alternately so
+# each citation replaced by plain text of the same length. Warm builds only (`.quire-cache/`
+# of a previous build present, as when writing): KaTeX's renderings, the CSL locales and each
+# post's formatted citations come from it, so what citations add is finding them, checking
+# the cache and writing the links and bibliography. Medians of RUNS runs, run alternately so
 # that load on a shared machine falls on both; the ratio is what to read.
 #
 # Usage: bench/citations.sh [RUNS=5]
