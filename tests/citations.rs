@@ -382,3 +382,11 @@ fn a_warm_build_reuses_the_formatting_until_the_bib_changes() {
         "{entry}"
     );
 }
+
+#[test]
+fn quire_check_finds_every_citation_and_back_link_target() {
+    let site = built("");
+    let out = quire(&["check", "--source", site.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains(" 0 broken"), "{}", stderr(&out));
+}

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{Found, RenderedCites, StyleName, load::Bib};
+use super::format::RenderedCites;
+use super::{Found, StyleName, load::Bib};
 use crate::cache_entry::Kind;
 
 const ENTRY: Kind = Kind {
