@@ -132,6 +132,21 @@ fn every_form_in_apa() {
 }
 
 #[test]
+fn chicago_author_date_is_offered() {
+    let site = built("[citations]\nstyle = \"chicago-author-date\"\n");
+    let got = citations(&page(site.path(), FORMS));
+    assert_eq!(
+        got[..4],
+        [
+            "(Vaswani et al. 2017)",
+            "(He and Zhang 2016; Knuth 1984, 33)",
+            "(1938)",
+            "Shannon (1948)",
+        ]
+    );
+}
+
+#[test]
 fn citations_and_entries_link_to_each_other() {
     let site = built("");
     let html = page(site.path(), FORMS);
