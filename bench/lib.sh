@@ -9,3 +9,9 @@ time_ms() {
   s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N)
   echo $(( (e - s) / 1000000 ))
 }
+
+# release_quire ROOT: builds quire for release and prints the binary's path
+release_quire() {
+  cargo build --release --quiet --manifest-path "$1/Cargo.toml" --bin quire
+  echo "$1/target/release/quire"
+}

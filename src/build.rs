@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 use crate::error::{Error, Location, Result};
 use crate::incremental::BuildCache;
+use crate::markdown::citations::{Citations, PostBibliography};
 use crate::markdown::highlight::{self, Highlighter};
 use crate::markdown::{Rendered, Renderer, SourceMark};
 use crate::output::{self, Copy, OutputFile};
@@ -204,6 +205,15 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     cache.math.set_disk(site.root.join(MATH_CACHE_DIR));
     let highlighter = Highlighter::default();
     let post_index = site.post_index();
+    let citations = Citations::load(
+        &site.root,
+        &site.config,
+        site.posts.iter().map(|p| PostBibliography {
+            source: &p.source,
+            text: &p.text,
+            bibliography: p.extra.get("bibliography"),
+        }),
+    )?;
     // Parsed once: the formulas come from the same events that `finish` turns into HTML. The
     // renderer is made twice around the KaTeX prepass, which needs the math cache to itself.
     let prepared = cache.posts.parse(
@@ -214,6 +224,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
             highlighter: &highlighter,
             lang: &site.config.lang,
             posts: &post_index,
+            citations: &citations,
         },
     );
     let formulas_rendered = cache.math.render_missing(prepared.formulas());
@@ -228,6 +239,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         highlighter: &highlighter,
         lang: &site.config.lang,
         posts: &post_index,
+        citations: &citations,
     };
     let rendered: Vec<Rendered> = cache.posts.finish(prepared, &renderer);
     if !cache.is_preview() {

@@ -30,6 +30,10 @@ pub struct Config {
     pub math: MathConfig,
     pub highlight: HighlightConfig,
     pub markdown: MarkdownConfig,
+    /// BibTeX/BibLaTeX files for citations, relative to the site root (one path or a list);
+    /// unset: `references.bib` if the site has one.
+    pub bibliography: Option<crate::markdown::citations::Paths>,
+    pub citations: crate::markdown::citations::CitationsConfig,
 }
 
 impl Default for Config {
@@ -46,6 +50,8 @@ impl Default for Config {
             math: MathConfig::default(),
             highlight: HighlightConfig::default(),
             markdown: MarkdownConfig::default(),
+            bibliography: None,
+            citations: Default::default(),
         }
     }
 }
@@ -313,6 +319,23 @@ mod tests {
             assert!(err.starts_with("site.toml: math."), "{bad}: {err}");
             assert!(err.contains(key), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn unknown_citation_style_names_the_line_and_the_styles() {
+        let err = Config::parse("\n[citations]\nstyle = \"mla\"\n", Path::new("site.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("site.toml:3:"), "{err}");
+        for name in ["mla", "ieee", "apa", "chicago-author-date"] {
+            assert!(err.contains(name), "{name}: {err}");
+        }
+        let c = Config::parse(
+            "bibliography = [\"a.bib\", \"b.bib\"]\n[citations]\nstyle = \"apa\"\n",
+            Path::new("site.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.bibliography.unwrap().list(), ["a.bib", "b.bib"]);
     }
 
     #[test]

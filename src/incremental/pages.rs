@@ -363,6 +363,7 @@ mod tests {
             highlighter: &h,
             lang: "en",
             posts: &Default::default(),
+            citations: &Default::default(),
         };
         let render = |text: &str| {
             let input = Input {

@@ -180,6 +180,7 @@ mod tests {
                 highlighter: &h,
                 lang: "en",
                 posts: &Default::default(),
+                citations: &Default::default(),
             },
         );
         math.render_missing(prepared.formulas());
@@ -189,6 +190,7 @@ mod tests {
             highlighter: &h,
             lang: "en",
             posts: &Default::default(),
+            citations: &Default::default(),
         };
         cache.finish(prepared, &r)
     }

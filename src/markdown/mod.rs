@@ -7,6 +7,7 @@
 //! post's formulas are in the [`MathCache`], [`Parsed::finish`] runs the rest on the events
 //! already parsed.
 
+pub mod citations;
 pub mod cjk;
 pub mod footnotes;
 pub mod headings;
@@ -83,6 +84,8 @@ pub struct Renderer<'a> {
     /// names are part of its key (see [`RenderKey::of`]).
     #[serde(skip)]
     pub posts: &'a links::PostIndex,
+    /// The citation style and the bibliographies (by their files' hashes).
+    pub citations: &'a citations::Citations,
 }
 
 /// What a rendering was made from, hashed: [`Input`] and [`Renderer`]. Equal keys, equal
@@ -227,6 +230,7 @@ pub fn parse<'a>(input: Input<'a>, r: &Renderer<'_>) -> Parsed<'a> {
         lang: r.lang,
     };
     let events = xref::cross_reference(events, &fences, &input, &settings, &mut found);
+    let events = citations::cite(events, &input, r.citations, r.lang, &mut found.warnings);
     let events = footnotes::footnotes(events, r.config.sidenotes);
     errors.extend(found.errors);
     Parsed {
@@ -611,7 +615,7 @@ fn first_paragraph(events: &[Spanned<'_>]) -> String {
             (!local).then(|| s.event.clone())
         }
         Event::End(TagEnd::Link) => (!open_links.pop().unwrap_or(false)).then(|| s.event.clone()),
-        Event::InlineHtml(h) => Some(match xref::unlinked(h) {
+        Event::InlineHtml(h) => Some(match xref::unlinked(h).or_else(|| citations::unlinked(h)) {
             Some(plain) => Event::InlineHtml(CowStr::from(plain)),
             None => s.event.clone(),
         }),
@@ -644,6 +648,7 @@ mod tests {
             highlighter: &h,
             lang: "en",
             posts: &Default::default(),
+            citations: &Default::default(),
         };
         render(
             &Input {
@@ -834,6 +839,7 @@ mod tests {
                 highlighter: &h,
                 lang: "en",
                 posts: &Default::default(),
+                citations: &Default::default(),
             };
             RenderKey::of(&input, &r).unwrap()
         };
@@ -891,11 +897,12 @@ mod tests {
             macros: &Arc::default(),
         };
         let posts = Default::default();
+        let cites = citations::Citations::default();
         fn renderer<'a>(
             config: &'a MarkdownConfig,
             math: &'a MathCache,
             highlighter: &'a Highlighter,
-            posts: &'a links::PostIndex,
+            (posts, citations): (&'a links::PostIndex, &'a citations::Citations),
         ) -> Renderer<'a> {
             Renderer {
                 config,
@@ -903,14 +910,15 @@ mod tests {
                 highlighter,
                 lang: "en",
                 posts,
+                citations,
             }
         }
-        let formulas: Vec<Formula> = parse(input, &renderer(&config, &cache, &h, &posts))
+        let formulas: Vec<Formula> = parse(input, &renderer(&config, &cache, &h, (&posts, &cites)))
             .formulas()
             .collect();
         assert_eq!(formulas.len(), 1);
         cache.render_missing(&formulas);
-        let out = render(&input, &renderer(&config, &cache, &h, &posts));
+        let out = render(&input, &renderer(&config, &cache, &h, (&posts, &cites)));
         assert!(
             out.title_html
                 .starts_with("Energy &lt;<span class=\"katex\">"),

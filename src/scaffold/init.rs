@@ -181,6 +181,10 @@ mod tests {
                 macros_file: Some(crate::markdown::macros::DEFAULT_FILE.into()),
                 ..Default::default()
             },
+            // The default, written out: the file when it exists.
+            bibliography: Some(crate::markdown::citations::Paths::One(
+                crate::markdown::citations::load::DEFAULT_FILE.into(),
+            )),
             ..Default::default()
         };
         assert_eq!(all, expected, "{uncommented}");

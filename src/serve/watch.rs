@@ -73,6 +73,11 @@ pub fn classify(root: &Path, macros: &Path, kind: &EventKind, path: &Path) -> Op
         return None;
     }
     let rel = rel.to_path_buf();
+    // A bibliography may be anywhere the site names it; like `site.toml`, it is read by every
+    // post that cites, so it reloads the whole site.
+    if rel.extension().is_some_and(|e| e == "bib") {
+        return Some(Change::Config);
+    }
     match top {
         CONFIG_FILE if rel.components().count() == 1 => Some(Change::Config),
         "posts" => {
@@ -277,6 +282,8 @@ mod tests {
             (&write,  "/site/_site/index.html",            None),
             (&write,  "/site/.quire-cache/katex/ab",       None),
             (&write,  "/site/README.md",                   None),
+            (&write,  "/site/references.bib",              Some(Change::Config)),
+            (&write,  "/site/posts/more.bib",              Some(Change::Config)),
             (&write,  "/site/sub/site.toml",               None),
             (&write,  "/elsewhere/site.toml",              None),
             (&EventKind::Access(AccessKind::Any), "/site/posts/a.md", None),

@@ -216,6 +216,12 @@ impl<'a> Numberer<'_, 'a> {
     }
 
     fn open_div(&mut self, attrs: &Attrs, at: usize) {
+        // `::: {#refs}`: where the citations pass puts the bibliography.
+        if super::citations::is_refs_div(attrs.id.as_deref()) {
+            self.open.push(OpenDiv { kind: None, at });
+            self.html(super::citations::REFS_SLOT, at);
+            return;
+        }
         let kind = Kind::of_block(attrs);
         let mut classes: Vec<&str> = Vec::new();
         let mut title = None;
