@@ -1,5 +1,6 @@
-//! [`Site`]: the configuration and the posts that will be published, newest first. Decides which
-//! posts are in (drafts, future, unpublished) and that no two share a URL.
+//! [`Site`]: the configuration, the posts that will be published (newest first) and the
+//! standalone pages of `pages/`. Decides which posts are in (drafts, future, unpublished) and
+//! that no two share a URL.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::content::load;
 use crate::content::post::{Post, PostRules};
+use crate::content::standalone::Standalone;
 use crate::error::{Error, Location, Result, collect_all};
 
 #[derive(Debug, Clone, Default)]
@@ -26,6 +28,8 @@ pub struct Site {
     pub root: PathBuf,
     pub config: Config,
     pub posts: Vec<Post>,
+    /// `pages/*.md`, by path.
+    pub pages: Vec<Standalone>,
 }
 
 impl Site {
@@ -71,10 +75,17 @@ impl Site {
                 .then(a.source.cmp(&b.source))
         });
         check_collisions(&posts)?;
+        let pages = load::read_all(root, load::find_pages(root)?)?;
+        let pages: Vec<Standalone> =
+            collect_all(pages.into_par_iter().map(Standalone::from_source).collect())?
+                .into_iter()
+                .filter(|p| opts.unpublished || p.published)
+                .collect();
         Ok(Site {
             root: root.to_path_buf(),
             config,
             posts,
+            pages,
         })
     }
 

@@ -58,6 +58,37 @@ pub fn find(root: &Path, drafts: bool) -> Result<Vec<PathBuf>> {
     Ok(found)
 }
 
+/// Lists the Markdown files under `pages/` (subfolders allowed; folders and files starting with
+/// `_` or `.` skipped), sorted.
+pub fn find_pages(root: &Path) -> Result<Vec<PathBuf>> {
+    let dir = root.join(super::standalone::PAGES_DIR);
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut found = Vec::new();
+    let walker = walkdir::WalkDir::new(&dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0 || !(name.starts_with('.') || name.starts_with('_'))
+        });
+    for entry in walker {
+        let entry = entry.map_err(|e| crate::fs::walk_error(&dir, e))?;
+        if entry.file_type().is_file() && is_markdown(entry.path()) {
+            found.push(
+                entry
+                    .path()
+                    .strip_prefix(root)
+                    .unwrap_or(entry.path())
+                    .to_path_buf(),
+            );
+        }
+    }
+    Ok(found)
+}
+
 /// Reads the listed files in parallel; every unreadable file is reported, not just the first.
 pub fn read_all(root: &Path, rels: Vec<PathBuf>) -> Result<Vec<Source>> {
     use rayon::prelude::*;

@@ -154,7 +154,7 @@ fn dedup(v: &mut Vec<String>) {
 }
 
 /// Jekyll's `titleize_slug`: `my-first-post` → `My First Post`.
-fn titleize(slug: &str) -> String {
+pub(crate) fn titleize(slug: &str) -> String {
     slug.split('-')
         .filter(|w| !w.is_empty())
         .map(|w| {
