@@ -23,6 +23,10 @@ const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
     ("tag.html", include_str!("../templates/tag.html")),
     ("terms.html", include_str!("../templates/terms.html")),
     ("archive.html", include_str!("../templates/archive.html")),
+    (
+        "post-list.html",
+        include_str!("../templates/post-list.html"),
+    ),
     ("404.html", include_str!("../templates/404.html")),
     ("feed.xml", include_str!("../templates/feed.xml")),
     ("sitemap.xml", include_str!("../templates/sitemap.xml")),

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::front_matter::{self, FrontMatter};
+use super::front_matter;
 use super::load::Source;
 use super::permalink::escape_path;
 use crate::error::{Error, Location, Result};
@@ -37,14 +37,8 @@ pub struct Standalone {
 impl Standalone {
     pub fn from_source(src: Source) -> Result<Standalone> {
         let split = front_matter::split(&src.text);
-        let fm = match &split {
-            Some(s) => front_matter::parse(s, &src.rel)?,
-            None => FrontMatter::default(),
-        };
-        let at_key = |key: &str| match split.as_ref().and_then(|s| front_matter::key_line(s, key)) {
-            Some(line) => Location::at(&src.rel, line, 1),
-            None => Location::file(&src.rel),
-        };
+        let fm = front_matter::parse_or_default(split.as_ref(), &src.rel)?;
+        let at_key = |key: &str| front_matter::key_location(split.as_ref(), &src.rel, key);
         let url = match &fm.permalink {
             Some(p) => p.clone(),
             None => default_url(&src.rel),

@@ -9,6 +9,8 @@ use icu_properties::CodePointMapData;
 use icu_properties::props::Script;
 use lol_html::{RewriteStrSettings, element, rewrite_str};
 
+use crate::html::decode_entities;
+
 /// How fast the reading time assumes people read: CJK text by the character (Han, kana), other
 /// text by the word (a run of letters and digits, a formula's TeX counted the same way).
 pub const CJK_CHARS_PER_MINUTE: f64 = 400.0;
@@ -219,53 +221,6 @@ fn attr<'a>(attrs: &'a str, name: &str) -> Option<&'a str> {
 
 fn has_class(attrs: &str, class: &str) -> bool {
     attr(attrs, "class").is_some_and(|c| c.split_ascii_whitespace().any(|c| c == class))
-}
-
-/// Text with the character references HTML writers use decoded (`&amp;`, `&lt;`, `&#39;`,
-/// `&#x4E2D;`, `&nbsp;`, …); an unknown one is kept as written.
-pub fn decode_entities(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(p) = rest.find('&') {
-        out.push_str(&rest[..p]);
-        rest = &rest[p..];
-        let end = rest[1..]
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
-            .map(|e| e + 1);
-        let decoded = match end {
-            Some(e) if rest.as_bytes().get(e) == Some(&b';') => {
-                let name = &rest[1..e];
-                let c = match name {
-                    "amp" => Some('&'),
-                    "lt" => Some('<'),
-                    "gt" => Some('>'),
-                    "quot" => Some('"'),
-                    "apos" => Some('\''),
-                    "nbsp" => Some('\u{a0}'),
-                    _ => name
-                        .strip_prefix("#x")
-                        .or_else(|| name.strip_prefix("#X"))
-                        .and_then(|h| u32::from_str_radix(h, 16).ok())
-                        .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
-                        .and_then(char::from_u32),
-                };
-                c.map(|c| (c, e + 1))
-            }
-            _ => None,
-        };
-        match decoded {
-            Some((c, len)) => {
-                out.push(c);
-                rest = &rest[len..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// The text a reader reads in `html`, whitespace collapsed: a KaTeX formula becomes its TeX
@@ -497,14 +452,6 @@ mod tests {
         assert_eq!(plain_text(html_only), "a x2 b");
         assert_eq!(plain_text("a < b & c"), "a < b & c");
         assert_eq!(plain_text("<p>one</p><p>two</p>"), "one two");
-    }
-
-    #[test]
-    fn entities() {
-        assert_eq!(
-            decode_entities("&amp;lt; &#60; &bogus; & &#xZZ;"),
-            "&lt; < &bogus; & &#xZZ;"
-        );
     }
 
     #[test]
