@@ -7,7 +7,7 @@ use crate::error::{Error, Location, Result};
 use crate::incremental::BuildCache;
 use crate::markdown::citations::{Citations, PostBibliography};
 use crate::markdown::highlight::{self, Highlighter};
-use crate::markdown::{Rendered, Renderer, SourceMark};
+use crate::markdown::{Input, Rendered, Renderer, SourceMark};
 use crate::output::{self, Copy, OutputFile};
 use crate::pages::{self, KATEX_CDN_HREF, KATEX_CDN_INTEGRITY, KatexCss};
 use crate::site::{LoadOptions, Site};
@@ -60,7 +60,7 @@ pub struct Built {
     pub site_url: String,
     /// `cname` from `site.toml`, when set: a custom domain serves the site at its root.
     pub cname: Option<String>,
-    /// One per post, in site order.
+    /// One per post, in site order, then one per standalone page (`pages/`), by path.
     pub posts: Vec<BuiltPost>,
     /// Every file and folder the build put into the output.
     pub manifest: Manifest,
@@ -117,7 +117,8 @@ fn slash(p: &Path) -> String {
     p.to_string_lossy().replace('\\', "/")
 }
 
-/// A post page as `check` needs it to name the Markdown line of a reference. Holds what the
+/// A post's (or a standalone page's) page as `check` needs it to name the Markdown line of a
+/// reference. Holds what the
 /// build had in memory anyway (moved, not copied); the page's final HTML is not kept, since it
 /// is in the output folder.
 #[derive(Debug, Clone)]
@@ -216,8 +217,23 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     )?;
     // Parsed once: the formulas come from the same events that `finish` turns into HTML. The
     // renderer is made twice around the KaTeX prepass, which needs the math cache to itself.
+    // Posts, then the standalone pages of `pages/`: one Markdown stage for both.
+    // Pages have no `macros:` of their own (yet): the site's apply.
+    let no_macros = Default::default();
+    let inputs: Vec<Input> = site
+        .posts
+        .iter()
+        .map(crate::incremental::posts::input)
+        .chain(site.pages.iter().map(|p| Input {
+            path: &p.source,
+            text: &p.text,
+            body_offset: p.body_offset,
+            title: &p.title,
+            macros: &no_macros,
+        }))
+        .collect();
     let prepared = cache.posts.parse(
-        &site.posts,
+        &inputs,
         &Renderer {
             config: &site.config.markdown,
             math: &cache.math,
@@ -241,7 +257,8 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         posts: &post_index,
         citations: &citations,
     };
-    let rendered: Vec<Rendered> = cache.posts.finish(prepared, &renderer);
+    let mut rendered: Vec<Rendered> = cache.posts.finish(prepared, &renderer);
+    drop(inputs);
     if !cache.is_preview() {
         cache.math.clear();
     }
@@ -270,7 +287,15 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
 
     let has_math = rendered.iter().any(|r| r.has_math);
     let (katex, katex_copy, katex_files) = katex_stylesheet(&site, has_math)?;
-    let mut files = pages::render_all_cached(&site, &rendered, &templates, katex, &cache.pages)?;
+    let page_rendered = rendered.split_off(site.posts.len());
+    let mut files = pages::render_all_cached(
+        &site,
+        &rendered,
+        &page_rendered,
+        &templates,
+        katex,
+        &cache.pages,
+    )?;
     let page_count = files.len();
     files.extend(theme_assets(&site.root, &site.config)?);
     files.extend(katex_files);
@@ -296,16 +321,20 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         // The site's own (no posts, unread Markdown) first; never failures, even with --strict.
         warnings: site.warnings.iter().cloned().chain(warnings).collect(),
     };
-    // Pages are in plan order, the posts' first and in site order (see `pages::render_all`).
-    let posts = site
+    // Pages are in plan order: the posts' first in site order, then the standalone pages' (see
+    // `pages::render_all`).
+    let sources = site
         .posts
         .into_iter()
-        .zip(rendered)
+        .map(|p| (p.source, p.text))
+        .chain(site.pages.into_iter().map(|p| (p.source, p.text)));
+    let posts = sources
+        .zip(rendered.into_iter().chain(page_rendered))
         .zip(&files)
-        .map(|((post, r), file)| BuiltPost {
+        .map(|(((source, text), r), file)| BuiltPost {
             page: file.path.clone(),
-            source: post.source,
-            text: post.text,
+            source,
+            text,
             html: r.html,
             source_map: r.source_map,
         })

@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use crate::build::{self, BuildOptions, BuildReport, BuiltPost, Manifest};
 use crate::content::permalink::escape_path;
 use crate::error::{Error, Location, Result, collect_all};
+pub use crate::html::decode_entities;
 use crate::urls::decode;
 use crate::urls::extract::{UrlSyntax, css_urls, is_css, is_html, url_syntax, urls_in};
 use crate::urls::resolve::Served;
@@ -528,51 +529,6 @@ fn scan_css(css: &str) -> PageScan {
             })
             .collect(),
     }
-}
-
-/// Decodes the character references that occur in URLs and ids (`&amp;`, numeric ones, …).
-pub fn decode_entities(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let decoded = rest.find(';').filter(|&e| e <= 10).and_then(|e| {
-            let name = &rest[1..e];
-            let c = match name {
-                "amp" => Some('&'),
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "quot" => Some('"'),
-                "apos" => Some('\''),
-                "nbsp" => Some('\u{a0}'),
-                _ => {
-                    let num = name.strip_prefix('#')?;
-                    let v = match num.strip_prefix(['x', 'X']) {
-                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                        None => num.parse().ok()?,
-                    };
-                    char::from_u32(v)
-                }
-            }?;
-            Some((c, e + 1))
-        });
-        match decoded {
-            Some((c, len)) => {
-                out.push(c);
-                rest = &rest[len..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]

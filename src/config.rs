@@ -27,6 +27,14 @@ pub struct Config {
     pub timezone: String,
     /// Written to `_site/CNAME` for a custom domain on GitHub Pages.
     pub cname: Option<String>,
+    /// Posts per index page, as jekyll-paginate's `paginate`: page 1 is `/`, the next ones
+    /// `/page/2/`, `/page/3/`, …. Unset: one index page listing every post.
+    pub paginate: Option<usize>,
+    /// Where a post's excerpt ends when its content holds this text (Jekyll's
+    /// `excerpt_separator`); otherwise the excerpt is the first paragraph.
+    pub excerpt_separator: String,
+    /// The header's links. Unset: Archive, Tags and (when `pages/about.md` exists) About.
+    pub nav: Option<Vec<NavLink>>,
     pub math: MathConfig,
     pub highlight: HighlightConfig,
     pub markdown: MarkdownConfig,
@@ -47,6 +55,9 @@ impl Default for Config {
             permalink: "date".into(),
             timezone: "UTC".into(),
             cname: None,
+            paginate: None,
+            excerpt_separator: DEFAULT_EXCERPT_SEPARATOR.into(),
+            nav: None,
             math: MathConfig::default(),
             highlight: HighlightConfig::default(),
             markdown: MarkdownConfig::default(),
@@ -54,6 +65,18 @@ impl Default for Config {
             citations: Default::default(),
         }
     }
+}
+
+/// The excerpt separator WordPress and many Jekyll sites use.
+pub const DEFAULT_EXCERPT_SEPARATOR: &str = "<!--more-->";
+
+/// One header link: `{ title = "About", url = "/about/" }`. A site path (`/…`) gets the base
+/// path like every other; a full URL is used as written.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NavLink {
+    pub title: String,
+    pub url: String,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash, Default)]
@@ -190,6 +213,20 @@ impl Config {
                 "url: `{}` must start with http:// or https://",
                 self.url
             ));
+        }
+        if self.paginate == Some(0) {
+            return bad(
+                "paginate: must be at least 1 (leave it out for one index page listing every post)"
+                    .into(),
+            );
+        }
+        for link in self.nav.iter().flatten() {
+            if !(link.url.starts_with('/') && !link.url.starts_with("//") || web(&link.url)) {
+                return bad(format!(
+                    "nav: `{}` must be a site path starting with / or an http(s) URL",
+                    link.url
+                ));
+            }
         }
         if self.math.max_formula_bytes == 0 {
             return bad("math.max_formula_bytes: must be at least 1".into());
@@ -336,6 +373,33 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.bibliography.unwrap().list(), ["a.bib", "b.bib"]);
+    }
+
+    #[test]
+    fn blog_keys_parse_and_are_checked() {
+        let c = Config::parse(
+            "paginate = 5\nexcerpt_separator = \"<!-- cut -->\"\nnav = [{ title = \"Home\", url = \"/\" }, { title = \"GitHub\", url = \"https://github.com/x\" }]\n",
+            Path::new("site.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.paginate, Some(5));
+        assert_eq!(c.excerpt_separator, "<!-- cut -->");
+        assert_eq!(c.nav.as_ref().unwrap()[1].url, "https://github.com/x");
+        let d = Config::default();
+        assert_eq!((d.paginate, d.nav), (None, None));
+        assert_eq!(d.excerpt_separator, "<!--more-->");
+        for bad in [
+            "paginate = 0",
+            "nav = [{ title = \"x\", url = \"about\" }]",
+            "nav = [{ title = \"x\", link = \"/\" }]",
+        ] {
+            let err = Config::parse(bad, Path::new("site.toml")).unwrap_err();
+            let key = bad.split(' ').next().unwrap();
+            assert!(
+                err.to_string().contains(key) || err.to_string().contains("link"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

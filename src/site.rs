@@ -1,5 +1,6 @@
-//! [`Site`]: the configuration and the posts that will be published, newest first. Decides which
-//! posts are in (drafts, future, unpublished) and that no two share a URL.
+//! [`Site`]: the configuration, the posts that will be published (newest first) and the
+//! standalone pages of `pages/`. Decides which posts are in (drafts, future, unpublished) and
+//! that no two share a URL.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ use rayon::prelude::*;
 use crate::config::{CONFIG_FILE, Config, MathConfig};
 use crate::content::load;
 use crate::content::post::{Post, PostRules};
+use crate::content::standalone::Standalone;
 use crate::error::{Error, Location, Result, collect_all};
 use crate::markdown::macros::{self, Macros};
 
@@ -30,6 +32,8 @@ pub struct Site {
     /// What did not stop loading but is likely a mistake: no posts, Markdown files the build
     /// does not read. Shown with the build's other warnings.
     pub warnings: Vec<Error>,
+    /// `pages/*.md`, by path.
+    pub pages: Vec<Standalone>,
 }
 
 impl Site {
@@ -80,11 +84,18 @@ impl Site {
         });
         check_collisions(&posts)?;
         let warnings = warnings(root, loaded, posts.len());
+        let pages = load::read_all(root, load::find_pages(root)?)?;
+        let pages: Vec<Standalone> =
+            collect_all(pages.into_par_iter().map(Standalone::from_source).collect())?
+                .into_iter()
+                .filter(|p| opts.unpublished || p.published)
+                .collect();
         Ok(Site {
             root: root.to_path_buf(),
             config,
             posts,
             warnings,
+            pages,
         })
     }
 

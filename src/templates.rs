@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Location, Result};
 
 mod recursion;
+mod seo;
 pub use recursion::MAX_MACRO_DEPTH;
 
 pub const TEMPLATES_DIR: &str = "templates";
@@ -17,10 +18,23 @@ const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
     ("post.html", include_str!("../templates/post.html")),
     ("index.html", include_str!("../templates/index.html")),
+    ("page.html", include_str!("../templates/page.html")),
     ("category.html", include_str!("../templates/category.html")),
+    ("tag.html", include_str!("../templates/tag.html")),
+    ("terms.html", include_str!("../templates/terms.html")),
+    ("archive.html", include_str!("../templates/archive.html")),
+    (
+        "post-list.html",
+        include_str!("../templates/post-list.html"),
+    ),
     ("404.html", include_str!("../templates/404.html")),
     ("feed.xml", include_str!("../templates/feed.xml")),
+    ("sitemap.xml", include_str!("../templates/sitemap.xml")),
+    ("robots.txt", include_str!("../templates/robots.txt")),
 ];
+
+/// The extensions of the site's own templates: pages, feeds and sitemaps, text files.
+const TEMPLATE_EXTENSIONS: &[&str] = &["html", "xml", "txt"];
 
 /// Theme files that are not templates but ship with them, written to the site root.
 pub const DEFAULT_ASSETS: &[(&str, &str)] = &[
@@ -40,7 +54,8 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// Loads the defaults, then every `*.html` under `root/templates/` over them.
+    /// Loads the defaults, then every `*.html`, `*.xml` and `*.txt` under `root/templates/` over
+    /// them.
     pub fn load(root: &Path, base_path: &str) -> Result<Templates> {
         let mut sources: BTreeMap<String, (PathBuf, String)> = DEFAULT_TEMPLATES
             .iter()
@@ -60,7 +75,10 @@ impl Templates {
                 let entry = entry.map_err(|e| crate::fs::walk_error(&dir, e))?;
                 let path = entry.path();
                 if !entry.file_type().is_file()
-                    || path.extension().and_then(|e| e.to_str()) != Some("html")
+                    || !path
+                        .extension()
+                        .and_then(|e| e.to_str())
+                        .is_some_and(|e| TEMPLATE_EXTENSIONS.contains(&e))
                 {
                     continue;
                 }
@@ -109,6 +127,13 @@ impl Templates {
                 site_url: None,
             },
         );
+        tera.register_filter(
+            "base_path",
+            BasePathFilter {
+                base_path: base_path.to_string(),
+            },
+        );
+        tera.register_function("json_ld", seo::JsonLd);
         Ok(Templates {
             tera,
             origins,
@@ -208,6 +233,31 @@ impl tera::Function for UrlFunction {
 
     fn is_safe(&self) -> bool {
         true
+    }
+}
+
+/// `{{ html | base_path }}`: an HTML fragment with the base path added to its root-relative
+/// URLs, by the same pass ([`crate::urls::rewrite::rewrite_html`]) that publishes every HTML
+/// page. For HTML that goes where that pass does not look: escaped inside a feed's `<content>`.
+struct BasePathFilter {
+    base_path: String,
+}
+
+impl tera::Filter for BasePathFilter {
+    fn filter(
+        &self,
+        value: &tera::Value,
+        _: &HashMap<String, tera::Value>,
+    ) -> tera::Result<tera::Value> {
+        let html = value
+            .as_str()
+            .ok_or_else(|| tera::Error::msg("base_path: the value must be a string of HTML"))?;
+        if self.base_path.is_empty() {
+            return Ok(value.clone());
+        }
+        crate::urls::rewrite::rewrite_html(html, &self.base_path)
+            .map(tera::Value::String)
+            .map_err(|e| tera::Error::msg(format!("base_path: {e}")))
     }
 }
 

@@ -179,7 +179,8 @@ fn markdown_raw_html_srcset_css_and_static_files_get_the_base() {
         r#"style="background: url('/notes/img/bg.png')""#,
         r#".x > .y { background: url("/notes/img/st.png") }"#,
         r#"<link rel="canonical" href="https://example.github.io/notes/notes/2020/01/01/a.html">"#,
-        r#"href="/notes/categories/notes/""#,
+        // The header's links (the default nav).
+        r#"href="/notes/archive/""#,
     ] {
         assert!(post.contains(want), "missing {want} in\n{post}");
     }

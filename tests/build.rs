@@ -466,7 +466,7 @@ fn atom_feed_lists_posts_with_absolute_urls() {
     assert!(out.status.success(), "{}", stderr(&out));
     let feed = std::fs::read_to_string(site.path().join("_site/feed.xml")).unwrap();
     assert!(feed.starts_with(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"zh-CN\">"
     ));
     let entries = select(&feed, "entry > id");
     assert_eq!(entries.len(), 1, "{feed}");

@@ -46,8 +46,14 @@ fn an_appended_line_is_served_and_announced() {
     assert_eq!(reload.data["version"].as_u64(), Some(version + 1));
     assert_eq!(
         reload.data["changed"],
-        serde_json::json!([SEED_URL]),
-        "only the edited post's page changed (its excerpt did not)"
+        serde_json::json!([
+            "/feed/jekyll.xml",
+            "/feed/update.xml",
+            "/feed.xml",
+            SEED_URL
+        ]),
+        "only the edited post's page and the feeds carrying its content changed (its excerpt \
+         did not)"
     );
 }
 

@@ -77,6 +77,35 @@ fn atom_feed() {
 }
 
 #[test]
+fn category_feed() {
+    insta::assert_snapshot!(page("feed/jekyll.xml"));
+}
+
+#[test]
+fn about_page() {
+    insta::assert_snapshot!(page("about/index.html"));
+}
+
+#[test]
+fn archive_page() {
+    insta::assert_snapshot!(page("archive/index.html"));
+}
+
+#[test]
+fn categories_index() {
+    insta::assert_snapshot!(page("categories/index.html"));
+}
+
+#[test]
+fn sitemap_and_robots() {
+    insta::assert_snapshot!(format!(
+        "{}\n--- robots.txt\n{}",
+        page("sitemap.xml"),
+        page("robots.txt")
+    ));
+}
+
+#[test]
 fn not_found_page() {
     insta::assert_snapshot!(page("404.html"));
 }

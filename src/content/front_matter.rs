@@ -177,6 +177,24 @@ pub fn parse(split: &Split<'_>, path: &Path) -> Result<FrontMatter> {
     })
 }
 
+/// The front matter of a file split as [`split`] does: parsed, or all defaults when the file
+/// has none.
+pub fn parse_or_default(split: Option<&Split<'_>>, path: &Path) -> Result<FrontMatter> {
+    match split {
+        Some(s) => parse(s, path),
+        None => Ok(FrontMatter::default()),
+    }
+}
+
+/// Where a message about the value of `key` points: its line in `path`, or the file when the
+/// key is not written.
+pub fn key_location(split: Option<&Split<'_>>, path: &Path, key: &str) -> Location {
+    match split.and_then(|s| key_line(s, key)) {
+        Some(line) => Location::at(path, line, 1),
+        None => Location::file(path),
+    }
+}
+
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or(s).trim()
 }

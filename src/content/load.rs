@@ -30,23 +30,34 @@ pub fn is_markdown(path: &Path) -> bool {
 /// Lists post files, sorted for deterministic output. `_drafts/` only when asked; other folders
 /// starting with `_` or `.` are skipped, as Jekyll does.
 pub fn find(root: &Path, drafts: bool) -> Result<Vec<PathBuf>> {
-    let posts = root.join(POSTS_DIR);
-    if !posts.is_dir() {
+    find_markdown(root, POSTS_DIR, |name| {
+        name.starts_with('.') || (name.starts_with('_') && !(drafts && name == DRAFTS_DIR))
+    })
+}
+
+/// Lists the Markdown files under `pages/` (subfolders allowed; folders and files starting with
+/// `_` or `.` skipped), sorted.
+pub fn find_pages(root: &Path) -> Result<Vec<PathBuf>> {
+    find_markdown(root, super::standalone::PAGES_DIR, |name| {
+        name.starts_with('.') || name.starts_with('_')
+    })
+}
+
+/// The Markdown files under `root/dir`, relative to `root` and sorted, leaving out every entry
+/// (and what is inside it) whose name `skip` says.
+fn find_markdown(root: &Path, dir: &str, skip: impl Fn(&str) -> bool) -> Result<Vec<PathBuf>> {
+    let dir = root.join(dir);
+    if !dir.is_dir() {
         return Ok(Vec::new());
     }
     let mut found = Vec::new();
-    let walker = walkdir::WalkDir::new(&posts)
+    let walker = walkdir::WalkDir::new(&dir)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            e.depth() == 0
-                || !(name.starts_with('.')
-                    || (name.starts_with('_') && !(drafts && name == DRAFTS_DIR)))
-        });
+        .filter_entry(|e| e.depth() == 0 || !skip(&e.file_name().to_string_lossy()));
     for entry in walker {
-        let entry = entry.map_err(|e| crate::fs::walk_error(&posts, e))?;
+        let entry = entry.map_err(|e| crate::fs::walk_error(&dir, e))?;
         if entry.file_type().is_file() && is_markdown(entry.path()) {
             found.push(
                 entry

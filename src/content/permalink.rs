@@ -1,5 +1,6 @@
 //! The one place that decides a post's URL, following Jekyll 4.3's `UrlDrop` and `URL` classes:
-//! styles, placeholders, slugify modes and percent-escaping.
+//! styles, placeholders, slugify modes and percent-escaping; and the URLs of the pages that list
+//! posts (categories, tags, the archive, index pages, feeds, the sitemap).
 
 use icu_properties::CodePointMapData;
 use icu_properties::props::{GeneralCategory, GeneralCategoryGroup};
@@ -92,6 +93,50 @@ pub fn category_url(name: &str) -> String {
         escape_path(&name.to_lowercase().replace('/', "-"))
     )
 }
+
+/// A category's Atom feed, where jekyll-feed puts one: `/feed/<category>.xml` (the category's
+/// name as in [`category_url`]).
+pub fn category_feed_url(name: &str) -> String {
+    format!(
+        "/feed/{}.xml",
+        escape_path(&name.to_lowercase().replace('/', "-"))
+    )
+}
+
+/// The page listing a tag's posts, named as jekyll-archives names them (Jekyll's `slugify`,
+/// default mode: `Machine Learning` → `/tags/machine-learning/`, `深度学习` stays); a tag with
+/// nothing left to slug (`+++`) keeps its lowercased name. Tags whose slugs match share a page.
+pub fn tag_url(name: &str) -> String {
+    let slug = slugify(name, SlugMode::Default, false);
+    let slug = if slug.is_empty() {
+        name.to_lowercase().replace('/', "-")
+    } else {
+        slug
+    };
+    format!("{TAGS_URL}{}/", escape_path(&slug))
+}
+
+/// Page `n` (from 1) of the index: `/`, then `/page/2/`, `/page/3/`, … (jekyll-paginate-v2's
+/// `/page/:num/`; jekyll-paginate's own default is `/page:num/`).
+pub fn index_page_url(n: usize) -> String {
+    if n <= 1 {
+        "/".to_string()
+    } else {
+        format!("/page/{n}/")
+    }
+}
+
+/// Every tag with its post count.
+pub const TAGS_URL: &str = "/tags/";
+/// Every category with its post count.
+pub const CATEGORIES_URL: &str = "/categories/";
+/// Every post, by year.
+pub const ARCHIVE_URL: &str = "/archive/";
+/// The site's Atom feed, where jekyll-feed writes it.
+pub const FEED_URL: &str = "/feed.xml";
+pub const SITEMAP_URL: &str = "/sitemap.xml";
+pub const ROBOTS_URL: &str = "/robots.txt";
+pub const NOT_FOUND_URL: &str = "/404.html";
 
 /// Lowercased, de-duplicated, joined by `/`, as Jekyll's `UrlDrop#categories`.
 pub fn categories_path(categories: &[String]) -> String {
@@ -247,6 +292,23 @@ mod tests {
             slugify("Odd_Name.v2! ½", SlugMode::Pretty, true),
             "Odd_Name.v2!"
         );
+    }
+
+    #[test]
+    fn listing_urls() {
+        assert_eq!(tag_url("Machine Learning"), "/tags/machine-learning/");
+        assert_eq!(
+            tag_url("深度学习"),
+            "/tags/%E6%B7%B1%E5%BA%A6%E5%AD%A6%E4%B9%A0/"
+        );
+        assert_eq!(tag_url("C++"), "/tags/c/");
+        assert_eq!(tag_url("+++"), "/tags/+++/");
+        assert_eq!(
+            category_feed_url("Machine Learning"),
+            "/feed/machine%20learning.xml"
+        );
+        assert_eq!(index_page_url(1), "/");
+        assert_eq!(index_page_url(3), "/page/3/");
     }
 
     #[test]

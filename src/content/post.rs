@@ -9,7 +9,7 @@ use jiff::ZonedDateTime as Zoned;
 use jiff::tz::TimeZone;
 use serde_json::Value;
 
-use super::front_matter::{self, FrontMatter};
+use super::front_matter;
 use super::load::Source;
 use super::{date, permalink};
 use crate::error::{Error, Location, Result};
@@ -60,14 +60,8 @@ impl Post {
 
     pub fn from_source(src: Source, rules: &PostRules<'_>) -> Result<Post> {
         let split = front_matter::split(&src.text);
-        let fm = match &split {
-            Some(s) => front_matter::parse(s, &src.rel)?,
-            None => FrontMatter::default(),
-        };
-        let at_key = |key: &str| match split.as_ref().and_then(|s| front_matter::key_line(s, key)) {
-            Some(line) => Location::at(&src.rel, line, 1),
-            None => Location::file(&src.rel),
-        };
+        let fm = front_matter::parse_or_default(split.as_ref(), &src.rel)?;
+        let at_key = |key: &str| front_matter::key_location(split.as_ref(), &src.rel, key);
 
         let file_stem = src
             .rel
@@ -159,7 +153,7 @@ fn dedup(v: &mut Vec<String>) {
 }
 
 /// Jekyll's `titleize_slug`: `my-first-post` → `My First Post`.
-fn titleize(slug: &str) -> String {
+pub(crate) fn titleize(slug: &str) -> String {
     slug.split('-')
         .filter(|w| !w.is_empty())
         .map(|w| {

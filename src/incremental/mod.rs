@@ -136,7 +136,7 @@ mod tests {
         // What to do, then how many posts and pages that must render again.
         type Edit<'a> = (&'a str, Box<dyn Fn() + 'a>, usize, usize);
         let edits: Vec<Edit> = vec![
-            ("nothing", Box::new(|| {}), 2, 7),
+            ("nothing", Box::new(|| {}), 2, 14),
             (
                 "append below the excerpt",
                 Box::new(|| {
@@ -145,10 +145,12 @@ mod tests {
                     std::fs::write(p, t + "\nAppended $d$.\n").unwrap();
                 }),
                 1,
-                1,
+                // The post's page, and the two feeds that carry its whole content.
+                3,
             ),
             // Read by the post's page alone (`page.extra.lang` in base.html): no listing shows
-            // it, so exactly that page must be rendered again.
+            // it, so no listing is rendered again. The feeds are: they key each post's content
+            // by its rendering key, which covers the whole file, front matter included.
             (
                 "front matter only the page reads",
                 Box::new(|| {
@@ -157,7 +159,7 @@ mod tests {
                     std::fs::write(p, t.replacen("title: A\n", "title: A\nlang: en\n", 1)).unwrap();
                 }),
                 1,
-                1,
+                3,
             ),
             (
                 "retitle",
@@ -168,19 +170,19 @@ mod tests {
                     )
                 }),
                 1,
-                7,
+                14,
             ),
             (
                 "new post, new category",
                 Box::new(|| write("posts/2020-01-03-c.md", "---\ncategories: z\n---\nSee.\n")),
                 1,
-                9,
+                17,
             ),
             (
                 "delete a post",
                 Box::new(|| std::fs::remove_file(site.join("posts/2020-01-01-a.md")).unwrap()),
                 0,
-                7,
+                14,
             ),
             (
                 "template override",
@@ -198,7 +200,7 @@ mod tests {
                 "config",
                 Box::new(|| write("site.toml", "title = \"T2\"\n")),
                 0,
-                7,
+                14,
             ),
             (
                 "math config",
@@ -209,7 +211,7 @@ mod tests {
                     )
                 }),
                 2,
-                7,
+                14,
             ),
             ("static file", Box::new(|| write("static/s.txt", "s")), 0, 0),
             (

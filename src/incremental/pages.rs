@@ -284,7 +284,7 @@ mod tests {
     }
 
     fn feed(title: &str) -> Page<'_> {
-        Page::Feed(crate::pages::FeedPage { site_title: title })
+        Page::NotFound(crate::pages::NotFoundPage { title })
     }
 
     #[test]
@@ -348,7 +348,7 @@ mod tests {
     #[test]
     fn pages_differing_in_any_one_input_have_different_keys() {
         use crate::markdown::{Input, Renderer};
-        use crate::pages::{CategoryPage, CategorySummary, IndexPage, PostPage, PostSummary};
+        use crate::pages::{CategoryPage, IndexPage, Link, Paginator, PostPage, PostSummary, Term};
 
         let (_d, t) = templates(&[("note.html", "{{ page.title }}")]);
         let cache = PageCache::enabled();
@@ -397,6 +397,8 @@ mod tests {
                 layout,
                 extra,
                 rendered,
+                previous: None,
+                next: None,
             })
         };
         let base = round.key(path, &post(&summary, "post", &extra, &one));
@@ -407,16 +409,20 @@ mod tests {
             ..summary.clone()
         };
         let tagged = PostSummary {
-            tags: vec!["t".into()],
+            tags: vec![Link {
+                name: "t".into(),
+                url: "/tags/t/".into(),
+            }],
             ..summary.clone()
         };
-        let cat = CategorySummary {
+        let cat = Term {
             name: "c".into(),
             url: "/c/".into(),
-            posts: vec![summary.clone()],
+            feed: None,
+            posts: vec![&summary],
         };
-        let cat2 = CategorySummary {
-            posts: vec![retitled.clone()],
+        let cat2 = Term {
+            posts: vec![&retitled],
             ..cat.clone()
         };
         let others = [
@@ -426,10 +432,33 @@ mod tests {
             ("extra", post(&summary, "post", &lang, &one)),
             ("rendering", post(&summary, "post", &extra, &two)),
             (
+                "neighbour",
+                Page::Post(PostPage {
+                    summary: &summary,
+                    layout: "post",
+                    extra: &extra,
+                    rendered: &one,
+                    previous: Some(&retitled),
+                    next: None,
+                }),
+            ),
+            (
                 "kind",
                 Page::Index(IndexPage {
                     site_title: "T",
+                    url: "/".into(),
                     has_math: false,
+                    paginator: Paginator {
+                        page: 1,
+                        per_page: 1,
+                        posts: std::slice::from_ref(&summary),
+                        total_posts: 1,
+                        total_pages: 1,
+                        previous_page: None,
+                        previous_page_path: None,
+                        next_page: None,
+                        next_page_path: None,
+                    },
                 }),
             ),
         ];

@@ -51,7 +51,8 @@ impl Prepared<'_> {
     }
 }
 
-fn input(p: &Post) -> Input<'_> {
+/// What the Markdown stage reads of a post.
+pub fn input(p: &Post) -> Input<'_> {
     Input {
         path: &p.source,
         text: &p.text,
@@ -70,13 +71,14 @@ impl PostCache {
     }
 
     /// First phase: parses every post whose key is not the one remembered (every post, when
-    /// the cache is off). `r.math` need not hold the formulas yet.
-    pub fn parse<'p>(&self, posts: &'p [Post], r: &Renderer<'_>) -> Prepared<'p> {
-        let posts: Vec<Prep<'p>> = posts
+    /// the cache is off). `r.math` need not hold the formulas yet. `inputs` are the posts (see
+    /// [`input`]) and any other Markdown the site renders (`pages/`), each under its own path.
+    pub fn parse<'p>(&self, inputs: &[Input<'p>], r: &Renderer<'_>) -> Prepared<'p> {
+        let posts: Vec<Prep<'p>> = inputs
             .par_iter()
-            .map(|p| match self.hit(p, r) {
-                Some(_) => Prep::Reused(&p.source),
-                None => Prep::Fresh(Box::new(markdown::parse(input(p), r))),
+            .map(|i| match self.hit(i, r) {
+                Some(_) => Prep::Reused(i.path),
+                None => Prep::Fresh(Box::new(markdown::parse(*i, r))),
             })
             .collect();
         let mut formulas = Vec::new();
@@ -150,12 +152,12 @@ impl PostCache {
         self.last_rendered
     }
 
-    fn hit(&self, post: &Post, r: &Renderer<'_>) -> Option<&Entry> {
+    fn hit(&self, input: &Input<'_>, r: &Renderer<'_>) -> Option<&Entry> {
         if !self.enabled {
             return None;
         }
-        let entry = self.entries.get(&post.source)?;
-        (Some(entry.key) == RenderKey::of(&input(post), r)).then_some(entry)
+        let entry = self.entries.get(input.path)?;
+        (Some(entry.key) == RenderKey::of(input, r)).then_some(entry)
     }
 }
 #[cfg(test)]
@@ -172,8 +174,9 @@ mod tests {
     fn build(cache: &mut PostCache, math: &mut MathCache, site: &Site) -> Vec<Rendered> {
         math.reconfigure(&site.config.math);
         let h = Highlighter::default();
+        let inputs: Vec<Input> = site.posts.iter().map(input).collect();
         let prepared = cache.parse(
-            &site.posts,
+            &inputs,
             &Renderer {
                 config: &site.config.markdown,
                 math,

@@ -15,7 +15,9 @@ use super::Spanned;
 
 /// How a sidenote's copy begins and ends, so an excerpt can leave it out.
 pub const SIDENOTE_OPEN: &str = "<span class=\"sidenote\" role=\"note\">";
-pub const SIDENOTE_CLOSE: &str = "</span><!--/sidenote-->";
+pub const SIDENOTE_CLOSE: &str = concat!("</span>", "<!--/sidenote-->");
+/// The comment in [`SIDENOTE_CLOSE`]: HTML to drop when a page's excerpt is cut from its HTML.
+pub const SIDENOTE_END_MARK: &str = "<!--/sidenote-->";
 /// How a note's reference begins, so an excerpt can leave it out.
 pub const REFERENCE_OPEN: &str = "<sup class=\"fnref\"";
 

@@ -1,15 +1,24 @@
-//! Which pages a site has (posts, index, categories, 404, feed) and the typed data each template
-//! gets: `site` and `page` ([`Page`], one variant per kind, in [`kinds`]).
+//! Which pages a site has (posts, standalone pages, index pages, categories, tags, their
+//! indexes, the archive, 404, feeds, sitemap, robots.txt) and the typed data each template
+//! gets: `site`, `page` ([`Page`], one variant per kind, in [`kinds`]) and `t`, the theme's
+//! words in the site's language ([`words`]).
 
 mod kinds;
+mod text;
+pub mod words;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
+use serde_json::Value;
 
-use crate::content::permalink::category_url;
+pub use crate::content::permalink::NOT_FOUND_URL;
+use crate::content::permalink::{
+    ARCHIVE_URL, CATEGORIES_URL, FEED_URL, TAGS_URL, category_feed_url, category_url,
+    index_page_url, tag_url,
+};
 use crate::content::post::Post;
 use crate::error::{Error, Location, Result, collect_all};
 use crate::incremental::pages::PageCache;
@@ -17,12 +26,22 @@ use crate::markdown::Rendered;
 use crate::output::OutputFile;
 use crate::site::Site;
 use crate::templates::Templates;
-pub use kinds::{CategoryPage, FeedPage, IndexPage, NotFoundPage, PageContext, PageKind, PostPage};
+pub use kinds::{
+    ArchivePage, CategoryPage, EntryContext, FeedEntry, FeedPage, IndexPage, NotFoundPage,
+    PageContext, PageKind, Paginator, PostPage, RobotsPage, SitemapPage, StandalonePage, TagPage,
+    Taxonomy, TermsPage,
+};
+pub use text::{CJK_CHARS_PER_MINUTE, WORDS_PER_MINUTE};
+use words::Words;
 
 /// KaTeX 0.16.4's stylesheet on jsDelivr, pinned with its SRI hash.
 pub const KATEX_CDN_HREF: &str = "https://cdn.jsdelivr.net/npm/katex@0.16.4/dist/katex.min.css";
 pub const KATEX_CDN_INTEGRITY: &str =
     "sha384-vKruj+a13U8yHIkAyGgK1J3ArTLzrFGBbBc0tDp4ad/EyewESeXE/Iv67Aj8gKZ0";
+
+/// How many posts a feed holds, newest first: jekyll-feed's default `posts_limit`. Each carries
+/// its whole content, so a feed is about ten posts' size, and there is one per category.
+pub const FEED_POSTS: usize = 10;
 
 #[derive(Serialize, Clone)]
 pub struct KatexCss {
@@ -30,14 +49,15 @@ pub struct KatexCss {
     pub integrity: Option<String>,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, PartialEq, Eq, Debug)]
 pub struct Link {
     pub name: String,
     pub url: String,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, Debug)]
 pub struct PostSummary {
+    /// Plain text (a `$x$` in it is TeX source, not a formula).
     pub title: String,
     /// The title with its formulas rendered, for headings and listings.
     pub title_html: String,
@@ -46,18 +66,53 @@ pub struct PostSummary {
     pub date: String,
     /// `2018-12-31`, for display.
     pub date_display: String,
+    /// HTML: the content up to `excerpt_separator`, else the first paragraph (see
+    /// [`text::excerpt`]); the front matter's `excerpt` (text) when set.
     pub excerpt: String,
     /// The excerpt holds KaTeX output, so a listing showing it needs the KaTeX stylesheet.
     pub excerpt_has_math: bool,
     pub categories: Vec<Link>,
-    pub tags: Vec<String>,
+    pub tags: Vec<Link>,
 }
 
-#[derive(Serialize, Clone)]
-pub struct CategorySummary {
+/// A category or a tag: its page and its posts, newest first.
+#[derive(Serialize, Clone, Debug)]
+pub struct Term<'a> {
+    /// As first written (terms whose URLs match are one).
     pub name: String,
     pub url: String,
-    pub posts: Vec<PostSummary>,
+    /// A category's Atom feed; tags have none.
+    pub feed: Option<String>,
+    pub posts: Vec<&'a PostSummary>,
+}
+
+/// A term without its posts: what `site.tags` lists (a tag's posts are on its page).
+#[derive(Serialize, Clone, Debug)]
+pub struct TermCount<'a> {
+    pub name: &'a str,
+    pub url: &'a str,
+    pub count: usize,
+}
+
+/// One year of the archive.
+#[derive(Serialize, Clone, Debug)]
+pub struct Year<'a> {
+    pub year: String,
+    pub posts: Vec<&'a PostSummary>,
+}
+
+/// One `<url>` of the sitemap: a site path, and for a post its date.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct SitemapUrl {
+    pub loc: String,
+    pub lastmod: Option<String>,
+}
+
+/// A header link.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct NavItem {
+    pub title: String,
+    pub url: String,
 }
 
 #[derive(Serialize)]
@@ -69,14 +124,26 @@ pub struct SiteContext<'a> {
     pub url: &'a str,
     pub base_path: String,
     pub posts: &'a [PostSummary],
-    pub categories: &'a [CategorySummary],
+    pub categories: &'a [Term<'a>],
+    /// Every tag with its post count, in the order of [`terms`]. Not its posts, unlike
+    /// `categories`: each tag of each post would put that post's summary into `site` once more,
+    /// and `site` is serialised and hashed on every build.
+    pub tags: Vec<TermCount<'a>>,
+    /// The header's links: `nav` from `site.toml`, or the default (see [`nav`]).
+    pub nav: &'a [NavItem],
     pub katex: KatexCss,
 }
 
-fn summary(post: &Post, rendered: &Rendered) -> PostSummary {
+fn summary(post: &Post, rendered: &Rendered, separator: &str, base: &str) -> PostSummary {
     let excerpt = match &post.excerpt {
         Some(text) => crate::html::escape(text),
-        None => rendered.excerpt.clone(),
+        None => text::excerpt(
+            &rendered.html,
+            &rendered.excerpt,
+            separator,
+            post.body(),
+            &crate::urls::for_rewrite(base, &post.url),
+        ),
     };
     PostSummary {
         excerpt_has_math: excerpt.contains("class=\"katex"),
@@ -94,28 +161,99 @@ fn summary(post: &Post, rendered: &Rendered) -> PostSummary {
                 url: category_url(c),
             })
             .collect(),
-        tags: post.tags.clone(),
+        tags: post
+            .tags
+            .iter()
+            .map(|t| Link {
+                name: t.clone(),
+                url: tag_url(t),
+            })
+            .collect(),
     }
 }
 
-/// Categories in first-seen order of case-insensitive name, each with its posts newest first.
-fn categories(site: &Site, summaries: &[PostSummary]) -> Vec<CategorySummary> {
-    let mut out: Vec<CategorySummary> = Vec::new();
-    for (post, s) in site.posts.iter().zip(summaries) {
-        for c in &post.categories {
-            let url = category_url(c);
-            match out.iter_mut().find(|x| x.url == url) {
-                Some(cat) => cat.posts.push(s.clone()),
-                None => out.push(CategorySummary {
-                    name: c.clone(),
-                    url,
-                    posts: vec![s.clone()],
+/// The terms of `links` (each post's categories or tags) in order of case-insensitive name,
+/// each with its posts newest first; terms with the same URL are one, named as first seen.
+fn terms(summaries: &[PostSummary], links: fn(&PostSummary) -> &[Link]) -> Vec<Term<'_>> {
+    let mut out: Vec<Term> = Vec::new();
+    for s in summaries {
+        for link in links(s) {
+            match out.iter_mut().find(|x| x.url == link.url) {
+                // A post with `Notes` and `notes` is listed once.
+                Some(t) if t.posts.last().is_some_and(|p| p.url == s.url) => {}
+                Some(t) => t.posts.push(s),
+                None => out.push(Term {
+                    name: link.name.clone(),
+                    url: link.url.clone(),
+                    feed: None,
+                    posts: vec![s],
                 }),
             }
         }
     }
-    out.sort_by_key(|c| c.name.to_lowercase());
+    out.sort_by_key(|t| t.name.to_lowercase());
     out
+}
+
+/// Categories (each with its feed), as [`terms`] orders them.
+fn categories(summaries: &[PostSummary]) -> Vec<Term<'_>> {
+    let mut cats = terms(summaries, |s| &s.categories);
+    for c in &mut cats {
+        c.feed = Some(category_feed_url(&c.name));
+    }
+    cats
+}
+
+/// The posts by year (in the site's time zone), newest first.
+fn years<'a>(site: &Site, summaries: &'a [PostSummary]) -> Vec<Year<'a>> {
+    let mut out: Vec<Year<'a>> = Vec::new();
+    for (post, s) in site.posts.iter().zip(summaries) {
+        let year = post.date.strftime("%Y").to_string();
+        match out.last_mut() {
+            Some(y) if y.year == year => y.posts.push(s),
+            _ => out.push(Year {
+                year,
+                posts: vec![s],
+            }),
+        }
+    }
+    out
+}
+
+/// The header's links: `nav` from `site.toml` as written, or Archive, Tags and, when
+/// `pages/about.md` exists, About.
+pub fn nav(site: &Site, words: &Words) -> Vec<NavItem> {
+    if let Some(links) = &site.config.nav {
+        return links
+            .iter()
+            .map(|l| NavItem {
+                title: l.title.clone(),
+                url: l.url.clone(),
+            })
+            .collect();
+    }
+    let mut items = vec![
+        NavItem {
+            title: words.archive.into(),
+            url: ARCHIVE_URL.into(),
+        },
+        NavItem {
+            title: words.tags.into(),
+            url: TAGS_URL.into(),
+        },
+    ];
+    let about = site.pages.iter().find(|p| {
+        ["pages/about.md", "pages/about.markdown"]
+            .iter()
+            .any(|a| p.source == Path::new(a))
+    });
+    if let Some(about) = about {
+        items.push(NavItem {
+            title: words.about.into(),
+            url: about.url.clone(),
+        });
+    }
+    items
 }
 
 /// One page of the site, as the typed inputs it is made from. Its template context
@@ -124,20 +262,32 @@ fn categories(site: &Site, summaries: &[PostSummary]) -> Vec<CategorySummary> {
 #[derive(Serialize)]
 pub enum Page<'a> {
     Post(PostPage<'a>),
+    Standalone(StandalonePage<'a>),
     Index(IndexPage<'a>),
     Category(CategoryPage<'a>),
-    NotFound(NotFoundPage),
+    Tag(TagPage<'a>),
+    Terms(TermsPage<'a>),
+    Archive(ArchivePage<'a>),
+    NotFound(NotFoundPage<'a>),
     Feed(FeedPage<'a>),
+    Sitemap(SitemapPage),
+    Robots(RobotsPage),
 }
 
 impl Page<'_> {
     fn kind(&self) -> &dyn PageKind {
         match self {
             Page::Post(p) => p,
+            Page::Standalone(p) => p,
             Page::Index(p) => p,
             Page::Category(p) => p,
+            Page::Tag(p) => p,
+            Page::Terms(p) => p,
+            Page::Archive(p) => p,
             Page::NotFound(p) => p,
             Page::Feed(p) => p,
+            Page::Sitemap(p) => p,
+            Page::Robots(p) => p,
         }
     }
 
@@ -148,6 +298,36 @@ impl Page<'_> {
     pub fn context(&self) -> PageContext<'_> {
         self.kind().context()
     }
+
+    /// Its `<url>` in the sitemap: every HTML page a reader may land on, except a post or page
+    /// whose front matter says `sitemap: false` (as jekyll-sitemap reads it).
+    pub fn sitemap_entry(&self) -> Option<SitemapUrl> {
+        let listed = |extra: &std::collections::BTreeMap<String, Value>| {
+            extra.get("sitemap") != Some(&Value::Bool(false))
+        };
+        let (loc, lastmod): (&str, _) = match self {
+            Page::Post(p) if listed(p.extra) => (&p.summary.url, Some(p.summary.date.clone())),
+            Page::Standalone(p) if listed(p.extra) => (p.url, None),
+            Page::Index(p) => (&p.url, None),
+            Page::Category(p) => (&p.category.url, None),
+            Page::Tag(p) => (&p.tag.url, None),
+            Page::Terms(p) => (p.url, None),
+            Page::Archive(p) => (p.url, None),
+            _ => return None,
+        };
+        Some(SitemapUrl {
+            loc: loc.to_string(),
+            lastmod,
+        })
+    }
+}
+
+fn post_categories(p: &Post) -> &[String] {
+    &p.categories
+}
+
+fn post_tags(p: &Post) -> &[String] {
+    &p.tags
 }
 
 /// A page with where it goes and where messages about it point; neither is part of its output
@@ -156,26 +336,40 @@ struct Planned<'a> {
     page: Page<'a>,
     path: PathBuf,
     /// The file that messages name: a post's source, or a generated page's own name.
-    origin: &'a Path,
+    origin: Cow<'a, Path>,
     /// Where a missing template is to be fixed (a post's `layout:` line).
     layout_at: Location,
 }
 
-/// Every page of the site, in output order: posts (site order), index, categories, 404, feed.
+/// What [`plan`] lays out, all made once per build.
+struct Listings<'a> {
+    summaries: &'a [PostSummary],
+    categories: &'a [Term<'a>],
+    tags: &'a [Term<'a>],
+    words: &'static Words,
+    /// Whether the site's `static/` has its own `robots.txt` / `sitemap.xml` (then kept, as
+    /// jekyll-sitemap keeps them).
+    own_robots: bool,
+    own_sitemap: bool,
+}
+
+/// Every page of the site, in output order: posts (site order), standalone pages, index pages,
+/// categories, tags, the tag and category indexes, archive, 404, feeds, sitemap, robots.txt.
 /// A page that cannot be written is an error in its place.
 fn plan<'a>(
     site: &'a Site,
     rendered: &'a [Rendered],
-    summaries: &'a [PostSummary],
-    cats: &'a [CategorySummary],
-    has_math: bool,
+    page_rendered: &'a [Rendered],
+    l: &Listings<'a>,
 ) -> Vec<Result<Planned<'a>>> {
+    let summaries = l.summaries;
     let mut plan: Vec<Result<Planned<'a>>> = site
         .posts
         .iter()
         .zip(rendered)
         .zip(summaries)
-        .map(|((post, r), s)| {
+        .enumerate()
+        .map(|(i, ((post, r), s))| {
             let path = crate::urls::output_path(&post.url).map_err(|why| {
                 Error::at(
                     Location::file(&post.source),
@@ -188,96 +382,265 @@ fn plan<'a>(
                     layout: &post.layout,
                     extra: &post.extra,
                     rendered: r,
+                    // Newest first: the older post is the next one in the list.
+                    previous: summaries.get(i + 1),
+                    next: i.checked_sub(1).and_then(|j| summaries.get(j)),
                 }),
                 path,
-                origin: &post.source,
+                origin: Cow::Borrowed(&post.source),
                 layout_at: post.layout_at.clone(),
             })
         })
         .collect();
-    let generated = |page: Page<'a>, origin: &'a str| {
+    for (p, r) in site.pages.iter().zip(page_rendered) {
+        // Checked when the page was loaded; an error here would be a quire bug, but is reported.
+        plan.push(
+            crate::urls::output_path(&p.url)
+                .map_err(|why| {
+                    Error::at(
+                        Location::file(&p.source),
+                        format!("URL {} cannot be written: {why}", p.url),
+                    )
+                })
+                .map(|path| Planned {
+                    page: Page::Standalone(StandalonePage {
+                        title: &p.title,
+                        url: &p.url,
+                        layout: &p.layout,
+                        extra: &p.extra,
+                        rendered: r,
+                    }),
+                    path,
+                    origin: Cow::Borrowed(&p.source),
+                    layout_at: p.layout_at.clone(),
+                }),
+        );
+    }
+    let generated = |page: Page<'a>, origin: Cow<'a, Path>| {
         let url = page.context().url.to_string();
         let path = crate::urls::output_path(&url).map_err(|why| {
             Error::at(
-                Location::file(origin),
+                Location::file(origin.as_ref()),
                 format!("page {url} cannot be written: {why}"),
             )
         })?;
         Ok(Planned {
             page,
             path,
-            origin: Path::new(origin),
-            layout_at: Location::file(origin),
+            layout_at: Location::file(origin.as_ref()),
+            origin,
         })
     };
+    let named = |name: &'static str| Cow::Borrowed(Path::new(name));
     let title = &site.config.title;
-    plan.push(generated(
-        Page::Index(IndexPage {
-            site_title: title,
-            has_math,
-        }),
-        "index.html",
-    ));
-    for cat in cats {
-        // A category named `..` has no page inside the output folder; blame a post that has it.
-        let page = match crate::urls::output_path(&cat.url) {
-            Ok(_) => generated(Page::Category(CategoryPage { category: cat }), &cat.url),
+
+    // The index, paginated as jekyll-paginate does: `paginate` posts a page, none = all.
+    let per_page = site.config.paginate.unwrap_or(summaries.len()).max(1);
+    let total_pages = summaries.len().div_ceil(per_page).max(1);
+    for n in 1..=total_pages {
+        let at = |k: usize| (k * per_page).min(summaries.len());
+        let posts = &summaries[at(n - 1)..at(n)];
+        let neighbour = |m: usize| (1..=total_pages).contains(&m).then_some(m);
+        let previous_page = neighbour(n - 1);
+        let next_page = neighbour(n + 1);
+        plan.push(generated(
+            Page::Index(IndexPage {
+                site_title: title,
+                url: index_page_url(n),
+                has_math: posts.iter().any(|s| s.excerpt_has_math),
+                paginator: Paginator {
+                    page: n,
+                    per_page,
+                    posts,
+                    total_posts: summaries.len(),
+                    total_pages,
+                    previous_page,
+                    previous_page_path: previous_page.map(index_page_url),
+                    next_page,
+                    next_page_path: next_page.map(index_page_url),
+                },
+            }),
+            named("index.html"),
+        ));
+    }
+
+    // A term named `..` has no page inside the output folder; blame a post that has it.
+    let term_page = |term: &'a Term<'a>,
+                     page: Page<'a>,
+                     what: &str,
+                     of: fn(&Post) -> &[String],
+                     url: fn(&str) -> String| {
+        match crate::urls::output_path(&term.url) {
+            Ok(_) => generated(page, Cow::Owned(PathBuf::from(&term.url))),
             Err(why) => {
                 let post = site
                     .posts
                     .iter()
-                    .find(|p| p.categories.iter().any(|c| category_url(c) == cat.url));
+                    .find(|p| of(p).iter().any(|c| url(c) == term.url));
                 Err(Error::at(
                     Location::file(post.map_or(Path::new(""), |p| p.source.as_path())),
-                    format!("category `{}` cannot have a page: {why}", cat.name),
+                    format!("{what} `{}` cannot have a page: {why}", term.name),
                 ))
             }
-        };
-        plan.push(page);
+        }
+    };
+    for cat in l.categories {
+        plan.push(term_page(
+            cat,
+            Page::Category(CategoryPage { category: cat }),
+            "category",
+            post_categories,
+            category_url,
+        ));
     }
-    plan.push(generated(Page::NotFound(NotFoundPage), "404.html"));
+    for tag in l.tags {
+        plan.push(term_page(
+            tag,
+            Page::Tag(TagPage { tag }),
+            "tag",
+            post_tags,
+            tag_url,
+        ));
+    }
     plan.push(generated(
-        Page::Feed(FeedPage { site_title: title }),
-        "feed.xml",
+        Page::Terms(TermsPage {
+            taxonomy: Taxonomy::Categories,
+            title: l.words.categories,
+            url: CATEGORIES_URL,
+            terms: l.categories,
+        }),
+        named("categories"),
     ));
+    plan.push(generated(
+        Page::Terms(TermsPage {
+            taxonomy: Taxonomy::Tags,
+            title: l.words.tags,
+            url: TAGS_URL,
+            terms: l.tags,
+        }),
+        named("tags"),
+    ));
+    plan.push(generated(
+        Page::Archive(ArchivePage {
+            title: l.words.archive,
+            url: ARCHIVE_URL,
+            years: years(site, summaries),
+        }),
+        named("archive"),
+    ));
+    plan.push(generated(
+        Page::NotFound(NotFoundPage {
+            title: l.words.not_found_title,
+        }),
+        named("404.html"),
+    ));
+
+    let feed = |category: Option<&'a Term<'a>>, url: &'a str| {
+        let entries = site
+            .posts
+            .iter()
+            .zip(rendered)
+            .zip(summaries)
+            .filter(|((p, _), _)| {
+                category.is_none_or(|c| p.categories.iter().any(|n| category_url(n) == c.url))
+            })
+            .take(FEED_POSTS)
+            .map(|((_, r), s)| FeedEntry {
+                summary: s,
+                rendered: r,
+            })
+            .collect();
+        Page::Feed(FeedPage {
+            title,
+            category,
+            url,
+            site_url: &site.config.url,
+            entries,
+        })
+    };
+    plan.push(generated(feed(None, FEED_URL), named("feed.xml")));
+    for cat in l.categories {
+        if let Some(url) = cat.feed.as_deref() {
+            plan.push(generated(
+                feed(Some(cat), url),
+                Cow::Owned(PathBuf::from(url)),
+            ));
+        }
+    }
+    if !l.own_sitemap {
+        let urls = plan
+            .iter()
+            .filter_map(|p| p.as_ref().ok().and_then(|p| p.page.sitemap_entry()))
+            .collect();
+        plan.push(generated(
+            Page::Sitemap(SitemapPage { urls }),
+            named("sitemap.xml"),
+        ));
+    }
+    if !l.own_robots {
+        plan.push(generated(Page::Robots(RobotsPage), named("robots.txt")));
+    }
     plan
 }
 
 /// Renders every page of the site, in the order of `plan`: the posts' pages first, in site
-/// order ([`crate::build::Built`] relies on it). `rendered[i]` belongs to `site.posts[i]`.
+/// order, then the standalone pages' ([`crate::build::Built`] relies on it). `rendered[i]`
+/// belongs to `site.posts[i]`, `page_rendered[i]` to `site.pages[i]`.
 pub fn render_all(
     site: &Site,
     rendered: &[Rendered],
+    page_rendered: &[Rendered],
     templates: &Templates,
     katex: KatexCss,
 ) -> Result<Vec<OutputFile>> {
-    render_all_cached(site, rendered, templates, katex, &PageCache::default())
+    render_all_cached(
+        site,
+        rendered,
+        page_rendered,
+        templates,
+        katex,
+        &PageCache::default(),
+    )
 }
 
 /// As [`render_all`], reusing the pages `cache` holds whose inputs are unchanged.
 pub fn render_all_cached(
     site: &Site,
     rendered: &[Rendered],
+    page_rendered: &[Rendered],
     templates: &Templates,
     katex: KatexCss,
     cache: &PageCache,
 ) -> Result<Vec<OutputFile>> {
+    let base_path = site.base_path();
     let summaries: Vec<PostSummary> = site
         .posts
-        .iter()
+        .par_iter()
         .zip(rendered)
-        .map(|(p, r)| summary(p, r))
+        .map(|(p, r)| summary(p, r, &site.config.excerpt_separator, &base_path))
         .collect();
-    let cats = categories(site, &summaries);
+    let cats = categories(&summaries);
+    let tags = terms(&summaries, |s| &s.tags);
+    let words = words::for_lang(&site.config.lang);
+    let nav = nav(site, words);
     let site_ctx = SiteContext {
         title: &site.config.title,
         description: &site.config.description,
         author: &site.config.author,
         lang: &site.config.lang,
         url: &site.config.url,
-        base_path: site.base_path(),
+        base_path,
         posts: &summaries,
         categories: &cats,
+        tags: tags
+            .iter()
+            .map(|t| TermCount {
+                name: &t.name,
+                url: &t.url,
+                count: t.posts.len(),
+            })
+            .collect(),
+        nav: &nav,
         katex,
     };
     // Serialised once; every page gets a clone of the value instead of re-serialising.
@@ -288,9 +651,18 @@ pub fn render_all_cached(
     // (never, when every page comes from the cache), and only swaps `page`.
     let mut base_ctx = tera::Context::new();
     base_ctx.insert("site", &site_value);
-    let round = cache.round(templates, &(&site_value, &site.config));
-    let has_math = summaries.iter().any(|s| s.excerpt_has_math);
-    let plan = plan(site, rendered, &summaries, &cats, has_math);
+    base_ctx.insert("t", words);
+    let round = cache.round(templates, &(&site_value, words, &site.config));
+    let own = |name: &str| site.root.join("static").join(name).exists();
+    let listings = Listings {
+        summaries: &summaries,
+        categories: &cats,
+        tags: &tags,
+        words,
+        own_robots: own("robots.txt"),
+        own_sitemap: own("sitemap.xml"),
+    };
+    let plan = plan(site, rendered, page_rendered, &listings);
     let files: Vec<Result<OutputFile>> = plan
         .into_par_iter()
         .map_init(
@@ -318,7 +690,7 @@ pub fn render_all_cached(
                     let ctx = ctx.get_or_insert_with(|| base_ctx.clone());
                     ctx.insert("page", &page.context());
                     templates
-                        .render(&template, ctx, origin)
+                        .render(&template, ctx, &origin)
                         .map(String::into_bytes)
                 })?;
                 Ok(OutputFile { path, contents })
@@ -330,12 +702,19 @@ pub fn render_all_cached(
     Ok(files)
 }
 
-/// A post whose permalink lands on the index or a category page would silently replace it.
+/// A post whose permalink lands on the index or a category page (or a page of `pages/` on a
+/// post or a generated page) would silently replace it.
 fn check_unique_paths(files: &[OutputFile], site: &Site) -> Result<()> {
+    let sources: Vec<&Path> = site
+        .posts
+        .iter()
+        .map(|p| p.source.as_path())
+        .chain(site.pages.iter().map(|p| p.source.as_path()))
+        .collect();
     let mut seen = std::collections::HashMap::new();
     for (i, f) in files.iter().enumerate() {
         if let Some(j) = seen.insert(&f.path, i) {
-            let who = |k: usize| site.posts.get(k).map(|p| p.source.clone());
+            let who = |k: usize| sources.get(k).map(|p| p.to_path_buf());
             return Err(Error::Collision {
                 path: f.path.clone(),
                 first: who(j),

@@ -156,7 +156,13 @@ mod tests {
         let text = SITE_TOML.replace("{timezone}", "Asia/Shanghai");
         let config = Config::parse(&text, Path::new(CONFIG_FILE)).unwrap();
         assert_eq!(config.timezone, "Asia/Shanghai");
-        let examples = ["# url = ", "# cname = ", "# macros = "];
+        let examples = [
+            "# url = ",
+            "# cname = ",
+            "# macros = ",
+            "# paginate = ",
+            "# nav = ",
+        ];
         let uncommented: String = text
             .lines()
             .filter(|l| !examples.iter().any(|e| l.starts_with(e)))

@@ -1,7 +1,7 @@
 //! File-system events → the few kinds of change a site has, and batches of them.
 //!
-//! Only `posts/`, `templates/`, `static/` and `gif/` are watched (recursively), plus the site
-//! folder itself without recursion for `site.toml`, `macros.tex` and for those folders
+//! Only `posts/`, `pages/`, `templates/`, `static/` and `gif/` are watched (recursively), plus the
+//! site folder itself without recursion for `site.toml`, `macros.tex` and for those folders
 //! appearing (and, when `[math] macros_file` puts the macros elsewhere, that file's folder,
 //! without recursion). Watching
 //! the whole site folder would also watch `_site/`, `.git/` or a `target/` that happens to sit
@@ -24,7 +24,7 @@ use crate::config::{CONFIG_FILE, Config};
 use crate::error::{Error, Result};
 
 /// The folders whose contents are watched, recursively.
-pub const WATCHED_DIRS: [&str; 4] = ["posts", "templates", "static", "gif"];
+pub const WATCHED_DIRS: [&str; 5] = ["posts", "pages", "templates", "static", "gif"];
 
 /// What changed, by what it means for the site. Paths are relative to the site folder.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -33,6 +33,8 @@ pub enum Change {
     /// The shared macros file (or a folder on its way).
     Macros(PathBuf),
     Post(PathBuf),
+    /// A standalone page under `pages/`.
+    Page(PathBuf),
     Template(PathBuf),
     Static(PathBuf),
     Gif(PathBuf),
@@ -44,6 +46,7 @@ impl Change {
             Change::Config => Path::new(CONFIG_FILE),
             Change::Macros(p)
             | Change::Post(p)
+            | Change::Page(p)
             | Change::Template(p)
             | Change::Static(p)
             | Change::Gif(p) => p,
@@ -80,10 +83,15 @@ pub fn classify(root: &Path, macros: &Path, kind: &EventKind, path: &Path) -> Op
     }
     match top {
         CONFIG_FILE if rel.components().count() == 1 => Some(Change::Config),
-        "posts" => {
-            // Post files are Markdown; a path without an extension may be a folder of them.
+        "posts" | "pages" => {
+            // Post and page files are Markdown; a path without an extension may be a folder of
+            // them.
             let ext = rel.extension().and_then(|e| e.to_str());
-            matches!(ext, None | Some("md" | "markdown")).then_some(Change::Post(rel))
+            matches!(ext, None | Some("md" | "markdown")).then_some(if top == "posts" {
+                Change::Post(rel)
+            } else {
+                Change::Page(rel)
+            })
         }
         "templates" => Some(Change::Template(rel)),
         "static" => Some(Change::Static(rel)),
@@ -275,6 +283,8 @@ mod tests {
             (&create, "/site/posts/4913",                  None),
             (&write,  "/site/posts/#a.md#",                None),
             (&write,  "/site/posts/.obsidian/x.md",        None),
+            (&write,  "/site/pages/about.md",              Some(Change::Page("pages/about.md".into()))),
+            (&write,  "/site/pages/about.md~",             None),
             (&write,  "/site/templates/post.html",         Some(Change::Template("templates/post.html".into()))),
             (&write,  "/site/templates/quire.css",         Some(Change::Template("templates/quire.css".into()))),
             (&create, "/site/static/img/a.png",            Some(Change::Static("static/img/a.png".into()))),

@@ -180,9 +180,55 @@ pub fn absolute(site_url: &str, path: &str) -> String {
     format!("{scheme}://{host}{rel}")
 }
 
+/// An Atom id (RFC 4287 §4.2.6: an absolute IRI, never changing) for the feed or post at the
+/// site path `path`. With the site's URL it is the absolute URL, as jekyll-feed's ids are;
+/// without one there is no address to give, so it is a `urn:uuid:` (RFC 9562 version 8) hashed
+/// from the site's title and the path: stable as long as neither changes.
+pub fn atom_id(site_url: &str, site_title: &str, path: &str) -> String {
+    if !site_url.is_empty() {
+        return absolute(site_url, path);
+    }
+    let mut h = blake3::Hasher::new();
+    h.update(b"quire atom id\0")
+        .update(site_title.as_bytes())
+        .update(b"\0")
+        .update(path.as_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&h.finalize().as_bytes()[..16]);
+    b[6] = (b[6] & 0x0f) | 0x80;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn atom_ids() {
+        assert_eq!(
+            atom_id("https://u.github.io/notes", "T", "/a.html"),
+            "https://u.github.io/notes/a.html"
+        );
+        let id = atom_id("", "T", "/a.html");
+        assert_eq!(id, atom_id("", "T", "/a.html"));
+        assert_ne!(id, atom_id("", "T", "/b.html"));
+        assert_ne!(id, atom_id("", "U", "/a.html"));
+        let uuid = id.strip_prefix("urn:uuid:").unwrap();
+        let groups: Vec<usize> = uuid.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12]);
+        assert!(uuid.chars().all(|c| c == '-' || c.is_ascii_hexdigit()));
+        assert_eq!(&uuid[14..15], "8", "version 8");
+        assert!("89ab".contains(&uuid[19..20]), "RFC variant");
+    }
 
     #[test]
     fn absolute_urls() {

@@ -42,11 +42,11 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// A temp copy of this repository's own site (posts, templates, static, gif, site.toml).
+/// A temp copy of this repository's own site (posts, pages, templates, static, gif, site.toml).
 pub fn repo_site() -> tempfile::TempDir {
     copy_site(
         &repo_root(),
-        &["posts", "templates", "static", "gif", "site.toml"],
+        &["posts", "pages", "templates", "static", "gif", "site.toml"],
     )
 }
 

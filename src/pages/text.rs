@@ -1,0 +1,529 @@
+//! What the pages layer reads out of rendered HTML: the excerpt (cut at the separator, made fit
+//! for a listing), plain text for descriptions (formulas as their TeX source), and reading time.
+//!
+//! The HTML here is the Markdown stage's output: well formed, attribute values quoted and
+//! escaped, plus whatever raw HTML the author wrote. The small tokenizer below is enough for
+//! that; anything it cannot read is kept as text rather than lost.
+
+use icu_properties::CodePointMapData;
+use icu_properties::props::Script;
+use lol_html::{RewriteStrSettings, element, rewrite_str};
+
+use crate::html::decode_entities;
+
+/// How fast the reading time assumes people read: CJK text by the character (Han, kana), other
+/// text by the word (a run of letters and digits, a formula's TeX counted the same way).
+pub const CJK_CHARS_PER_MINUTE: f64 = 400.0;
+pub const WORDS_PER_MINUTE: f64 = 200.0;
+
+/// Longest description taken from an excerpt, in characters (an author's `description` is used
+/// whole).
+pub const DESCRIPTION_CHARS: usize = 160;
+
+enum Token<'a> {
+    Text(&'a str),
+    Start {
+        name: String,
+        attrs: &'a str,
+        self_closing: bool,
+    },
+    End(String),
+    /// A comment, doctype or processing instruction.
+    Other,
+}
+
+/// Elements that never have content or an end tag.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr",
+];
+
+/// Elements whose content is raw text up to their end tag.
+const RAW_TEXT: &[&str] = &["script", "style"];
+
+/// Elements whose start and end separate words.
+const BLOCKS: &[&str] = &[
+    "address",
+    "blockquote",
+    "br",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "td",
+    "th",
+    "tr",
+    "ul",
+];
+
+fn tokens(html: &str) -> Vec<Token<'_>> {
+    let mut out = Vec::new();
+    let b = html.as_bytes();
+    let mut i = 0;
+    let mut text_start = 0;
+    while i < b.len() {
+        if b[i] != b'<' {
+            i += 1;
+            continue;
+        }
+        let rest = &html[i..];
+        let (token, len) = if rest.starts_with("<!--") {
+            let end = rest.find("-->").map_or(rest.len(), |e| e + 3);
+            (Token::Other, end)
+        } else if rest.starts_with("<!") || rest.starts_with("<?") {
+            (Token::Other, rest.find('>').map_or(rest.len(), |e| e + 1))
+        } else if let Some(after) = rest.strip_prefix("</") {
+            let name_len = after
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(after.len());
+            if name_len == 0 {
+                i += 1;
+                continue;
+            }
+            let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+            (Token::End(after[..name_len].to_ascii_lowercase()), end)
+        } else if rest.as_bytes().get(1).is_some_and(u8::is_ascii_alphabetic) {
+            let name_len = rest[1..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .unwrap_or(rest.len() - 1);
+            let name = rest[1..1 + name_len].to_ascii_lowercase();
+            let Some(end) = tag_end(rest, 1 + name_len) else {
+                // No `>`: not a tag, text.
+                i += 1;
+                continue;
+            };
+            let inner = &rest[1 + name_len..end];
+            let self_closing = inner.trim_end().ends_with('/');
+            let mut len = end + 1;
+            let raw = RAW_TEXT.contains(&name.as_str());
+            let token = Token::Start {
+                name: name.clone(),
+                attrs: inner,
+                self_closing,
+            };
+            if raw && !self_closing {
+                // Skip the raw text and its end tag: no text of a script or style is wanted.
+                let close = format!("</{name}");
+                let body = &rest[len..];
+                let stop = body
+                    .to_ascii_lowercase()
+                    .find(&close)
+                    .map_or(body.len(), |p| {
+                        p + body[p..].find('>').map_or(body.len() - p, |e| e + 1)
+                    });
+                len += stop;
+                if text_start < i {
+                    out.push(Token::Text(&html[text_start..i]));
+                }
+                out.push(token);
+                out.push(Token::End(name));
+                i += len;
+                text_start = i;
+                continue;
+            }
+            (token, len)
+        } else {
+            i += 1;
+            continue;
+        };
+        if text_start < i {
+            out.push(Token::Text(&html[text_start..i]));
+        }
+        out.push(token);
+        i += len;
+        text_start = i;
+    }
+    if text_start < b.len() {
+        out.push(Token::Text(&html[text_start..]));
+    }
+    out
+}
+
+/// The offset of the `>` closing the tag that starts `s`, searching from `from`, quotes
+/// respected.
+fn tag_end(s: &str, from: usize) -> Option<usize> {
+    let mut quote: Option<u8> = None;
+    for (i, &c) in s.as_bytes().iter().enumerate().skip(from) {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(c),
+            (None, b'>') => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The value of attribute `name` in a start tag's attribute text, entities left as written.
+fn attr<'a>(attrs: &'a str, name: &str) -> Option<&'a str> {
+    let b = attrs.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && !(b[i].is_ascii_whitespace() || b"=/>".contains(&b[i])) {
+            i += 1;
+        }
+        let key = &attrs[start..i];
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let mut value = "";
+        if i < b.len() && b[i] == b'=' {
+            i += 1;
+            while i < b.len() && b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            if i < b.len() && (b[i] == b'"' || b[i] == b'\'') {
+                let q = b[i];
+                let vstart = i + 1;
+                let vend = attrs[vstart..]
+                    .bytes()
+                    .position(|c| c == q)
+                    .map_or(b.len(), |p| vstart + p);
+                value = &attrs[vstart..vend];
+                i = vend + 1;
+            } else {
+                let vstart = i;
+                while i < b.len() && !b[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                value = &attrs[vstart..i];
+            }
+        }
+        if key.eq_ignore_ascii_case(name) {
+            return Some(value);
+        }
+        if i == start {
+            i += 1;
+        }
+    }
+    None
+}
+
+fn has_class(attrs: &str, class: &str) -> bool {
+    attr(attrs, "class").is_some_and(|c| c.split_ascii_whitespace().any(|c| c == class))
+}
+
+/// The text a reader reads in `html`, whitespace collapsed: a KaTeX formula becomes its TeX
+/// source between `$`s (from its MathML annotation; with `output = "html"` there is none, and
+/// the glyphs' text is taken), scripts and styles are dropped, and blocks are separated by a
+/// space.
+pub fn plain_text(html: &str) -> String {
+    struct Open {
+        name: String,
+        /// Text inside is not the reader's.
+        skip: bool,
+        annotation: bool,
+    }
+    let mut out = String::with_capacity(html.len() / 2);
+    let mut stack: Vec<Open> = Vec::new();
+    // KaTeX writes a formula's MathML (holding the TeX) before its HTML rendering, inside one
+    // `.katex` element: once the TeX is out, the HTML rendering's text is a second copy.
+    let mut formula_has_tex = false;
+    for token in tokens(html) {
+        match token {
+            Token::Text(t) => {
+                if !stack.last().is_some_and(|o| o.skip) {
+                    out.push_str(&decode_entities(t));
+                }
+            }
+            Token::Start {
+                name,
+                attrs,
+                self_closing,
+            } => {
+                if BLOCKS.contains(&name.as_str()) {
+                    out.push(' ');
+                }
+                if self_closing || VOID.contains(&name.as_str()) {
+                    continue;
+                }
+                if has_class(attrs, "katex") {
+                    formula_has_tex = false;
+                }
+                let annotation = name == "annotation"
+                    && attr(attrs, "encoding").is_some_and(|e| e.contains("tex"));
+                let skip = if annotation {
+                    formula_has_tex = true;
+                    out.push_str(" $");
+                    false
+                } else {
+                    stack.last().is_some_and(|o| o.skip)
+                        || name == "math"
+                        || RAW_TEXT.contains(&name.as_str())
+                        || (has_class(attrs, "katex-html") && formula_has_tex)
+                };
+                stack.push(Open {
+                    name,
+                    skip,
+                    annotation,
+                });
+            }
+            Token::End(name) => {
+                if let Some(pos) = stack.iter().rposition(|o| o.name == name) {
+                    if stack[pos..].iter().any(|o| o.annotation) {
+                        out.push('$');
+                    }
+                    stack.truncate(pos);
+                }
+                if BLOCKS.contains(&name.as_str()) {
+                    out.push(' ');
+                }
+            }
+            Token::Other => {}
+        }
+    }
+    collapse_whitespace(&out)
+}
+
+/// Runs of whitespace (no-break spaces included) as one space, none at either end.
+pub fn collapse_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s
+        .split(|c: char| c.is_whitespace())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// At most `max` characters of `text`, ending with `…` when cut; a cut within the last few
+/// characters of a word moves back to the space before it.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut = text
+        .char_indices()
+        .nth(max.saturating_sub(1))
+        .map_or(text.len(), |(i, _)| i);
+    let head = &text[..cut];
+    let head = match head.rfind(' ') {
+        Some(space) if head.len() - space < 20 => &head[..space],
+        _ => head,
+    };
+    format!("{}…", head.trim_end())
+}
+
+/// The start of `html` up to `end`, with every element left open there closed, so a cut in
+/// the middle of a paragraph or a list is still well formed.
+pub fn cut_at(html: &str, end: usize) -> String {
+    let head = &html[..end];
+    let mut open: Vec<String> = Vec::new();
+    for token in tokens(head) {
+        match token {
+            Token::Start {
+                name, self_closing, ..
+            } if !self_closing && !VOID.contains(&name.as_str()) => open.push(name),
+            Token::End(name) => {
+                if let Some(pos) = open.iter().rposition(|o| *o == name) {
+                    open.truncate(pos);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = head.trim_end().to_string();
+    for name in open.iter().rev() {
+        out.push_str(&format!("</{name}>"));
+    }
+    out.push('\n');
+    out
+}
+
+/// Minutes to read `text` (plain text), at least 1: CJK characters at
+/// [`CJK_CHARS_PER_MINUTE`], words of other scripts at [`WORDS_PER_MINUTE`].
+pub fn reading_minutes(text: &str) -> u32 {
+    let script = CodePointMapData::<Script>::new();
+    let (mut cjk, mut words, mut in_word) = (0usize, 0usize, false);
+    for c in text.chars() {
+        let ideographic = !c.is_ascii()
+            && matches!(
+                script.get(c),
+                Script::Han | Script::Hiragana | Script::Katakana
+            );
+        if ideographic {
+            cjk += 1;
+            in_word = false;
+        } else if c.is_alphanumeric() {
+            if !in_word {
+                words += 1;
+            }
+            in_word = true;
+        } else {
+            in_word = false;
+        }
+    }
+    let minutes = cjk as f64 / CJK_CHARS_PER_MINUTE + words as f64 / WORDS_PER_MINUTE;
+    (minutes.ceil() as u32).max(1)
+}
+
+/// A post's excerpt as a listing shows it, from the post's content `html` (`first_paragraph`
+/// is its first paragraph, which the Markdown stage gives): everything before `separator` when
+/// the content holds it (cut as [`cut_at`] does), else the first paragraph. Footnote references
+/// and definitions are dropped (their targets are not on the listing), so are heading anchors
+/// and ids (they would repeat on a listing), and an in-page link (`#x`) now points into the post
+/// at `post_href` (written as `url()` writes site paths).
+///
+/// `markdown` is the post's body: a separator that is not in it is not in the HTML either (the
+/// separator is raw HTML, passed through), and it is several times shorter than the HTML, which
+/// every build would otherwise search for every post.
+pub fn excerpt(
+    html: &str,
+    first_paragraph: &str,
+    separator: &str,
+    markdown: &str,
+    post_href: &str,
+) -> String {
+    let cut = (!separator.is_empty() && markdown.contains(separator))
+        .then(|| html.find(separator))
+        .flatten();
+    let raw = match cut {
+        Some(at) => cut_at(html, at),
+        None => first_paragraph.to_string(),
+    };
+    // The marker that ends a sidenote's copy, for the Markdown stage's own excerpt.
+    let raw = raw.replace(crate::markdown::footnotes::SIDENOTE_END_MARK, "");
+    // What the rewrite below changes; most first paragraphs hold none of it.
+    if ![
+        "fnref",
+        "sidenote",
+        "footnotes",
+        "class=\"anchor\"",
+        " id=",
+        "href=\"#",
+    ]
+    .iter()
+    .any(|m| raw.contains(m))
+    {
+        return raw;
+    }
+    let settings = RewriteStrSettings::new()
+        .append_element_content_handler(element!(
+            // The Markdown stage's footnote marks (`markdown::footnotes`): references, margin
+            // copies of the notes, and the list of notes.
+            "sup.fnref, span.sidenote, section.footnotes, a.anchor",
+            |el| {
+                el.remove();
+                Ok(())
+            }
+        ))
+        .append_element_content_handler(element!("h1, h2, h3, h4, h5, h6", |el| {
+            el.remove_attribute("id");
+            Ok(())
+        }))
+        .append_element_content_handler(element!("a[href^=\"#\"]", |el| {
+            if let Some(href) = el.get_attribute("href") {
+                el.set_attribute("href", &format!("{post_href}{href}"))?;
+            }
+            Ok(())
+        }))
+        .with_strict(false);
+    // lol_html fails only on its memory limits, far above an excerpt; the excerpt unchanged is
+    // then still a correct one, only with its footnote marks.
+    rewrite_str(&raw, settings).unwrap_or(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_keeps_tex_and_drops_markup() {
+        let katex = "<span class=\"katex\"><span class=\"katex-mathml\"><math xmlns=\"http://www.w3.org/1998/Math/MathML\"><semantics><mrow><msup><mi>x</mi><mn>2</mn></msup></mrow><annotation encoding=\"application/x-tex\">x^2 &lt; y</annotation></semantics></math></span><span class=\"katex-html\" aria-hidden=\"true\"><span class=\"base\">x2</span></span></span>";
+        let html = format!(
+            "<p>Let {katex}, <em>so</em> R&amp;D&#39;s &#x4E2D;.</p>\n<p>Next<sup class=\"x\">1</sup></p><script>var a = '<p>';</script>"
+        );
+        assert_eq!(plain_text(&html), "Let $x^2 < y$, so R&D's 中. Next1");
+        // `output = "html"`: no TeX, the glyphs are the text.
+        let html_only = "<p>a <span class=\"katex\"><span class=\"katex-html\" aria-hidden=\"true\">x2</span></span> b</p>";
+        assert_eq!(plain_text(html_only), "a x2 b");
+        assert_eq!(plain_text("a < b & c"), "a < b & c");
+        assert_eq!(plain_text("<p>one</p><p>two</p>"), "one two");
+    }
+
+    #[test]
+    fn cut_closes_what_is_open() {
+        let html = "<p>a <em>b</em></p>\n<ul>\n<li>one <!--more--> two</li>\n</ul>\n";
+        let at = html.find("<!--more-->").unwrap();
+        assert_eq!(
+            cut_at(html, at),
+            "<p>a <em>b</em></p>\n<ul>\n<li>one</li></ul>\n"
+        );
+        let html = "<p>a<br>b<img src=\"x\" alt=\"a > b\"/></p>\n<!--more-->";
+        let at = html.find("<!--more-->").unwrap();
+        assert_eq!(
+            cut_at(html, at),
+            "<p>a<br>b<img src=\"x\" alt=\"a > b\"/></p>\n"
+        );
+    }
+
+    #[test]
+    fn excerpt_cut_at_separator_or_first_paragraph_without_footnotes() {
+        let html = "<h2 id=\"intro\">Intro<a class=\"anchor\" href=\"#intro\">#</a></h2>\n<p>One<sup class=\"fnref\" id=\"fnref:1\"><a href=\"#fn:1\">1</a></sup><span class=\"sidenote\" role=\"note\"><span class=\"sidenote-number\">1</span> <span class=\"sidenote-p\">note</span></span><!--/sidenote--> <a href=\"#intro\">up</a></p>\n<!--more-->\n<p>Two</p>\n<section class=\"footnotes\" role=\"doc-endnotes\">\n<ol>\n<li id=\"fn:1\">\n<p>note</p>\n</li>\n</ol>\n</section>\n";
+        let e = excerpt(
+            html,
+            "<p>One</p>\n",
+            "<!--more-->",
+            "<!--more-->",
+            "/a.html",
+        );
+        assert_eq!(
+            e,
+            "<h2>Intro</h2>\n<p>One <a href=\"/a.html#intro\">up</a></p>\n"
+        );
+        let e = excerpt(
+            html,
+            "<p>First<sup class=\"fnref\" id=\"fnref:1\"><a href=\"#fn:1\">1</a></sup></p>\n",
+            "<!-- no -->",
+            "<!--more-->",
+            "/a.html",
+        );
+        assert_eq!(e, "<p>First</p>\n");
+        assert_eq!(excerpt(html, "<p>F</p>\n", "", "", "/a.html"), "<p>F</p>\n");
+    }
+
+    #[test]
+    fn reading_time() {
+        assert_eq!(reading_minutes(""), 1);
+        assert_eq!(reading_minutes(&"word ".repeat(200)), 1);
+        assert_eq!(reading_minutes(&"word ".repeat(201)), 2);
+        assert_eq!(reading_minutes(&"深度学习".repeat(100)), 1);
+        assert_eq!(reading_minutes(&"深度学习".repeat(101)), 2);
+        // 400 characters and 200 words: a minute each.
+        assert_eq!(
+            reading_minutes(&format!("{} {}", "中".repeat(400), "a ".repeat(200))),
+            2
+        );
+    }
+
+    #[test]
+    fn truncation() {
+        assert_eq!(truncate("short", 10), "short");
+        assert_eq!(truncate("一二三四五六", 4), "一二三…");
+        assert_eq!(truncate("the quick brown fox", 12), "the quick…");
+    }
+}
