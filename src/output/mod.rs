@@ -318,9 +318,21 @@ pub fn write_site(output: &Path, files: &[OutputFile], copied: &CopiedFiles) -> 
         .tempdir_in(parent)
         .map_err(|e| Error::io(parent, e))?
         .keep();
+    let previous = Previous::of(&output);
+    let stage = |rel: &Path, contents: Contents| -> Result<()> {
+        let to = inside(&staging, rel)?;
+        if previous.link_if_same(rel, &contents, &to) {
+            return Ok(());
+        }
+        match contents {
+            Contents::Bytes(bytes) => crate::fs::write(&to, bytes),
+            Contents::CopyOf(from) => crate::fs::copy(from, &to),
+        }
+    };
     // Marked before anything else, so a build killed from here on leaves a folder the next
     // build knows it may remove.
-    let written = mark(&staging).and_then(|()| {
+    let marker = Path::new(MARKER);
+    let written = stage(marker, Contents::Bytes(MARKER_TEXT.as_bytes())).and_then(|()| {
         for dir in &copied.dirs {
             crate::fs::create_dir_all(&inside(&staging, dir)?)?;
         }
@@ -328,23 +340,112 @@ pub fn write_site(output: &Path, files: &[OutputFile], copied: &CopiedFiles) -> 
             copied
                 .not_in(files)
                 .par_iter()
-                .map(|c| crate::fs::copy(&c.from, &inside(&staging, &c.path)?))
+                .map(|c| stage(&c.path, Contents::CopyOf(&c.from)))
                 .collect(),
         )?;
         collect_all(
             files
                 .par_iter()
-                .map(|f| crate::fs::write(&inside(&staging, &f.path)?, &f.contents))
+                .map(|f| stage(&f.path, Contents::Bytes(&f.contents)))
                 .collect(),
         )?;
         // Again, in case a copied `static/.quire-output` replaced it.
-        crate::fs::write(&staging.join(MARKER), MARKER_TEXT)
+        if std::fs::read(staging.join(MARKER)).ok().as_deref() != Some(MARKER_TEXT.as_bytes()) {
+            crate::fs::write(&staging.join(MARKER), MARKER_TEXT)?;
+        }
+        Ok(())
     });
     if let Err(e) = written {
         let _ = remove_marked(&staging);
         return Err(e);
     }
     swap_in(&staging, &output, parent, &name)
+}
+
+/// What a staged file is made of: bytes the build made, or a file copied as it is.
+enum Contents<'a> {
+    Bytes(&'a [u8]),
+    CopyOf(&'a Path),
+}
+
+/// The regular files of the site being replaced, by path and length: a staged file whose bytes
+/// equal the old one's is a hard link to it, so a rebuild that changed nothing writes no file
+/// and every page keeps its inode and modification time (what rsync, a web server's
+/// `Last-Modified` and a deploy's diff see). Found by a walk that follows no symbolic link, so
+/// a link planted in the old output never leads the build to a file outside it; the link is
+/// made in the same parent folder, so it never crosses file systems.
+#[derive(Default)]
+struct Previous {
+    root: PathBuf,
+    files: std::collections::HashMap<PathBuf, u64>,
+}
+
+impl Previous {
+    fn of(output: &Path) -> Self {
+        let mut files = std::collections::HashMap::new();
+        if std::fs::symlink_metadata(output).is_ok_and(|m| m.is_dir()) {
+            for entry in walkdir::WalkDir::new(output).into_iter().flatten() {
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                if let (Ok(rel), Ok(meta)) = (entry.path().strip_prefix(output), entry.metadata()) {
+                    files.insert(rel.to_path_buf(), meta.len());
+                }
+            }
+        }
+        Previous {
+            root: output.to_path_buf(),
+            files,
+        }
+    }
+
+    /// Links the old site's `rel` to `to` when it holds exactly `contents`. Lengths are
+    /// compared first, so only a file that may be the same is read. Any failure (a file system
+    /// without hard links, a file changed under the build) just means writing it afresh.
+    fn link_if_same(&self, rel: &Path, contents: &Contents, to: &Path) -> bool {
+        let Some(&len) = self.files.get(rel) else {
+            return false;
+        };
+        let Ok(old) = inside(&self.root, rel) else {
+            return false;
+        };
+        let same = match contents {
+            Contents::Bytes(bytes) => {
+                bytes.len() as u64 == len && std::fs::read(&old).is_ok_and(|b| b == *bytes)
+            }
+            // A copy also carries its source's permissions.
+            Contents::CopyOf(from) => {
+                let (Ok(src), Ok(dst)) = (std::fs::metadata(from), std::fs::metadata(&old)) else {
+                    return false;
+                };
+                src.len() == len
+                    && src.permissions() == dst.permissions()
+                    && same_bytes(from, &old).unwrap_or(false)
+            }
+        };
+        same && to
+            .parent()
+            .is_some_and(|p| std::fs::create_dir_all(p).is_ok())
+            && std::fs::hard_link(&old, to).is_ok()
+    }
+}
+
+/// Whether two files hold the same bytes, read in blocks so a large copied file is never held
+/// whole.
+fn same_bytes(a: &Path, b: &Path) -> std::io::Result<bool> {
+    use std::io::Read;
+    let (mut a, mut b) = (std::fs::File::open(a)?, std::fs::File::open(b)?);
+    let (mut x, mut y) = (vec![0; 64 * 1024], vec![0; 64 * 1024]);
+    loop {
+        let n = a.read(&mut x)?;
+        if n == 0 {
+            return Ok(b.read(&mut y[..1])? == 0);
+        }
+        b.read_exact(&mut y[..n])?;
+        if x[..n] != y[..n] {
+            return Ok(false);
+        }
+    }
 }
 
 /// Replaces `output` by `staged`, atomically where the platform can exchange two folders: a
