@@ -20,6 +20,7 @@ use std::time::SystemTime;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result, collect_all};
+use crate::progress::Progress;
 
 /// The file that proves quire made a folder. Not published: `quire deploy` leaves it out and
 /// `quire check` ignores it.
@@ -307,7 +308,13 @@ pub fn recover(output: &Path) -> Result<()> {
 
 /// Writes `files` and the `copied` files they do not replace into a fresh folder, then swaps it
 /// in for `output`.
-pub fn write_site(output: &Path, files: &[OutputFile], copied: &CopiedFiles) -> Result<()> {
+/// `progress` counts the files as they are written.
+pub fn write_site(
+    output: &Path,
+    files: &[OutputFile],
+    copied: &CopiedFiles,
+    progress: &Progress,
+) -> Result<()> {
     let output = absolute(output);
     let (parent, name) = parent_and_name(&output);
     let parent = parent.as_path();
@@ -329,6 +336,8 @@ pub fn write_site(output: &Path, files: &[OutputFile], copied: &CopiedFiles) -> 
             Contents::CopyOf(from) => crate::fs::copy(from, &to),
         }
     };
+    let not_replaced = copied.not_in(files);
+    progress.stage("files", not_replaced.len() + files.len());
     // Marked before anything else, so a build killed from here on leaves a folder the next
     // build knows it may remove.
     let marker = Path::new(MARKER);
@@ -337,16 +346,21 @@ pub fn write_site(output: &Path, files: &[OutputFile], copied: &CopiedFiles) -> 
             crate::fs::create_dir_all(&inside(&staging, dir)?)?;
         }
         collect_all(
-            copied
-                .not_in(files)
+            not_replaced
                 .par_iter()
-                .map(|c| stage(&c.path, Contents::CopyOf(&c.from)))
+                .map(|c| {
+                    progress.inc(1);
+                    stage(&c.path, Contents::CopyOf(&c.from))
+                })
                 .collect(),
         )?;
         collect_all(
             files
                 .par_iter()
-                .map(|f| stage(&f.path, Contents::Bytes(&f.contents)))
+                .map(|f| {
+                    progress.inc(1);
+                    stage(&f.path, Contents::Bytes(&f.contents))
+                })
                 .collect(),
         )?;
         // Again, in case a copied `static/.quire-output` replaced it.
@@ -585,6 +599,11 @@ mod tests {
         }
     }
 
+    /// `write_site` with generated files only and no progress bar.
+    fn write_files(out: &Path, files: &[OutputFile]) -> Result<()> {
+        write_site(out, files, &CopiedFiles::default(), &Progress::hidden())
+    }
+
     fn names(dir: &Path) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
@@ -682,14 +701,9 @@ mod tests {
     fn swaps_in_new_site_and_replaces_old() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("_site");
-        write_site(
-            &out,
-            &[file("a.html", "1"), file("old.html", "x")],
-            &CopiedFiles::default(),
-        )
-        .unwrap();
+        write_files(&out, &[file("a.html", "1"), file("old.html", "x")]).unwrap();
         assert!(is_marked(&out));
-        write_site(&out, &[file("a.html", "2")], &CopiedFiles::default()).unwrap();
+        write_files(&out, &[file("a.html", "2")]).unwrap();
         assert_eq!(std::fs::read_to_string(out.join("a.html")).unwrap(), "2");
         assert!(!out.join("old.html").exists());
         assert!(is_marked(&out));
@@ -714,7 +728,7 @@ mod tests {
     fn leftovers_of_killed_builds_are_removed_and_look_alikes_kept() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("_site");
-        write_site(&out, &[file("a.html", "1")], &CopiedFiles::default()).unwrap();
+        write_files(&out, &[file("a.html", "1")]).unwrap();
         // What kills leave: a marked staging folder, an old site set aside, an empty folder.
         for (d, marked) in [
             ("._site.new-k1", true),
@@ -731,7 +745,7 @@ mod tests {
         // What the user made and only looks like them.
         crate::fs::write(&dir.path().join("._site.new-mine/keep.txt"), "mine").unwrap();
         crate::fs::write(&dir.path().join(".quire-old-abc/site/keep.txt"), "mine").unwrap();
-        write_site(&out, &[file("a.html", "2")], &CopiedFiles::default()).unwrap();
+        write_files(&out, &[file("a.html", "2")]).unwrap();
         assert_eq!(
             names(dir.path()),
             ["._site.new-mine", ".quire-old-abc", "_site"]
@@ -743,14 +757,14 @@ mod tests {
     fn an_old_site_set_aside_by_a_killed_fallback_swap_comes_back() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("_site");
-        write_site(&out, &[file("a.html", "old")], &CopiedFiles::default()).unwrap();
+        write_files(&out, &[file("a.html", "old")]).unwrap();
         // The fallback swap killed between its renames: the old site sits aside, no output.
         let old = dir.path().join("._site.old-k");
         std::fs::create_dir(&old).unwrap();
         mark(&old).unwrap();
         std::fs::rename(&out, old.join("site")).unwrap();
         // A build that fails writing keeps what was there: the old site, back in place.
-        let bad = write_site(&out, &[file("../x.html", "new")], &CopiedFiles::default());
+        let bad = write_files(&out, &[file("../x.html", "new")]);
         assert!(bad.is_err());
         assert_eq!(std::fs::read_to_string(out.join("a.html")).unwrap(), "old");
         assert_eq!(names(dir.path()), ["_site"]);
