@@ -122,3 +122,23 @@ fn deploy_job_deploys_the_artifact() {
         )
     );
 }
+
+/// `.quire-cache/` is restored before the build, keyed by the posts with a prefix to fall back
+/// on, so a push renders only the formulas it added.
+#[test]
+fn quire_cache_is_restored_before_the_build() {
+    let w = workflow();
+    let steps = steps(&w["jobs"]["build"]);
+    let cache = uses(&steps, "actions/cache").expect("an actions/cache step");
+    let build = runs(&steps, "-- build").expect("a build step");
+    assert!(cache < build, "restored before the build");
+    let with = &steps[cache]["with"];
+    assert_eq!(with["path"], ".quire-cache");
+    let key = with["key"].as_str().unwrap();
+    assert!(key.contains("hashFiles('posts/**')"), "{key}");
+    let restore = with["restore-keys"].as_str().unwrap().trim();
+    assert!(
+        key.starts_with(restore) && restore.len() < key.len(),
+        "{restore} is a prefix of {key}"
+    );
+}
