@@ -145,16 +145,16 @@ impl Store {
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
             Err(e) => return Err(e.into()),
         };
-        Ok(table.get(name)?.map(|v| v.value().to_vec()))
+        Ok(table.get(name)?.and_then(|v| unpack(v.value())))
     }
 
     /// Keeps `payload` for `key` of `kind`; written when the build [`finish`](Self::finish)es.
     pub fn put(&self, kind: Kind, key: &str, payload: &[u8]) {
         let name = entry_name(kind, key);
-        let sealed = kind.seal(key, payload);
+        let packed = pack(&kind.seal(key, payload));
         if let (Ok(mut fresh), Ok(mut used)) = (self.fresh.lock(), self.used.lock()) {
             used.insert(name.clone());
-            fresh.push((name, sealed));
+            fresh.push((name, packed));
         }
     }
 
@@ -164,7 +164,7 @@ impl Store {
         self.fresh
             .lock()
             .unwrap()
-            .push((entry_name(kind, key), bytes));
+            .push((entry_name(kind, key), pack(&bytes)));
     }
 
     /// Commits what this build rendered and used. With `prune` (a build that asked for every
@@ -220,6 +220,23 @@ fn read_generation(db: &Database) -> Result<u64, redb::Error> {
         Err(redb::TableError::TableDoesNotExist(_)) => Ok(0),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Values are LZ4-compressed: KaTeX's HTML and MathML repeat the same tags, so an entry shrinks
+/// to about a third, and so do the file and the time redb's integrity check takes to read it.
+fn pack(sealed: &[u8]) -> Vec<u8> {
+    lz4_flex::compress_prepend_size(sealed)
+}
+
+/// Entries are small; a length prefix above this is damage, refused before anything is allocated.
+const MAX_ENTRY_BYTES: usize = 64 << 20;
+
+fn unpack(packed: &[u8]) -> Option<Vec<u8>> {
+    let len = u32::from_le_bytes(packed.get(..4)?.try_into().ok()?) as usize;
+    if len > MAX_ENTRY_BYTES {
+        return None;
+    }
+    lz4_flex::decompress_size_prepended(packed).ok()
 }
 
 fn entry_name(kind: Kind, key: &str) -> String {
@@ -298,6 +315,17 @@ mod tests {
         assert!(start.elapsed() >= BUSY_WAIT);
         drop(first);
         open(dir.path(), &mut w);
+    }
+
+    #[test]
+    fn a_damaged_value_is_a_miss() {
+        let packed = pack(b"sealed bytes");
+        assert_eq!(unpack(&packed).as_deref(), Some(&b"sealed bytes"[..]));
+        let mut huge = packed.clone();
+        huge[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(unpack(&huge), None, "refused before allocating 4 GiB");
+        assert_eq!(unpack(&packed[..packed.len() - 2]), None);
+        assert_eq!(unpack(&[1, 0]), None);
     }
 
     #[test]

@@ -37,7 +37,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// Every KaTeX entry of the packed store, by name, as stored (sealed).
+/// Every KaTeX entry of the packed store, by name, sealed (values are stored LZ4-compressed).
 fn katex_entries(site: &Path) -> Vec<(String, Vec<u8>)> {
     use redb::{ReadableDatabase, ReadableTable};
     let db = redb::Database::open(site.join(".quire-cache").join(quire::store::FILE)).unwrap();
@@ -48,7 +48,8 @@ fn katex_entries(site: &Path) -> Vec<(String, Vec<u8>)> {
         .unwrap()
         .map(|row| {
             let (k, v) = row.unwrap();
-            (k.value().to_string(), v.value().to_vec())
+            let sealed = lz4_flex::decompress_size_prepended(v.value()).unwrap();
+            (k.value().to_string(), sealed)
         })
         .filter(|(k, _)| k.starts_with("katex/"))
         .collect()
@@ -68,13 +69,14 @@ fn katex_entry(site: &Path, tex: &str) -> (String, Vec<u8>) {
     found.into_iter().next().unwrap()
 }
 
-/// Replaces the stored bytes of the entry `name`, as a damaged disk or a hand edit would.
+/// Replaces the sealed bytes of the entry `name`, as a hand edit or a bug would.
 fn overwrite(site: &Path, name: &str, bytes: &[u8]) {
     let db = redb::Database::open(site.join(".quire-cache").join(quire::store::FILE)).unwrap();
     let txn = db.begin_write().unwrap();
+    let packed = lz4_flex::compress_prepend_size(bytes);
     txn.open_table(ENTRIES)
         .unwrap()
-        .insert(name, bytes)
+        .insert(name, packed.as_slice())
         .unwrap();
     txn.commit().unwrap();
 }
