@@ -166,7 +166,6 @@ fn prepare_cache(root: &Path) {
 /// The packed store for this build, or `None` (with a warning saying why) when another quire
 /// holds it or it cannot be made: a build never fails for want of its cache.
 fn open_store(root: &Path, warnings: &mut Vec<Error>) -> Option<Arc<Store>> {
-    prepare_cache(root);
     let old = root.join(OLD_MATH_CACHE_DIR);
     // `symlink_metadata`: a link someone put there is removed itself, never followed.
     if std::fs::symlink_metadata(&old).is_ok_and(|m| m.is_dir()) {
@@ -252,12 +251,8 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         Templates::load(&opts.source, &site.base_path())?.with_site_url(&site.config.url);
 
     cache.math.reconfigure(&site.config.math);
-    let mut cache_warnings = Vec::new();
-    let store = opts
-        .cache
-        .then(|| open_store(&site.root, &mut cache_warnings))
-        .flatten();
-    cache.math.set_disk(store.clone());
+    // Before anything is cached there (the store, or GIFs, which `--no-cache` leaves cached).
+    prepare_cache(&site.root);
     let highlighter = Highlighter::default();
     // Parsed once: the formulas come from the same events that `finish` turns into HTML. The
     // renderer is made twice around the KaTeX prepass, which needs the math cache to itself.
@@ -276,6 +271,13 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         .into_iter()
         .collect();
     let formulas = distinct.len();
+    // Opened only when a formula is not in memory yet: always for `quire build`, and for the
+    // preview only when an edit added one, so a save pays nothing for the store otherwise.
+    let mut cache_warnings = Vec::new();
+    let store = (opts.cache && distinct.iter().any(|f| cache.math.get(f).is_none()))
+        .then(|| open_store(&site.root, &mut cache_warnings))
+        .flatten();
+    cache.math.set_disk(store.clone());
     // In chunks, so the bar moves; each chunk is still rendered in parallel.
     progress.stage("formulas", formulas);
     let mut formulas_rendered = 0;

@@ -122,3 +122,44 @@ fn the_old_per_formula_folder_is_removed() {
     assert!(!site.join(".quire-cache/katex").exists());
     assert!(store_file(&site).is_file());
 }
+
+/// The preview opens the store only when an edit adds a formula it has not rendered yet: a save
+/// that adds none neither waits for another quire holding the store nor warns about it.
+#[test]
+fn the_preview_opens_the_store_only_for_new_formulas() {
+    use quire::build::build_with_cache;
+    use quire::incremental::BuildCache;
+    let tmp = tempfile::tempdir().unwrap();
+    let site = site(tmp.path());
+    let mut opts = BuildOptions::new(&site);
+    opts.output = tmp.path().join("preview");
+    let mut cache = BuildCache::for_preview();
+    build_with_cache(&opts, &mut cache).unwrap();
+    // Another process holding the store, as a concurrent `quire build` would.
+    let holder = match quire::store::Store::open(&site.join(".quire-cache"), &mut Vec::new()) {
+        quire::store::Opened::Store(s) => s,
+        quire::store::Opened::Without(why) => panic!("{why}"),
+    };
+    let busy = |r: &quire::build::BuildReport| {
+        r.warnings
+            .iter()
+            .any(|w| w.to_string().contains("another quire process"))
+    };
+    write(
+        &site.join("posts/2020-01-01-p3.md"),
+        "---\ntitle: P3 again\n---\nInline $x_{3} + \\alpha$.\n",
+    );
+    let same_formulas = build_with_cache(&opts, &mut cache).unwrap().report;
+    assert!(!busy(&same_formulas), "{:?}", same_formulas.warnings);
+    write(
+        &site.join("posts/2020-01-01-p3.md"),
+        "---\ntitle: P3 again\n---\nA new one: $y^{99}$.\n",
+    );
+    let new_formula = build_with_cache(&opts, &mut cache).unwrap().report;
+    assert!(busy(&new_formula), "{:?}", new_formula.warnings);
+    assert_eq!(
+        new_formula.formulas_rendered, 1,
+        "rendered without the cache"
+    );
+    drop(holder);
+}
