@@ -1,6 +1,7 @@
 //! The build pipeline: load → render Markdown (in parallel) → templates → write.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::config::Config;
 use crate::error::{Error, Location, Result};
@@ -10,7 +11,9 @@ use crate::markdown::highlight::{self, Highlighter};
 use crate::markdown::{Input, Rendered, Renderer, SourceMark};
 use crate::output::{self, Copy, OutputFile};
 use crate::pages::{self, KATEX_CDN_HREF, KATEX_CDN_INTEGRITY, KatexCss};
+use crate::progress::Progress;
 use crate::site::{LoadOptions, Site};
+use crate::store::{Opened, Store};
 use crate::templates::{self, Templates};
 
 #[derive(Debug, Clone)]
@@ -20,6 +23,11 @@ pub struct BuildOptions {
     pub load: LoadOptions,
     /// KaTeX errors fail the build instead of being warnings.
     pub strict: bool,
+    /// Read and write the packed cache under `.quire-cache/` (`--no-cache` turns it off: every
+    /// formula goes through KaTeX, and nothing is stored).
+    pub cache: bool,
+    /// Show a progress bar on stderr when it is a terminal and the build is slow.
+    pub progress: bool,
 }
 
 impl BuildOptions {
@@ -30,6 +38,8 @@ impl BuildOptions {
             source,
             load: LoadOptions::default(),
             strict: false,
+            cache: true,
+            progress: false,
         }
     }
 }
@@ -137,8 +147,9 @@ pub struct BuiltPost {
 
 /// Caches kept between runs, beside the sources like Jekyll's `.jekyll-cache/`.
 pub const CACHE_DIR: &str = ".quire-cache";
-/// KaTeX renderings, one file per formula.
-pub const MATH_CACHE_DIR: &str = ".quire-cache/katex";
+/// Where quire before the packed store kept KaTeX renderings, one file per formula: removed
+/// when met (it is quire's own folder inside its cache; the store replaces it).
+const OLD_MATH_CACHE_DIR: &str = ".quire-cache/katex";
 
 /// Creates the cache folder with a `.gitignore` of `*`, so it never shows up in `git status`
 /// even in a repository that does not ignore it. Failure (a read-only checkout) only means no
@@ -151,6 +162,41 @@ fn prepare_cache(root: &Path) {
             ignore,
             "# Created by quire: build caches, safe to delete.\n*\n",
         );
+    }
+}
+
+/// The packed store for this build, or `None` (with a warning saying why) when another quire
+/// holds it or it cannot be made: a build never fails for want of its cache.
+fn open_store(root: &Path, warnings: &mut Vec<Error>) -> Option<Arc<Store>> {
+    let old = root.join(OLD_MATH_CACHE_DIR);
+    // `symlink_metadata`: a link someone put there is removed itself, never followed.
+    if std::fs::symlink_metadata(&old).is_ok_and(|m| m.is_dir()) {
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    let mut notes = Vec::new();
+    let opened = Store::open(&root.join(CACHE_DIR), &mut notes);
+    let store = match opened {
+        Opened::Store(s) => Some(Arc::new(s)),
+        Opened::Without(why) => {
+            notes.push(why);
+            None
+        }
+    };
+    warnings.extend(notes.into_iter().map(Error::System));
+    store
+}
+
+/// Commits what the build rendered into the store, closing it; a failure is only a warning.
+fn close_store(store: Option<Arc<Store>>, prune: bool, warnings: &mut Vec<Error>) {
+    let Some(store) = store.and_then(Arc::into_inner) else {
+        return;
+    };
+    let path = store.path().to_path_buf();
+    if let Err(e) = store.finish(prune) {
+        warnings.push(Error::System(format!(
+            "{}: cannot save the cache ({e}); the next build renders again",
+            path.display()
+        )));
     }
 }
 
@@ -194,7 +240,12 @@ pub fn build_on(
     pool.install(|| build_here(opts, cache))
 }
 
+/// Formulas handed to the math cache at once: enough to keep every thread busy, few enough
+/// that the progress bar moves.
+const FORMULA_CHUNK: usize = 256;
+
 fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
+    let progress = Progress::new(opts.progress);
     output::check_output_dir(&opts.source, &opts.output)?;
     output::recover(&opts.output)?;
     let site = Site::load(&opts.source, &opts.load)?;
@@ -202,8 +253,8 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         Templates::load(&opts.source, &site.base_path())?.with_site_url(&site.config.url);
 
     cache.math.reconfigure(&site.config.math);
+    // Before anything is cached there (the store, or GIFs, which `--no-cache` leaves cached).
     prepare_cache(&site.root);
-    cache.math.set_disk(site.root.join(MATH_CACHE_DIR));
     let highlighter = Highlighter::default();
     let post_index = site.post_index();
     let citations = Citations::load(
@@ -243,12 +294,30 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
             citations: &citations,
         },
     );
-    let formulas_rendered = cache.math.render_missing(prepared.formulas());
-    let formulas = prepared
+    let distinct: Vec<&crate::markdown::math::Formula> = prepared
         .formulas()
         .iter()
         .collect::<std::collections::HashSet<_>>()
-        .len();
+        .into_iter()
+        .collect();
+    let formulas = distinct.len();
+    // Opened only when a formula is not in memory yet: always for `quire build`, and for the
+    // preview only when an edit added one, so a save pays nothing for the store otherwise.
+    let mut cache_warnings = Vec::new();
+    let store = (opts.cache && distinct.iter().any(|f| cache.math.get(f).is_none()))
+        .then(|| open_store(&site.root, &mut cache_warnings))
+        .flatten();
+    cache.math.set_disk(store.clone());
+    // In chunks, so the bar moves; each chunk is still rendered in parallel.
+    progress.stage("formulas", formulas);
+    let mut formulas_rendered = 0;
+    for chunk in distinct.chunks(FORMULA_CHUNK) {
+        formulas_rendered += cache.math.render_missing(chunk.iter().copied());
+        progress.inc(chunk.len());
+    }
+    drop(distinct);
+    cache.math.set_disk(None);
+    close_store(store, !cache.is_preview(), &mut cache_warnings);
     let renderer = Renderer {
         config: &site.config.markdown,
         math: &cache.math,
@@ -262,13 +331,15 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     if !cache.is_preview() {
         cache.math.clear();
     }
-    let warnings: Vec<Error> = rendered
+    let mut warnings: Vec<Error> = rendered
         .iter()
         .flat_map(|r| r.warnings.iter().cloned())
         .collect();
     if opts.strict && !warnings.is_empty() {
         return Err(Error::Many(warnings));
     }
+    // Not the site's fault, so not failed by `--strict`.
+    warnings.extend(cache_warnings);
     let errors: Vec<Error> = rendered
         .iter()
         .flat_map(|r| r.errors.iter().cloned())
@@ -309,7 +380,8 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     let copied = output::list_copies(&copies)?;
     let base_path = site.base_path();
     crate::urls::rewrite::rewrite_site(&mut files, &copied, &base_path)?;
-    cache.write(&opts.output, &files, &copied)?;
+    cache.write(&opts.output, &files, &copied, &progress)?;
+    progress.finish();
     let manifest = Manifest::of(&files, &copied);
 
     let report = BuildReport {

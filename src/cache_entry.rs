@@ -1,4 +1,5 @@
-//! The on-disk format shared by quire's build caches (`.quire-cache/katex/`, `.quire-cache/gif/`).
+//! The entry format shared by quire's build caches (the values of `.quire-cache/store.redb`,
+//! the files of `.quire-cache/gif/`).
 //!
 //! Whatever is in a cache folder gets published by later builds, so a file is only used when it
 //! proves it is what this build would have written: a header naming the cache and its format

@@ -153,6 +153,9 @@ pub struct BuildArgs {
     /// Fail on KaTeX errors instead of warning.
     #[arg(long)]
     pub strict: bool,
+    /// Neither read nor write the cache in .quire-cache/: render every formula afresh.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 impl BuildArgs {
@@ -170,6 +173,9 @@ impl BuildArgs {
                 unpublished: self.unpublished,
             },
             strict: self.strict,
+            cache: !self.no_cache,
+            // Shown only on a terminal and only for a slow build (see `quire::progress`).
+            progress: true,
         }
     }
 }
@@ -249,6 +255,9 @@ pub struct ServeArgs {
     /// Open the site in the default browser.
     #[arg(long)]
     pub open: bool,
+    /// Neither read nor write the cache in .quire-cache/: render every formula afresh.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 impl ServeArgs {
@@ -263,6 +272,7 @@ impl ServeArgs {
                 ..Default::default()
             },
             open: self.open,
+            cache: !self.no_cache,
         }
     }
 }

@@ -187,13 +187,13 @@ fn macros_file_moves_the_file_and_must_exist_when_set() {
     );
 }
 
-/// The KaTeX disk cache (`.quire-cache/katex`) keys each formula on the macros it was drawn
-/// with: an edit to `macros.tex`, or to one post's own macros, shows in the next build.
+/// The KaTeX cache on disk (`.quire-cache/store.redb`) keys each formula on the macros it was
+/// drawn with: an edit to `macros.tex`, or to one post's own macros, shows in the next build.
 #[test]
 fn edited_macros_change_the_pages_despite_the_disk_cache() {
     let site = site();
     build_ok(site.path());
-    assert!(site.path().join(".quire-cache/katex").is_dir());
+    assert!(site.path().join(".quire-cache/store.redb").is_file());
     let a_before = page(site.path(), PAGE_A);
     assert!(page(site.path(), PAGE_B).contains(&drawn("\\mathbb{R}", false)));
 

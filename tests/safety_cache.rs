@@ -37,15 +37,48 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// The KaTeX cache file of the formula whose TeX is `tex` (KaTeX's MathML keeps the TeX).
-fn katex_entry(site: &Path, tex: &str) -> PathBuf {
+/// Every KaTeX entry of the packed store, by name, sealed (values are stored LZ4-compressed).
+fn katex_entries(site: &Path) -> Vec<(String, Vec<u8>)> {
+    use redb::{ReadableDatabase, ReadableTable};
+    let db = redb::Database::open(site.join(".quire-cache").join(quire::store::FILE)).unwrap();
+    let txn = db.begin_read().unwrap();
+    let table = txn.open_table(ENTRIES).unwrap();
+    table
+        .iter()
+        .unwrap()
+        .map(|row| {
+            let (k, v) = row.unwrap();
+            let sealed = lz4_flex::decompress_size_prepended(v.value()).unwrap();
+            (k.value().to_string(), sealed)
+        })
+        .filter(|(k, _)| k.starts_with("katex/"))
+        .collect()
+}
+
+const ENTRIES: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("entries");
+
+/// The store's name and bytes of the entry of the formula whose TeX is `tex` (KaTeX's MathML
+/// keeps the TeX).
+fn katex_entry(site: &Path, tex: &str) -> (String, Vec<u8>) {
     let needle = format!("<annotation encoding=\"application/x-tex\">{tex}</annotation>");
-    let found: Vec<PathBuf> = files_under(&site.join(".quire-cache/katex"))
+    let found: Vec<(String, Vec<u8>)> = katex_entries(site)
         .into_iter()
-        .filter(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).contains(&needle))
+        .filter(|(_, v)| String::from_utf8_lossy(v).contains(&needle))
         .collect();
-    assert_eq!(found.len(), 1, "one entry for {tex}: {found:?}");
+    assert_eq!(found.len(), 1, "one entry for {tex}");
     found.into_iter().next().unwrap()
+}
+
+/// Replaces the sealed bytes of the entry `name`, as a hand edit or a bug would.
+fn overwrite(site: &Path, name: &str, bytes: &[u8]) {
+    let db = redb::Database::open(site.join(".quire-cache").join(quire::store::FILE)).unwrap();
+    let txn = db.begin_write().unwrap();
+    let packed = lz4_flex::compress_prepend_size(bytes);
+    txn.open_table(ENTRIES)
+        .unwrap()
+        .insert(name, packed.as_slice())
+        .unwrap();
+    txn.commit().unwrap();
 }
 
 fn cut_in_half(path: &Path) {
@@ -63,18 +96,22 @@ fn damaged_cache_entries_are_rendered_again_never_published() {
     let first = build(s.path());
     assert_eq!((first.formulas_rendered, first.gifs_drawn), (4, 2));
 
-    // A KaTeX entry cut short (a full disk, a crash in an older quire).
-    cut_in_half(&katex_entry(s.path(), "\\sum_{i=1}^n a_i"));
+    // A KaTeX entry cut short.
+    let (sum, bytes) = katex_entry(s.path(), "\\sum_{i=1}^n a_i");
+    overwrite(s.path(), &sum, &bytes[..bytes.len() / 2]);
     // An entry whose HTML was replaced by a script.
-    let euler = katex_entry(s.path(), "e^{i\\pi}");
-    let bytes = std::fs::read(&euler).unwrap();
+    let (euler, bytes) = katex_entry(s.path(), "e^{i\\pi}");
     let html_at = String::from_utf8_lossy(&bytes).find("<span").unwrap();
     let mut evil = bytes[..html_at].to_vec();
     evil.extend_from_slice(b"<script>alert(document.cookie)</script>");
-    std::fs::write(&euler, evil).unwrap();
+    overwrite(s.path(), &euler, &evil);
     // One formula's entry copied over another's name.
-    let integral = katex_entry(s.path(), "\\int_0^1 x\\,dx");
-    std::fs::copy(katex_entry(s.path(), "\\frac{a}{b}"), &integral).unwrap();
+    let (integral, _) = katex_entry(s.path(), "\\int_0^1 x\\,dx");
+    overwrite(
+        s.path(),
+        &integral,
+        &katex_entry(s.path(), "\\frac{a}{b}").1,
+    );
     // A GIF emptied and a GIF cut short.
     let gifs = files_under(&s.path().join(".quire-cache/gif"));
     assert_eq!(gifs.len(), 2, "{gifs:?}");
@@ -154,9 +191,11 @@ fn slow_formula_under_the_size_limit_hits_the_time_limit() {
     );
     assert!(err.contains("timeout_secs"), "{err}");
     // Nothing about the formula was cached: a build with a looser limit renders it.
+    let entries = katex_entries(s.path());
+    assert_eq!(entries.len(), 4, "the post's other formulas are kept");
     assert!(
-        !files_under(&s.path().join(".quire-cache/katex"))
+        !entries
             .iter()
-            .any(|p| { String::from_utf8_lossy(&std::fs::read(p).unwrap()).contains("x+x+x+x+") })
+            .any(|(_, v)| String::from_utf8_lossy(v).contains("x+x+x+x+"))
     );
 }

@@ -142,3 +142,32 @@ fn deploy_job_of(w: &Value) {
         )
     );
 }
+
+/// `.quire-cache/` is restored before the build, keyed by the posts with a prefix to fall back
+/// on, so a push renders only the formulas it added.
+#[test]
+fn quire_cache_is_restored_before_the_build() {
+    for (w, quire) in workflows() {
+        let steps = steps(&w["jobs"]["build"]);
+        let cache = steps
+            .iter()
+            .position(|s| s["with"]["path"] == ".quire-cache")
+            .expect("an actions/cache step for .quire-cache");
+        assert!(
+            steps[cache]["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/cache@")),
+            "{quire}"
+        );
+        let build = runs(&steps, &format!("{quire} build")).expect("a build step");
+        assert!(cache < build, "{quire}: restored before the build");
+        let with = &steps[cache]["with"];
+        let key = with["key"].as_str().unwrap();
+        assert!(key.contains("hashFiles('posts/**')"), "{quire}: {key}");
+        let restore = with["restore-keys"].as_str().unwrap().trim();
+        assert!(
+            key.starts_with(restore) && restore.len() < key.len(),
+            "{quire}: {restore} is a prefix of {key}"
+        );
+    }
+}

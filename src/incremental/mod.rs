@@ -21,6 +21,7 @@ use crate::error::Result;
 use crate::markdown::math::MathCache;
 use crate::output::sync::SyncedDir;
 use crate::output::{self, CopiedFiles, OutputFile};
+use crate::progress::Progress;
 
 /// A hash of `value` serialised as JSON: how every cache here keys a result on the typed value
 /// it was made from, so a field added to that value joins the key by itself. `None` when the
@@ -70,13 +71,14 @@ impl BuildCache {
         output: &Path,
         files: &[OutputFile],
         copied: &CopiedFiles,
+        progress: &Progress,
     ) -> Result<()> {
         match &mut self.synced {
             Some(s) => {
                 self.changed = Some(s.sync(output, files, copied, &self.pages.reused())?);
             }
             None => {
-                output::write_site(output, files, copied)?;
+                output::write_site(output, files, copied, progress)?;
                 self.changed = None;
             }
         }

@@ -5,7 +5,6 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
@@ -13,6 +12,7 @@ use rayon::prelude::*;
 
 use super::macros::Macros;
 use crate::config::{MathConfig, MathOutput};
+use crate::store::Store;
 
 /// A formula as pulldown-cmark delivers it, whether it is display math, and the macros of its
 /// post. Everything its rendering depends on besides the site's [`MathConfig`], so it is the
@@ -82,7 +82,7 @@ pub const KATEX_VERSION: &str = "0.16.4";
 pub struct MathCache {
     config: MathConfig,
     map: HashMap<Formula, Rendering>,
-    disk: Option<PathBuf>,
+    disk: Option<Arc<Store>>,
 }
 
 impl MathCache {
@@ -94,10 +94,11 @@ impl MathCache {
         }
     }
 
-    /// Keeps renderings in `dir` too (one small file per formula, named by a hash of the KaTeX
-    /// version, the options and the TeX), so a later process can reuse them.
-    pub fn set_disk(&mut self, dir: impl Into<PathBuf>) {
-        self.disk = Some(dir.into());
+    /// Keeps renderings in `store` too (keyed by a hash of the KaTeX version, the options and
+    /// the TeX), so a later process can reuse them; `None` stops using it, so the build can
+    /// commit and close it.
+    pub fn set_disk(&mut self, store: Option<Arc<Store>>) {
+        self.disk = store;
     }
 
     /// Drops everything if the options changed, since KaTeX output depends on them.
@@ -127,14 +128,12 @@ impl MathCache {
                     return ((*f).clone(), Err(e), false);
                 }
                 let key = disk_key(f, config);
-                let file = disk.map(|d| d.join(&key[..2]).join(&key[2..]));
-                if let Some(hit) = file.as_deref().and_then(|p| read_disk(p, &key)) {
+                if let Some(hit) = disk.and_then(|d| read_disk(d, &key)) {
                     return ((*f).clone(), hit, false);
                 }
                 let r = render(f, config);
-                if let Some(file) = file.as_deref().filter(|_| cacheable(&r)) {
-                    // A cache that cannot be written only costs time later; the build goes on.
-                    let _ = write_disk(file, &key, &r);
+                if let Some(store) = disk.filter(|_| cacheable(&r)) {
+                    write_disk(store, &key, &r);
                 }
                 ((*f).clone(), r, true)
             })
@@ -211,30 +210,26 @@ fn cacheable(r: &Rendering) -> bool {
 }
 
 /// A verified entry's payload is `ok\n<html>` or `err\n<message>`; anything else (which only
-/// a quire bug could have sealed) is dropped like a corrupt entry.
-fn read_disk(path: &Path, key: &str) -> Option<Rendering> {
-    let payload = ENTRY.read(path, key)?;
-    let parsed = String::from_utf8(payload).ok().and_then(|text| {
+/// a quire bug could have sealed) is a miss, and the fresh rendering replaces it.
+fn read_disk(store: &Store, key: &str) -> Option<Rendering> {
+    let payload = store.get(ENTRY, key)?;
+    String::from_utf8(payload).ok().and_then(|text| {
         let (tag, body) = text.split_once('\n')?;
         match tag {
             "ok" => Some(Ok(body.to_string())),
             "err" => Some(Err(MathError::Katex(body.to_string()))),
             _ => None,
         }
-    });
-    if parsed.is_none() {
-        let _ = std::fs::remove_file(path);
-    }
-    parsed
+    })
 }
 
-fn write_disk(path: &Path, key: &str, r: &Rendering) -> std::io::Result<()> {
+fn write_disk(store: &Store, key: &str, r: &Rendering) {
     let text = match r {
         Ok(html) => format!("ok\n{html}"),
         Err(MathError::Katex(msg)) => format!("err\n{msg}"),
-        Err(_) => return Ok(()),
+        Err(_) => return,
     };
-    ENTRY.write(path, key, text.as_bytes())
+    store.put(ENTRY, key, text.as_bytes());
 }
 
 fn check_size(f: &Formula, config: &MathConfig) -> Result<(), MathError> {
@@ -444,6 +439,8 @@ pub fn error_html(f: &Formula, message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
 
     fn f(tex: &str, display: bool) -> Formula {
@@ -532,98 +529,107 @@ mod tests {
             macros: Arc::new(Macros::from([("\\R".into(), "\\mathbf{R}".into())])),
             ..site.clone()
         };
-        let mut cache = MathCache::new(&c);
-        cache.set_disk(dir.path());
-        assert_eq!(cache.render_missing([&site, &own]), 2, "one key each");
+        let (cache, rendered) = build_with_store(dir.path(), &c, &[&site, &own]);
+        assert_eq!(rendered, 2, "one key each");
         let mut plain = MathCache::new(&MathConfig::default());
         let (bb, bf) = (f("\\mathbb{R}^2", false), f("\\mathbf{R}^2", false));
         plain.render_missing([&bb, &bf]);
         assert_eq!(drawn(cache.get(&site)), drawn(plain.get(&bb)));
         // The post's `\R` replaces the site's, even inside a site macro.
         assert_eq!(drawn(cache.get(&own)), drawn(plain.get(&bf)));
-        assert_ne!(
-            entry_path(dir.path(), &site, &c),
-            entry_path(dir.path(), &own, &c)
-        );
-        let mut again = MathCache::new(&c);
-        again.set_disk(dir.path());
-        assert_eq!(again.render_missing([&site, &own]), 0, "both from disk");
+        assert_ne!(disk_key(&site, &c), disk_key(&own, &c));
+        assert!(stored(dir.path(), &own, &c).is_some());
+        let (again, rendered) = build_with_store(dir.path(), &c, &[&site, &own]);
+        assert_eq!(rendered, 0, "both from the store");
         assert_eq!(again.get(&own), cache.get(&own));
+    }
+
+    fn open_store(dir: &Path) -> Arc<Store> {
+        match Store::open(dir, &mut Vec::new()) {
+            crate::store::Opened::Store(s) => Arc::new(s),
+            crate::store::Opened::Without(why) => panic!("{why}"),
+        }
+    }
+
+    /// A build's use of the store: open, render `formulas`, commit. Returns the cache and how
+    /// many formulas KaTeX rendered.
+    fn build_with_store(dir: &Path, c: &MathConfig, formulas: &[&Formula]) -> (MathCache, usize) {
+        let store = open_store(dir);
+        let mut cache = MathCache::new(c);
+        cache.set_disk(Some(Arc::clone(&store)));
+        let rendered = cache.render_missing(formulas.iter().copied());
+        cache.set_disk(None);
+        Arc::into_inner(store).unwrap().finish(true).unwrap();
+        (cache, rendered)
+    }
+
+    /// The sealed payload stored for `formula`, if any.
+    fn stored(dir: &Path, formula: &Formula, c: &MathConfig) -> Option<Vec<u8>> {
+        open_store(dir).get(ENTRY, &disk_key(formula, c))
     }
 
     #[test]
     fn disk_cache_is_shared_between_processes() {
         let dir = tempfile::tempdir().unwrap();
+        let c = MathConfig::default();
         let a = f("a^2", false);
         let bad = f("\\nope", false);
-        let mut first = MathCache::new(&MathConfig::default());
-        first.set_disk(dir.path());
-        assert_eq!(first.render_missing([&a, &bad]), 2);
-        let mut second = MathCache::new(&MathConfig::default());
-        second.set_disk(dir.path());
-        assert_eq!(second.render_missing([&a, &bad]), 0, "both come from disk");
+        let (first, n) = build_with_store(dir.path(), &c, &[&a, &bad]);
+        assert_eq!(n, 2);
+        let (second, n) = build_with_store(dir.path(), &c, &[&a, &bad]);
+        assert_eq!(n, 0, "both come from disk");
         assert_eq!(second.get(&a), first.get(&a));
         assert_eq!(second.get(&bad), first.get(&bad));
         // Other options are other keys.
-        let mut other = MathCache::new(&MathConfig {
+        let html = MathConfig {
             output: MathOutput::Html,
             ..Default::default()
-        });
-        other.set_disk(dir.path());
-        assert_eq!(other.render_missing([&a]), 1);
+        };
+        assert_eq!(build_with_store(dir.path(), &html, &[&a]).1, 1);
     }
 
-    fn entry_path(dir: &Path, formula: &Formula, config: &MathConfig) -> PathBuf {
-        let key = disk_key(formula, config);
-        dir.join(&key[..2]).join(&key[2..])
-    }
-
-    /// Each way a cache file can be wrong: KaTeX renders the formula again, the cache hands out
-    /// KaTeX's real output, and the file is a good entry again.
+    /// Each way a stored entry can be wrong: KaTeX renders the formula again, the cache hands
+    /// out KaTeX's real output, and the store holds a good entry again.
     #[test]
     fn bad_disk_entries_are_rendered_again_and_replaced() {
         let dir = tempfile::tempdir().unwrap();
         let c = MathConfig::default();
         let a = f("\\sum_{i=1}^n a_i", true);
         let b = f("e^{i\\pi}", false);
-        let mut first = MathCache::new(&c);
-        first.set_disk(dir.path());
-        first.render_missing([&a, &b]);
+        let (first, _) = build_with_store(dir.path(), &c, &[&a, &b]);
         let good = first.get(&a).unwrap().clone();
         assert!(good.is_ok());
-        let path = entry_path(dir.path(), &a, &c);
-        let sealed = std::fs::read(&path).unwrap();
-        let html = good.as_ref().unwrap().as_bytes();
+        let key_a = disk_key(&a, &c);
+        let payload = stored(dir.path(), &a, &c).unwrap();
+        let sealed = ENTRY.seal(&key_a, &payload);
         let cases: Vec<(&str, Vec<u8>)> = vec![
             ("empty", Vec::new()),
             ("truncated", sealed[..sealed.len() / 2].to_vec()),
             ("body replaced", {
-                let mut e = sealed[..sealed.len() - html.len()].to_vec();
-                e.extend_from_slice(b"<script>alert(1)</script>");
+                let mut e = sealed[..sealed.len() - payload.len()].to_vec();
+                e.extend_from_slice(b"ok\n<script>alert(1)</script>");
                 e
             }),
             (
                 "another formula's entry",
-                std::fs::read(entry_path(dir.path(), &b, &c)).unwrap(),
+                ENTRY.seal(&disk_key(&b, &c), &stored(dir.path(), &b, &c).unwrap()),
             ),
             (
                 "version 1 format",
                 b"ok\n<script>alert(1)</script>".to_vec(),
             ),
-            (
-                "sealed garbage",
-                ENTRY.seal(&disk_key(&a, &c), b"neither ok nor err"),
-            ),
+            ("sealed garbage", ENTRY.seal(&key_a, b"neither ok nor err")),
         ];
         for (what, bytes) in cases {
-            std::fs::write(&path, &bytes).unwrap();
-            let mut later = MathCache::new(&c);
-            later.set_disk(dir.path());
-            assert_eq!(later.render_missing([&a, &b]), 1, "{what}: only `a` again");
+            let store = open_store(dir.path());
+            store.put_raw(ENTRY, &key_a, bytes);
+            Arc::into_inner(store).unwrap().finish(false).unwrap();
+            let (later, n) = build_with_store(dir.path(), &c, &[&a, &b]);
+            assert_eq!(n, 1, "{what}: only `a` again");
             assert_eq!(later.get(&a), Some(&good), "{what}");
             assert_eq!(
-                std::fs::read(&path).unwrap(),
-                sealed,
+                stored(dir.path(), &a, &c),
+                Some(payload.clone()),
                 "{what}: entry replaced"
             );
         }
@@ -649,11 +655,10 @@ mod tests {
         );
         assert!(e.is_fatal());
         assert!(e.to_string().contains("max_formula_bytes"), "{e}");
-        let mut cache = MathCache::new(&c);
-        cache.set_disk(dir.path());
-        assert_eq!(cache.render_missing([&big]), 0);
+        let (cache, n) = build_with_store(dir.path(), &c, &[&big]);
+        assert_eq!(n, 0);
         assert_eq!(cache.get(&big), Some(&Err(e)));
-        assert!(!entry_path(dir.path(), &big, &c).exists(), "never cached");
+        assert_eq!(stored(dir.path(), &big, &c), None, "never cached");
         // Just under the limit still renders.
         assert!(render(&f(&"x".repeat(1000), false), &c).is_ok());
     }
@@ -667,10 +672,8 @@ mod tests {
         };
         // About a second in a release build, more here; a flat row's cost is quadratic.
         let slow = f(&"x+".repeat(3 * 1024), false);
-        let mut cache = MathCache::new(&c);
-        cache.set_disk(dir.path());
         let start = std::time::Instant::now();
-        cache.render_missing([&slow]);
+        let (cache, _) = build_with_store(dir.path(), &c, &[&slow]);
         assert!(
             start.elapsed() < Duration::from_millis(900),
             "{:?}",
@@ -685,7 +688,7 @@ mod tests {
         );
         assert!(e.is_fatal());
         assert!(e.to_string().contains("timeout_secs"), "{e}");
-        assert!(!entry_path(dir.path(), &slow, &c).exists(), "never cached");
+        assert_eq!(stored(dir.path(), &slow, &c), None, "never cached");
         // This thread's abandoned engine is replaced by a fresh one.
         let ok = render(&f("x^2", false), &c).unwrap();
         assert_eq!(

@@ -20,6 +20,7 @@ use std::time::SystemTime;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result, collect_all};
+use crate::progress::Progress;
 
 /// The file that proves quire made a folder. Not published: `quire deploy` leaves it out and
 /// `quire check` ignores it.
@@ -307,44 +308,218 @@ pub fn recover(output: &Path) -> Result<()> {
 
 /// Writes `files` and the `copied` files they do not replace into a fresh folder, then swaps it
 /// in for `output`.
-pub fn write_site(output: &Path, files: &[OutputFile], copied: &CopiedFiles) -> Result<()> {
+/// `progress` counts the files as they are written.
+pub fn write_site(
+    output: &Path,
+    files: &[OutputFile],
+    copied: &CopiedFiles,
+    progress: &Progress,
+) -> Result<()> {
     let output = absolute(output);
     let (parent, name) = parent_and_name(&output);
     let parent = parent.as_path();
     crate::fs::create_dir_all(parent)?;
     remove_leftovers(parent, &name, &output)?;
+    let previous = Previous::of(&output);
+    let not_replaced = copied.not_in(files);
+    progress.stage("files", not_replaced.len() + files.len());
+    if previous.is_exactly(files, &not_replaced, &copied.dirs) {
+        // Nothing to write, link, swap or remove: the output already is this site.
+        progress.inc(not_replaced.len() + files.len());
+        return Ok(());
+    }
     let staging = tempfile::Builder::new()
         .prefix(&format!(".{name}.new-"))
         .tempdir_in(parent)
         .map_err(|e| Error::io(parent, e))?
         .keep();
+    let stage = |rel: &Path, contents: Contents| -> Result<()> {
+        let to = inside(&staging, rel)?;
+        if previous.link_if_same(rel, &contents, &to) {
+            return Ok(());
+        }
+        match contents {
+            Contents::Bytes(bytes) => crate::fs::write(&to, bytes),
+            Contents::CopyOf(from) => crate::fs::copy(from, &to),
+        }
+    };
     // Marked before anything else, so a build killed from here on leaves a folder the next
     // build knows it may remove.
-    let written = mark(&staging).and_then(|()| {
+    let marker = Path::new(MARKER);
+    let written = stage(marker, Contents::Bytes(MARKER_TEXT.as_bytes())).and_then(|()| {
         for dir in &copied.dirs {
             crate::fs::create_dir_all(&inside(&staging, dir)?)?;
         }
         collect_all(
-            copied
-                .not_in(files)
+            not_replaced
                 .par_iter()
-                .map(|c| crate::fs::copy(&c.from, &inside(&staging, &c.path)?))
+                .map(|c| {
+                    progress.inc(1);
+                    stage(&c.path, Contents::CopyOf(&c.from))
+                })
                 .collect(),
         )?;
         collect_all(
             files
                 .par_iter()
-                .map(|f| crate::fs::write(&inside(&staging, &f.path)?, &f.contents))
+                .map(|f| {
+                    progress.inc(1);
+                    stage(&f.path, Contents::Bytes(&f.contents))
+                })
                 .collect(),
         )?;
         // Again, in case a copied `static/.quire-output` replaced it.
-        crate::fs::write(&staging.join(MARKER), MARKER_TEXT)
+        if std::fs::read(staging.join(MARKER)).ok().as_deref() != Some(MARKER_TEXT.as_bytes()) {
+            crate::fs::write(&staging.join(MARKER), MARKER_TEXT)?;
+        }
+        Ok(())
     });
     if let Err(e) = written {
         let _ = remove_marked(&staging);
         return Err(e);
     }
     swap_in(&staging, &output, parent, &name)
+}
+
+/// What a staged file is made of: bytes the build made, or a file copied as it is.
+enum Contents<'a> {
+    Bytes(&'a [u8]),
+    CopyOf(&'a Path),
+}
+
+/// The regular files of the site being replaced, by path and length: a staged file whose bytes
+/// equal the old one's is a hard link to it, so a rebuild that changed nothing writes no file
+/// and every page keeps its inode and modification time (what rsync, a web server's
+/// `Last-Modified` and a deploy's diff see). Found by a walk that follows no symbolic link, so
+/// a link planted in the old output never leads the build to a file outside it; the link is
+/// made in the same parent folder, so it never crosses file systems.
+#[derive(Default)]
+struct Previous {
+    root: PathBuf,
+    files: std::collections::HashMap<PathBuf, u64>,
+    /// Every folder below the root.
+    dirs: std::collections::HashSet<PathBuf>,
+    /// Anything else was there (a symbolic link, an unreadable entry): never the same site.
+    other: bool,
+}
+
+impl Previous {
+    fn of(output: &Path) -> Self {
+        let mut previous = Previous {
+            root: output.to_path_buf(),
+            files: Default::default(),
+            dirs: Default::default(),
+            other: false,
+        };
+        if !std::fs::symlink_metadata(output).is_ok_and(|m| m.is_dir()) {
+            previous.other = true;
+            return previous;
+        }
+        for entry in walkdir::WalkDir::new(output).min_depth(1) {
+            let Ok(entry) = entry else {
+                previous.other = true;
+                continue;
+            };
+            let rel = entry.path().strip_prefix(output).unwrap_or(entry.path());
+            let kind = entry.file_type();
+            match entry.metadata() {
+                Ok(meta) if kind.is_file() => {
+                    previous.files.insert(rel.to_path_buf(), meta.len());
+                }
+                Ok(_) if kind.is_dir() => {
+                    previous.dirs.insert(rel.to_path_buf());
+                }
+                _ => previous.other = true,
+            }
+        }
+        previous
+    }
+
+    /// Whether the old site is exactly the new one: the same folders, the same files (the
+    /// marker included) and the same bytes in each. Cheap checks first (names, lengths), so a
+    /// rebuild that changed a page usually reads nothing here.
+    fn is_exactly(&self, files: &[OutputFile], copies: &[&Copied], dirs: &[PathBuf]) -> bool {
+        if self.other || self.files.len() != files.len() + copies.len() + 1 {
+            return false;
+        }
+        let mut wanted_dirs: std::collections::HashSet<&Path> =
+            dirs.iter().map(PathBuf::as_path).collect();
+        let paths = files.iter().map(|f| f.path.as_path());
+        for path in paths.clone().chain(copies.iter().map(|c| c.path.as_path())) {
+            let mut parent = path.parent();
+            while let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty()) {
+                wanted_dirs.insert(dir);
+                parent = dir.parent();
+            }
+        }
+        let lengths_match = files
+            .iter()
+            .all(|f| self.files.get(&f.path) == Some(&(f.contents.len() as u64)))
+            && copies.iter().all(|c| self.files.contains_key(&c.path));
+        lengths_match
+            && wanted_dirs.len() == self.dirs.len()
+            && wanted_dirs.iter().all(|d| self.dirs.contains(*d))
+            && self.holds(Path::new(MARKER), &Contents::Bytes(MARKER_TEXT.as_bytes()))
+            && files
+                .par_iter()
+                .all(|f| self.holds(&f.path, &Contents::Bytes(&f.contents)))
+            && copies
+                .par_iter()
+                .all(|c| self.holds(&c.path, &Contents::CopyOf(&c.from)))
+    }
+
+    /// Links the old site's `rel` to `to` when it holds exactly `contents`. Any failure (a file
+    /// system without hard links, a file changed under the build) just means writing it afresh.
+    fn link_if_same(&self, rel: &Path, contents: &Contents, to: &Path) -> bool {
+        self.holds(rel, contents)
+            && to
+                .parent()
+                .is_some_and(|p| std::fs::create_dir_all(p).is_ok())
+            && inside(&self.root, rel).is_ok_and(|old| std::fs::hard_link(old, to).is_ok())
+    }
+
+    /// Whether the old site's `rel` holds exactly `contents`. Lengths are compared first, so
+    /// only a file that may be the same is read.
+    fn holds(&self, rel: &Path, contents: &Contents) -> bool {
+        let Some(&len) = self.files.get(rel) else {
+            return false;
+        };
+        let Ok(old) = inside(&self.root, rel) else {
+            return false;
+        };
+        match contents {
+            Contents::Bytes(bytes) => {
+                bytes.len() as u64 == len && std::fs::read(&old).is_ok_and(|b| b == *bytes)
+            }
+            // A copy also carries its source's permissions.
+            Contents::CopyOf(from) => {
+                let (Ok(src), Ok(dst)) = (std::fs::metadata(from), std::fs::metadata(&old)) else {
+                    return false;
+                };
+                src.len() == len
+                    && src.permissions() == dst.permissions()
+                    && same_bytes(from, &old).unwrap_or(false)
+            }
+        }
+    }
+}
+
+/// Whether two files hold the same bytes, read in blocks so a large copied file is never held
+/// whole.
+fn same_bytes(a: &Path, b: &Path) -> std::io::Result<bool> {
+    use std::io::Read;
+    let (mut a, mut b) = (std::fs::File::open(a)?, std::fs::File::open(b)?);
+    let (mut x, mut y) = (vec![0; 64 * 1024], vec![0; 64 * 1024]);
+    loop {
+        let n = a.read(&mut x)?;
+        if n == 0 {
+            return Ok(b.read(&mut y[..1])? == 0);
+        }
+        b.read_exact(&mut y[..n])?;
+        if x[..n] != y[..n] {
+            return Ok(false);
+        }
+    }
 }
 
 /// Replaces `output` by `staged`, atomically where the platform can exchange two folders: a
@@ -484,6 +659,11 @@ mod tests {
         }
     }
 
+    /// `write_site` with generated files only and no progress bar.
+    fn write_files(out: &Path, files: &[OutputFile]) -> Result<()> {
+        write_site(out, files, &CopiedFiles::default(), &Progress::hidden())
+    }
+
     fn names(dir: &Path) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
@@ -581,14 +761,9 @@ mod tests {
     fn swaps_in_new_site_and_replaces_old() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("_site");
-        write_site(
-            &out,
-            &[file("a.html", "1"), file("old.html", "x")],
-            &CopiedFiles::default(),
-        )
-        .unwrap();
+        write_files(&out, &[file("a.html", "1"), file("old.html", "x")]).unwrap();
         assert!(is_marked(&out));
-        write_site(&out, &[file("a.html", "2")], &CopiedFiles::default()).unwrap();
+        write_files(&out, &[file("a.html", "2")]).unwrap();
         assert_eq!(std::fs::read_to_string(out.join("a.html")).unwrap(), "2");
         assert!(!out.join("old.html").exists());
         assert!(is_marked(&out));
@@ -613,7 +788,7 @@ mod tests {
     fn leftovers_of_killed_builds_are_removed_and_look_alikes_kept() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("_site");
-        write_site(&out, &[file("a.html", "1")], &CopiedFiles::default()).unwrap();
+        write_files(&out, &[file("a.html", "1")]).unwrap();
         // What kills leave: a marked staging folder, an old site set aside, an empty folder.
         for (d, marked) in [
             ("._site.new-k1", true),
@@ -630,7 +805,7 @@ mod tests {
         // What the user made and only looks like them.
         crate::fs::write(&dir.path().join("._site.new-mine/keep.txt"), "mine").unwrap();
         crate::fs::write(&dir.path().join(".quire-old-abc/site/keep.txt"), "mine").unwrap();
-        write_site(&out, &[file("a.html", "2")], &CopiedFiles::default()).unwrap();
+        write_files(&out, &[file("a.html", "2")]).unwrap();
         assert_eq!(
             names(dir.path()),
             ["._site.new-mine", ".quire-old-abc", "_site"]
@@ -642,14 +817,14 @@ mod tests {
     fn an_old_site_set_aside_by_a_killed_fallback_swap_comes_back() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("_site");
-        write_site(&out, &[file("a.html", "old")], &CopiedFiles::default()).unwrap();
+        write_files(&out, &[file("a.html", "old")]).unwrap();
         // The fallback swap killed between its renames: the old site sits aside, no output.
         let old = dir.path().join("._site.old-k");
         std::fs::create_dir(&old).unwrap();
         mark(&old).unwrap();
         std::fs::rename(&out, old.join("site")).unwrap();
         // A build that fails writing keeps what was there: the old site, back in place.
-        let bad = write_site(&out, &[file("../x.html", "new")], &CopiedFiles::default());
+        let bad = write_files(&out, &[file("../x.html", "new")]);
         assert!(bad.is_err());
         assert_eq!(std::fs::read_to_string(out.join("a.html")).unwrap(), "old");
         assert_eq!(names(dir.path()), ["_site"]);

@@ -33,6 +33,8 @@ pub struct ServeOptions {
     pub load: LoadOptions,
     /// Open the site in the default browser once it is served.
     pub open: bool,
+    /// Use the packed cache in `.quire-cache/` (off with `--no-cache`).
+    pub cache: bool,
 }
 
 /// Serves until Ctrl-C (or SIGTERM), then removes the output folder and returns.
@@ -67,6 +69,8 @@ async fn serve(opts: &ServeOptions) -> Result<()> {
         output: output.clone(),
         load: opts.load.clone(),
         strict: false,
+        cache: opts.cache,
+        progress: false,
     };
 
     let (watcher, changes) = watch::SourceWatcher::start(&opts.source)?;

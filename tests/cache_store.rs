@@ -1,0 +1,165 @@
+//! The packed cache in `.quire-cache/store.redb`: a warm build renders no formula, a damaged
+//! store is noticed and rebuilt (a warning, not a failure), and `--no-cache` renders everything
+//! without touching it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use quire::build::{BuildOptions, build};
+
+fn site(root: &Path) -> PathBuf {
+    let site = root.join("site");
+    write(&site.join("site.toml"), "title = \"T\"\n");
+    for i in 0..20 {
+        write(
+            &site.join(format!("posts/2020-01-01-p{i}.md")),
+            &format!(
+                "---\ntitle: P{i}\n---\nInline $x_{{{i}}} + \\alpha$ and\n\n$$\\sum_{{k=1}}^{{{i}}} k^2$$\n\nBad $\\nope{i}$.\n"
+            ),
+        );
+    }
+    site
+}
+
+fn store_file(site: &Path) -> PathBuf {
+    site.join(".quire-cache").join(quire::store::FILE)
+}
+
+#[test]
+fn a_warm_build_renders_no_formula() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = site(tmp.path());
+    let opts = BuildOptions::new(&site);
+    let cold = build(&opts).unwrap().report;
+    assert_eq!(cold.formulas, 60);
+    assert_eq!(cold.formulas_rendered, 60);
+    assert!(store_file(&site).is_file());
+    let page = snapshot(&opts.output);
+
+    let warm = build(&opts).unwrap().report;
+    assert_eq!(warm.formulas, 60);
+    assert_eq!(warm.formulas_rendered, 0, "KaTeX ran on a warm build");
+    assert_eq!(
+        warm.warnings.len(),
+        cold.warnings.len(),
+        "KaTeX's errors come from the cache too"
+    );
+    assert_eq!(snapshot(&opts.output), page);
+}
+
+#[test]
+fn a_damaged_store_is_rebuilt_with_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = site(tmp.path());
+    let opts = BuildOptions::new(&site);
+    build(&opts).unwrap();
+    let good = snapshot(&opts.output);
+    let file = store_file(&site);
+    let mut bytes = std::fs::read(&file).unwrap();
+    let len = bytes.len();
+    for b in &mut bytes[len / 3..len * 2 / 3] {
+        *b = 0x5A;
+    }
+    std::fs::write(&file, bytes).unwrap();
+
+    let built = build(&opts).unwrap().report;
+    let damaged: Vec<String> = built
+        .warnings
+        .iter()
+        .map(|w| w.to_string())
+        .filter(|w| w.contains("damaged"))
+        .collect();
+    assert_eq!(damaged.len(), 1, "{:?}", built.warnings);
+    assert!(damaged[0].contains("store.redb"), "{damaged:?}");
+    assert_eq!(built.formulas_rendered, 60, "everything rendered again");
+    assert_eq!(snapshot(&opts.output), good);
+    // And the store is whole again.
+    let again = build(&opts).unwrap().report;
+    assert_eq!(again.formulas_rendered, 0);
+    assert!(
+        !again
+            .warnings
+            .iter()
+            .any(|w| w.to_string().contains("damaged")),
+        "{:?}",
+        again.warnings
+    );
+}
+
+#[test]
+fn no_cache_renders_everything_and_leaves_the_store_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = site(tmp.path());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["build", "--source", site.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let o = quire(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stderr(&o)
+    };
+    let first = run(&["--no-cache"]);
+    assert!(first.contains("(60 formulas, 60 rendered)"), "{first}");
+    assert!(!store_file(&site).exists(), "--no-cache made a store");
+    run(&[]);
+    let stored = std::fs::read(store_file(&site)).unwrap();
+    let again = run(&["--no-cache"]);
+    assert!(again.contains("(60 formulas, 60 rendered)"), "{again}");
+    assert_eq!(std::fs::read(store_file(&site)).unwrap(), stored);
+    let warm = run(&[]);
+    assert!(warm.contains("(60 formulas, 0 rendered)"), "{warm}");
+}
+
+/// The one-file-per-formula folder of older quire versions is quire's own: removed when met.
+#[test]
+fn the_old_per_formula_folder_is_removed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = site(tmp.path());
+    let old = site.join(".quire-cache/katex/ab/cdef");
+    write(&old, "quire-cache katex v2\n");
+    build(&BuildOptions::new(&site)).unwrap();
+    assert!(!site.join(".quire-cache/katex").exists());
+    assert!(store_file(&site).is_file());
+}
+
+/// The preview opens the store only when an edit adds a formula it has not rendered yet: a save
+/// that adds none neither waits for another quire holding the store nor warns about it.
+#[test]
+fn the_preview_opens_the_store_only_for_new_formulas() {
+    use quire::build::build_with_cache;
+    use quire::incremental::BuildCache;
+    let tmp = tempfile::tempdir().unwrap();
+    let site = site(tmp.path());
+    let mut opts = BuildOptions::new(&site);
+    opts.output = tmp.path().join("preview");
+    let mut cache = BuildCache::for_preview();
+    build_with_cache(&opts, &mut cache).unwrap();
+    // Another process holding the store, as a concurrent `quire build` would.
+    let holder = match quire::store::Store::open(&site.join(".quire-cache"), &mut Vec::new()) {
+        quire::store::Opened::Store(s) => s,
+        quire::store::Opened::Without(why) => panic!("{why}"),
+    };
+    let busy = |r: &quire::build::BuildReport| {
+        r.warnings
+            .iter()
+            .any(|w| w.to_string().contains("another quire process"))
+    };
+    write(
+        &site.join("posts/2020-01-01-p3.md"),
+        "---\ntitle: P3 again\n---\nInline $x_{3} + \\alpha$.\n",
+    );
+    let same_formulas = build_with_cache(&opts, &mut cache).unwrap().report;
+    assert!(!busy(&same_formulas), "{:?}", same_formulas.warnings);
+    write(
+        &site.join("posts/2020-01-01-p3.md"),
+        "---\ntitle: P3 again\n---\nA new one: $y^{99}$.\n",
+    );
+    let new_formula = build_with_cache(&opts, &mut cache).unwrap().report;
+    assert!(busy(&new_formula), "{:?}", new_formula.warnings);
+    assert_eq!(
+        new_formula.formulas_rendered, 1,
+        "rendered without the cache"
+    );
+    drop(holder);
+}
