@@ -244,6 +244,25 @@ pub fn build_on(
 /// that the progress bar moves.
 const FORMULA_CHUNK: usize = 256;
 
+/// The Markdown stage's inputs for `site`. Made twice per build, around the KaTeX prepass,
+/// which needs the math cache to itself in between.
+pub(crate) fn renderer<'a>(
+    site: &'a Site,
+    math: &'a crate::markdown::math::MathCache,
+    highlighter: &'a Highlighter,
+    posts: &'a crate::markdown::links::PostIndex,
+    citations: &'a Citations,
+) -> Renderer<'a> {
+    Renderer {
+        config: &site.config.markdown,
+        math,
+        highlighter,
+        lang: &site.config.lang,
+        posts,
+        citations,
+    }
+}
+
 fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     let progress = Progress::new(opts.progress);
     output::check_output_dir(&opts.source, &opts.output)?;
@@ -266,8 +285,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
             bibliography: p.extra.get("bibliography"),
         }),
     )?;
-    // Parsed once: the formulas come from the same events that `finish` turns into HTML. The
-    // renderer is made twice around the KaTeX prepass, which needs the math cache to itself.
+    // Parsed once: the formulas come from the same events that `finish` turns into HTML.
     // Posts, then the standalone pages of `pages/`: one Markdown stage for both.
     // Pages have no `macros:` of their own (yet): the site's apply.
     let no_macros = Default::default();
@@ -285,14 +303,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         .collect();
     let prepared = cache.posts.parse(
         &inputs,
-        &Renderer {
-            config: &site.config.markdown,
-            math: &cache.math,
-            highlighter: &highlighter,
-            lang: &site.config.lang,
-            posts: &post_index,
-            citations: &citations,
-        },
+        &renderer(&site, &cache.math, &highlighter, &post_index, &citations),
     );
     let distinct: Vec<&crate::markdown::math::Formula> = prepared
         .formulas()
@@ -318,14 +329,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     drop(distinct);
     cache.math.set_disk(None);
     close_store(store, !cache.is_preview(), &mut cache_warnings);
-    let renderer = Renderer {
-        config: &site.config.markdown,
-        math: &cache.math,
-        highlighter: &highlighter,
-        lang: &site.config.lang,
-        posts: &post_index,
-        citations: &citations,
-    };
+    let renderer = renderer(&site, &cache.math, &highlighter, &post_index, &citations);
     let mut rendered: Vec<Rendered> = cache.posts.finish(prepared, &renderer);
     drop(inputs);
     if !cache.is_preview() {

@@ -175,27 +175,11 @@ mod tests {
         math.reconfigure(&site.config.math);
         let h = Highlighter::default();
         let inputs: Vec<Input> = site.posts.iter().map(input).collect();
-        let prepared = cache.parse(
-            &inputs,
-            &Renderer {
-                config: &site.config.markdown,
-                math,
-                highlighter: &h,
-                lang: "en",
-                posts: &Default::default(),
-                citations: &Default::default(),
-            },
-        );
+        let (posts, citations) = Default::default();
+        let renderer = crate::build::renderer;
+        let prepared = cache.parse(&inputs, &renderer(site, math, &h, &posts, &citations));
         math.render_missing(prepared.formulas());
-        let r = Renderer {
-            config: &site.config.markdown,
-            math,
-            highlighter: &h,
-            lang: "en",
-            posts: &Default::default(),
-            citations: &Default::default(),
-        };
-        cache.finish(prepared, &r)
+        cache.finish(prepared, &renderer(site, math, &h, &posts, &citations))
     }
 
     #[test]

@@ -168,17 +168,10 @@ fn sidenote<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pulldown_cmark::{Parser, html::push_html};
+    use pulldown_cmark::html::push_html;
 
     fn run(md: &str, sidenotes: bool) -> String {
-        let events: Vec<Spanned<'_>> = Parser::new_ext(md, crate::markdown::options())
-            .into_offset_iter()
-            .map(|(event, range)| Spanned {
-                event,
-                range,
-                mark: None,
-            })
-            .collect();
+        let events = Spanned::parse(md);
         let mut html = String::new();
         push_html(
             &mut html,

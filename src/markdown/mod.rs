@@ -163,6 +163,21 @@ struct Spanned<'a> {
     mark: Option<MarkKind>,
 }
 
+#[cfg(test)]
+impl<'a> Spanned<'a> {
+    /// The parser's events for `md`, unmarked: what a pass's unit tests start from.
+    fn parse(md: &'a str) -> Vec<Spanned<'a>> {
+        Parser::new_ext(md, options())
+            .into_offset_iter()
+            .map(|(event, range)| Spanned {
+                event,
+                range,
+                mark: None,
+            })
+            .collect()
+    }
+}
+
 /// A post parsed and through the passes that do not need KaTeX: what lives between
 /// [`parse`] and [`Parsed::finish`]. It borrows the post's text, and its events take a few
 /// times the body's size, so it is meant to be held only across the KaTeX prepass.

@@ -233,17 +233,10 @@ fn table_at<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pulldown_cmark::{Parser, html::push_html};
+    use pulldown_cmark::html::push_html;
 
     fn run(md: &str, lang: &str) -> (String, Vec<(String, Option<String>)>) {
-        let events: Vec<Spanned<'_>> = Parser::new_ext(md, crate::markdown::options())
-            .into_offset_iter()
-            .map(|(event, range)| Spanned {
-                event,
-                range,
-                mark: None,
-            })
-            .collect();
+        let events = Spanned::parse(md);
         let mut defined = Vec::new();
         let out = number(events, &Words::for_lang(lang), &mut defined);
         let mut html = String::new();
