@@ -184,15 +184,12 @@ mod tests {
         }];
         let mut sync = SyncedDir::default();
         let none = HashSet::new();
+        let mut sync_to = |files: &[_]| {
+            sync.sync(&out, files, &list_copies(&copies).unwrap(), &none)
+                .unwrap()
+        };
 
-        let changed = sync
-            .sync(
-                &out,
-                &[file("a.html", "1"), file("b/c.html", "2")],
-                &list_copies(&copies).unwrap(),
-                &none,
-            )
-            .unwrap();
+        let changed = sync_to(&[file("a.html", "1"), file("b/c.html", "2")]);
         assert_eq!(changed, paths(&["a.html", "b/c.html", "s.txt"]));
         assert_eq!(std::fs::read_to_string(out.join("a.html")).unwrap(), "1");
         assert_eq!(
@@ -200,36 +197,15 @@ mod tests {
             "static"
         );
 
-        let changed = sync
-            .sync(
-                &out,
-                &[file("a.html", "1"), file("b/c.html", "2")],
-                &list_copies(&copies).unwrap(),
-                &none,
-            )
-            .unwrap();
+        let changed = sync_to(&[file("a.html", "1"), file("b/c.html", "2")]);
         assert!(changed.is_empty(), "{changed:?}");
 
-        let changed = sync
-            .sync(
-                &out,
-                &[file("a.html", "1 again")],
-                &list_copies(&copies).unwrap(),
-                &none,
-            )
-            .unwrap();
+        let changed = sync_to(&[file("a.html", "1 again")]);
         assert_eq!(changed, paths(&["a.html", "b/c.html"]));
         assert!(!out.join("b/c.html").exists());
 
         std::fs::remove_file(src.join("s.txt")).unwrap();
-        let changed = sync
-            .sync(
-                &out,
-                &[file("a.html", "1 again")],
-                &list_copies(&copies).unwrap(),
-                &none,
-            )
-            .unwrap();
+        let changed = sync_to(&[file("a.html", "1 again")]);
         assert_eq!(changed, paths(&["s.txt"]));
         assert!(!out.join("s.txt").exists());
 
