@@ -53,6 +53,8 @@ pub struct BuildReport {
     pub formulas_rendered: usize,
     /// Animations drawn by this build (the rest came from `.quire-cache/`).
     pub gifs_drawn: usize,
+    /// Pages this build gave the search index: 0 when it came from `.quire-cache/search/`.
+    pub search_indexed: usize,
     /// Problems that did not stop the build (KaTeX errors without `--strict`).
     pub warnings: Vec<Error>,
 }
@@ -372,6 +374,13 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         &cache.pages,
     )?;
     let page_count = files.len();
+    // Search (src/search): a record per post and page, then the index, or its cached copy.
+    let search = crate::search::index(
+        &site,
+        &crate::search::records(&site, &rendered, &page_rendered),
+        opts.cache,
+    )?;
+    files.extend(search.files);
     files.extend(theme_assets(&site.root, &site.config)?);
     files.extend(katex_files);
     files.extend(gifs.files);
@@ -394,6 +403,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         formulas,
         formulas_rendered,
         gifs_drawn: gifs.drawn,
+        search_indexed: search.pages_indexed,
         // The site's own (no posts, unread Markdown) first; never failures, even with --strict.
         warnings: site.warnings.iter().cloned().chain(warnings).collect(),
     };

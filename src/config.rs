@@ -42,6 +42,7 @@ pub struct Config {
     /// unset: `references.bib` if the site has one.
     pub bibliography: Option<crate::markdown::citations::Paths>,
     pub citations: crate::markdown::citations::CitationsConfig,
+    pub search: SearchConfig,
 }
 
 impl Default for Config {
@@ -63,7 +64,23 @@ impl Default for Config {
             markdown: MarkdownConfig::default(),
             bibliography: None,
             citations: Default::default(),
+            search: SearchConfig::default(),
         }
+    }
+}
+
+/// `[search]`: the site's search (see [`crate::search`]).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchConfig {
+    /// On by default: a search page, a box in the header and the index under `/pagefind/`.
+    /// Off: none of them, and no indexing.
+    pub enabled: bool,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        Self { enabled: true }
     }
 }
 

@@ -22,6 +22,7 @@ pub mod output;
 pub mod pages;
 pub mod progress;
 pub mod scaffold;
+pub mod search;
 pub mod serve;
 pub mod site;
 pub mod store;

@@ -27,6 +27,7 @@ const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
         "post-list.html",
         include_str!("../templates/post-list.html"),
     ),
+    ("search.html", include_str!("../templates/search.html")),
     ("404.html", include_str!("../templates/404.html")),
     ("feed.xml", include_str!("../templates/feed.xml")),
     ("sitemap.xml", include_str!("../templates/sitemap.xml")),

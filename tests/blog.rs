@@ -620,11 +620,11 @@ fn a_page_in_pages_is_rendered_with_math_and_the_nav_links_it() {
             .iter()
             .any(|l| l.attr("href") == Some("/katex/katex.min.css"))
     );
-    // Default nav: Archive, Tags, About; no category list in the header.
+    // Default nav: Archive, Tags, About, Search; no category list in the header.
     let index = read(&out, "index.html");
     assert_eq!(
         hrefs(&index, "header .site-nav a"),
-        ["/archive/", "/tags/", "/about/"]
+        ["/archive/", "/tags/", "/about/", "/search/"]
     );
     assert!(
         hrefs(&index, "header a")
@@ -640,7 +640,7 @@ fn a_page_in_pages_is_rendered_with_math_and_the_nav_links_it() {
     let (_d, out) = build_site(POSTS);
     assert_eq!(
         hrefs(&read(&out, "index.html"), "header .site-nav a"),
-        ["/archive/", "/tags/"]
+        ["/archive/", "/tags/", "/search/"]
     );
 
     // `nav` in site.toml replaces the default.
@@ -716,4 +716,33 @@ fn quire_check_names_the_line_of_a_broken_link_in_a_page() {
         problems[0].starts_with("pages/about.md:6:8: link /nowhere/"),
         "{problems:?}"
     );
+}
+
+#[test]
+fn each_tag_has_an_atom_feed_of_its_posts_where_jekyll_feed_puts_it() {
+    let (_dir, out) = blog(&format!("title = \"T\"\nurl = \"{SITE_URL}\"\n"));
+    // `Rust` (first seen) and `rust` are one tag, so one feed, named as the tag's first spelling.
+    let (id, entries) = check_atom(&read(&out, "feed/by_tag/Rust.xml"));
+    assert_eq!(id, format!("{SITE_URL}/feed/by_tag/Rust.xml"));
+    // Every fixture post is tagged Rust or rust: the tag's feed lists what the site's does.
+    let (_, all) = check_atom(&read(&out, "feed.xml"));
+    assert_eq!(entries.len(), 3);
+    assert_eq!(entries, all, "newest first, every post tagged Rust or rust");
+    assert!(!out.join("feed/by_tag/rust.xml").exists());
+    // A Chinese tag too (jekyll-feed skips those), percent-escaped like every quire URL.
+    let (id, entries) = check_atom(&read(&out, "feed/by_tag/深度学习.xml"));
+    assert_eq!(
+        id,
+        format!("{SITE_URL}/feed/by_tag/%E6%B7%B1%E5%BA%A6%E5%AD%A6%E4%B9%A0.xml")
+    );
+    let titles: Vec<&str> = entries.iter().map(|e| e.1.as_str()).collect();
+    assert_eq!(titles, ["First $x$"]);
+    // The tag's page links its feed, for readers and for feed discovery.
+    let tag = read(&out, "tags/rust/index.html");
+    let feed = "/notes/feed/by_tag/Rust.xml".to_string();
+    assert!(
+        hrefs(&tag, "link[rel=\"alternate\"]").contains(&feed),
+        "{tag}"
+    );
+    assert!(hrefs(&tag, ".feed-link a").contains(&feed), "{tag}");
 }

@@ -561,3 +561,95 @@ async fn check_page(client: &Client, server: &Server, site: &Path) {
     std::fs::write(&post, &good).unwrap();
     poll(client, "the overlay to clear", overlay, Value::is_null).await;
 }
+
+/// Types `query` into the search box at `selector` and waits for a result linking into the
+/// seed post; returns that link (base path included).
+async fn search_finds_seed_post(client: &Client, selector: &str, query: &str) -> String {
+    let input = client
+        .find(fantoccini::Locator::Css(selector))
+        .await
+        .unwrap_or_else(|e| panic!("{selector}: {e}"));
+    input.click().await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(query).await.unwrap();
+    let form = selector.split(' ').next().unwrap();
+    let script = format!(
+        "const links = [...document.querySelectorAll('{form} .search-results a')];\
+         const box = document.querySelector('{form} .search-results');\
+         const r = box.getBoundingClientRect();\
+         return {{visible: !box.hidden && r.height > 0, hrefs: links.map(a => a.getAttribute('href')), text: box.textContent}};"
+    );
+    let seed = SEED_PAGE;
+    let found = poll(client, &format!("results for {query}"), &script, |v| {
+        v["visible"] == true
+            && v["hrefs"].as_array().is_some_and(|h| {
+                h.iter()
+                    .any(|h| h.as_str().is_some_and(|h| h.contains(seed)))
+            })
+    })
+    .await;
+    let text = found["text"].as_str().unwrap_or_default().to_lowercase();
+    assert!(
+        text.contains(&query.to_lowercase()),
+        "the excerpt shows the match: {text}"
+    );
+    found["hrefs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h.as_str())
+        .find(|h| h.contains(seed))
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn typing_in_the_search_box_finds_the_seed_post_in_chinese_and_english() {
+    let Some(driver_bin) =
+        driver_or_skip("typing_in_the_search_box_finds_the_seed_post_in_chinese_and_english")
+    else {
+        return;
+    };
+    // Under a base path, which the index does not know of: Pagefind's script adds it.
+    let site = site_with_config(|c| format!("url = \"https://u.github.io/repo\"\n{c}"));
+    let server = Server::start(site.path(), &[]);
+    in_browser(&driver_bin, |client| async {
+        open(&client, &server.url).await;
+        let link = search_finds_seed_post(&client, "form.site-search input", "归一化").await;
+        assert!(link.starts_with(&format!("/repo/{SEED_PAGE}")), "{link}");
+
+        // The search page, as the header's box submits to it, then typing there.
+        open(&client, &format!("{}search/?q=batch", server.url)).await;
+        let link = search_finds_seed_post(&client, "form.search-page input", "batch").await;
+        assert!(link.starts_with(&format!("/repo/{SEED_PAGE}")), "{link}");
+        let url = client.current_url().await.unwrap();
+        assert!(url.as_str().ends_with("/repo/search/?q=batch"), "{url}");
+        // A section's link goes to its heading, which exists on the post.
+        let sections: Value = client
+            .execute(
+                "return [...document.querySelectorAll('.search-sections a')].map(a => a.getAttribute('href'))",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let section = sections
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|h| h.as_str())
+            .find(|h| h.contains(SEED_PAGE) && h.contains('#'))
+            .unwrap_or_else(|| panic!("no section link into the seed post: {sections}"))
+            .to_string();
+        let id = section.rsplit('#').next().unwrap().to_string();
+        open(&client, &format!("{}{}", server.origin, section)).await;
+        let found: Value = client
+            .execute(
+                "return document.getElementById(decodeURIComponent(arguments[0])) !== null",
+                vec![json!(id)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(found, true, "{section}");
+        client
+    });
+}

@@ -103,6 +103,13 @@ pub fn category_feed_url(name: &str) -> String {
     )
 }
 
+/// A tag's Atom feed, where jekyll-feed's `tags` option puts one: `/feed/by_tag/<tag>.xml`,
+/// the tag as first written (jekyll-feed keeps its case; it makes feeds only for tags of ASCII
+/// letters, digits and `_`, and quire for every tag, percent-escaped like any URL).
+pub fn tag_feed_url(name: &str) -> String {
+    format!("/feed/by_tag/{}.xml", escape_path(&name.replace('/', "-")))
+}
+
 /// The page listing a tag's posts, named as jekyll-archives names them (Jekyll's `slugify`,
 /// default mode: `Machine Learning` → `/tags/machine-learning/`, `深度学习` stays); a tag with
 /// nothing left to slug (`+++`) keeps its lowercased name. Tags whose slugs match share a page.
@@ -132,6 +139,8 @@ pub const TAGS_URL: &str = "/tags/";
 pub const CATEGORIES_URL: &str = "/categories/";
 /// Every post, by year.
 pub const ARCHIVE_URL: &str = "/archive/";
+/// The search page (results for `?q=`).
+pub const SEARCH_URL: &str = "/search/";
 /// The site's Atom feed, where jekyll-feed writes it.
 pub const FEED_URL: &str = "/feed.xml";
 pub const SITEMAP_URL: &str = "/sitemap.xml";
@@ -306,6 +315,11 @@ mod tests {
         assert_eq!(
             category_feed_url("Machine Learning"),
             "/feed/machine%20learning.xml"
+        );
+        assert_eq!(tag_feed_url("Rust_lang"), "/feed/by_tag/Rust_lang.xml");
+        assert_eq!(
+            tag_feed_url("深度 学习/x"),
+            "/feed/by_tag/%E6%B7%B1%E5%BA%A6%20%E5%AD%A6%E4%B9%A0-x.xml"
         );
         assert_eq!(index_page_url(1), "/");
         assert_eq!(index_page_url(3), "/page/3/");

@@ -39,7 +39,7 @@ pub trait PageKind {
 #[derive(Serialize)]
 pub struct PageContext<'a> {
     /// `post`, `page` (from `pages/`), `index`, `category`, `tag`, `tags`, `categories`,
-    /// `archive`, `404`, `feed`, `sitemap` or `robots`.
+    /// `archive`, `search`, `404`, `feed`, `sitemap` or `robots`.
     pub kind: &'static str,
     /// Plain text, never HTML: a title with `$x$` shows its TeX.
     pub title: &'a str,
@@ -69,9 +69,9 @@ pub struct PageContext<'a> {
     /// On posts: the older and the newer post (Jekyll's `page.previous` and `page.next`).
     pub previous: Option<&'a PostSummary>,
     pub next: Option<&'a PostSummary>,
-    /// On category pages: the category and its posts.
+    /// On category pages and a category's feed: the category and its posts.
     pub category: Option<&'a Term<'a>>,
-    /// On tag pages: the tag and its posts.
+    /// On tag pages and a tag's feed: the tag and its posts.
     pub tag: Option<&'a Term<'a>>,
     /// On `/tags/` and `/categories/`: every tag (category), each with its posts.
     pub terms: &'a [Term<'a>],
@@ -434,6 +434,25 @@ impl PageKind for ArchivePage<'_> {
     }
 }
 
+/// `/search/`: a search box and, as the reader types, the pages that match (`search.js`, from
+/// the index [`crate::search`] writes). Only when `[search] enabled`.
+#[derive(Serialize)]
+pub struct SearchPage<'a> {
+    /// The theme's word for it.
+    pub title: &'a str,
+    pub url: &'a str,
+}
+
+impl PageKind for SearchPage<'_> {
+    fn template(&self) -> Cow<'_, str> {
+        Cow::Borrowed("search.html")
+    }
+
+    fn context(&self) -> PageContext<'_> {
+        PageContext::bare("search", self.title, self.url, "search")
+    }
+}
+
 /// The page GitHub Pages (and the preview) serve for a missing URL.
 #[derive(Serialize)]
 pub struct NotFoundPage<'a> {
@@ -475,14 +494,47 @@ pub struct EntryContext<'a> {
     pub id: String,
 }
 
-/// An Atom feed of the newest posts, as jekyll-feed gives one: the site's (`/feed.xml`) or one
-/// category's (`/feed/<category>.xml`), with each post's whole content.
+/// Whose posts a term's feed holds.
+#[derive(Clone, Copy)]
+pub enum FeedOf<'a> {
+    Category(&'a Term<'a>),
+    Tag(&'a Term<'a>),
+}
+
+impl<'a> FeedOf<'a> {
+    pub fn term(&self) -> &'a Term<'a> {
+        match *self {
+            FeedOf::Category(t) | FeedOf::Tag(t) => t,
+        }
+    }
+}
+
+/// In a page's key: which taxonomy, and the term as [`listed_term`] gives it.
+impl Serialize for FeedOf<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Listed<'t>(&'t Term<'t>);
+        impl Serialize for Listed<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                listed_term(&self.0, s)
+            }
+        }
+        let taxonomy = match self {
+            FeedOf::Category(_) => Taxonomy::Categories,
+            FeedOf::Tag(_) => Taxonomy::Tags,
+        };
+        (taxonomy, Listed(self.term())).serialize(s)
+    }
+}
+
+/// An Atom feed of the newest posts, as jekyll-feed gives one: the site's (`/feed.xml`), one
+/// category's (`/feed/<category>.xml`) or one tag's (`/feed/by_tag/<tag>.xml`), with each
+/// post's whole content.
 #[derive(Serialize)]
 pub struct FeedPage<'a> {
     /// The site's title (plain text).
     pub title: &'a str,
-    /// For a category's feed, the category.
-    pub category: Option<&'a Term<'a>>,
+    /// For a category's or a tag's feed, which.
+    pub of: Option<FeedOf<'a>>,
     pub url: &'a str,
     /// What the Atom ids are made from: the site's URL (ids are then the absolute URLs, as
     /// jekyll-feed's), or without one the title (see [`crate::urls::atom_id`]).
@@ -508,7 +560,14 @@ impl PageKind for FeedPage<'_> {
                     id: id(&e.summary.url),
                 })
                 .collect(),
-            category: self.category,
+            category: match self.of {
+                Some(FeedOf::Category(c)) => Some(c),
+                _ => None,
+            },
+            tag: match self.of {
+                Some(FeedOf::Tag(t)) => Some(t),
+                _ => None,
+            },
             ..PageContext::bare("feed", self.title, self.url, "feed")
         }
     }

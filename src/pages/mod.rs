@@ -4,7 +4,7 @@
 //! words in the site's language ([`words`]).
 
 mod kinds;
-mod text;
+pub(crate) mod text;
 pub mod words;
 
 use std::borrow::Cow;
@@ -16,8 +16,8 @@ use serde_json::Value;
 
 pub use crate::content::permalink::NOT_FOUND_URL;
 use crate::content::permalink::{
-    ARCHIVE_URL, CATEGORIES_URL, FEED_URL, TAGS_URL, category_feed_url, category_url,
-    index_page_url, tag_url,
+    ARCHIVE_URL, CATEGORIES_URL, FEED_URL, SEARCH_URL, TAGS_URL, category_feed_url, category_url,
+    index_page_url, tag_feed_url, tag_url,
 };
 use crate::content::post::Post;
 use crate::error::{Error, Location, Result, collect_all};
@@ -27,9 +27,9 @@ use crate::output::OutputFile;
 use crate::site::Site;
 use crate::templates::Templates;
 pub use kinds::{
-    ArchivePage, CategoryPage, EntryContext, FeedEntry, FeedPage, IndexPage, NotFoundPage,
-    PageContext, PageKind, Paginator, PostPage, RobotsPage, SitemapPage, StandalonePage, TagPage,
-    Taxonomy, TermsPage,
+    ArchivePage, CategoryPage, EntryContext, FeedEntry, FeedOf, FeedPage, IndexPage, NotFoundPage,
+    PageContext, PageKind, Paginator, PostPage, RobotsPage, SearchPage, SitemapPage,
+    StandalonePage, TagPage, Taxonomy, TermsPage,
 };
 pub use text::{CJK_CHARS_PER_MINUTE, WORDS_PER_MINUTE};
 use words::Words;
@@ -81,7 +81,7 @@ pub struct Term<'a> {
     /// As first written (terms whose URLs match are one).
     pub name: String,
     pub url: String,
-    /// A category's Atom feed; tags have none.
+    /// Its Atom feed: [`category_feed_url`] or [`tag_feed_url`].
     pub feed: Option<String>,
     pub posts: Vec<&'a PostSummary>,
 }
@@ -132,6 +132,8 @@ pub struct SiteContext<'a> {
     /// The header's links: `nav` from `site.toml`, or the default (see [`nav`]).
     pub nav: &'a [NavItem],
     pub katex: KatexCss,
+    /// `[search] enabled`: the header's search box and `/search/` exist.
+    pub search: bool,
 }
 
 fn summary(post: &Post, rendered: &Rendered, separator: &str, base: &str) -> PostSummary {
@@ -204,6 +206,15 @@ fn categories(summaries: &[PostSummary]) -> Vec<Term<'_>> {
     cats
 }
 
+/// Tags (each with its feed), as [`terms`] orders them.
+fn tags(summaries: &[PostSummary]) -> Vec<Term<'_>> {
+    let mut tags = terms(summaries, |s| &s.tags);
+    for t in &mut tags {
+        t.feed = Some(tag_feed_url(&t.name));
+    }
+    tags
+}
+
 /// The posts by year (in the site's time zone), newest first.
 fn years<'a>(site: &Site, summaries: &'a [PostSummary]) -> Vec<Year<'a>> {
     let mut out: Vec<Year<'a>> = Vec::new();
@@ -220,8 +231,8 @@ fn years<'a>(site: &Site, summaries: &'a [PostSummary]) -> Vec<Year<'a>> {
     out
 }
 
-/// The header's links: `nav` from `site.toml` as written, or Archive, Tags and, when
-/// `pages/about.md` exists, About.
+/// The header's links: `nav` from `site.toml` as written, or Archive, Tags, About when
+/// `pages/about.md` exists, and Search unless `[search] enabled = false`.
 pub fn nav(site: &Site, words: &Words) -> Vec<NavItem> {
     if let Some(links) = &site.config.nav {
         return links
@@ -253,6 +264,12 @@ pub fn nav(site: &Site, words: &Words) -> Vec<NavItem> {
             url: about.url.clone(),
         });
     }
+    if site.config.search.enabled {
+        items.push(NavItem {
+            title: words.search.into(),
+            url: SEARCH_URL.into(),
+        });
+    }
     items
 }
 
@@ -268,6 +285,7 @@ pub enum Page<'a> {
     Tag(TagPage<'a>),
     Terms(TermsPage<'a>),
     Archive(ArchivePage<'a>),
+    Search(SearchPage<'a>),
     NotFound(NotFoundPage<'a>),
     Feed(FeedPage<'a>),
     Sitemap(SitemapPage),
@@ -284,6 +302,7 @@ impl Page<'_> {
             Page::Tag(p) => p,
             Page::Terms(p) => p,
             Page::Archive(p) => p,
+            Page::Search(p) => p,
             Page::NotFound(p) => p,
             Page::Feed(p) => p,
             Page::Sitemap(p) => p,
@@ -300,7 +319,8 @@ impl Page<'_> {
     }
 
     /// Its `<url>` in the sitemap: every HTML page a reader may land on, except a post or page
-    /// whose front matter says `sitemap: false` (as jekyll-sitemap reads it).
+    /// whose front matter says `sitemap: false` (as jekyll-sitemap reads it) and the search
+    /// page (empty without a query, like the 404 it is not worth a crawler's visit).
     pub fn sitemap_entry(&self) -> Option<SitemapUrl> {
         let listed = |extra: &std::collections::BTreeMap<String, Value>| {
             extra.get("sitemap") != Some(&Value::Bool(false))
@@ -528,6 +548,15 @@ fn plan<'a>(
         }),
         named("archive"),
     ));
+    if site.config.search.enabled {
+        plan.push(generated(
+            Page::Search(SearchPage {
+                title: l.words.search,
+                url: SEARCH_URL,
+            }),
+            named("search"),
+        ));
+    }
     plan.push(generated(
         Page::NotFound(NotFoundPage {
             title: l.words.not_found_title,
@@ -535,14 +564,16 @@ fn plan<'a>(
         named("404.html"),
     ));
 
-    let feed = |category: Option<&'a Term<'a>>, url: &'a str| {
+    let feed = |of: Option<FeedOf<'a>>, url: &'a str| {
         let entries = site
             .posts
             .iter()
             .zip(rendered)
             .zip(summaries)
-            .filter(|((p, _), _)| {
-                category.is_none_or(|c| p.categories.iter().any(|n| category_url(n) == c.url))
+            .filter(|((p, _), _)| match of {
+                None => true,
+                Some(FeedOf::Category(c)) => p.categories.iter().any(|n| category_url(n) == c.url),
+                Some(FeedOf::Tag(t)) => p.tags.iter().any(|n| tag_url(n) == t.url),
             })
             .take(FEED_POSTS)
             .map(|((_, r), s)| FeedEntry {
@@ -552,17 +583,22 @@ fn plan<'a>(
             .collect();
         Page::Feed(FeedPage {
             title,
-            category,
+            of,
             url,
             site_url: &site.config.url,
             entries,
         })
     };
     plan.push(generated(feed(None, FEED_URL), named("feed.xml")));
-    for cat in l.categories {
-        if let Some(url) = cat.feed.as_deref() {
+    let term_feeds = l
+        .categories
+        .iter()
+        .map(FeedOf::Category)
+        .chain(l.tags.iter().map(FeedOf::Tag));
+    for of in term_feeds {
+        if let Some(url) = of.term().feed.as_deref() {
             plan.push(generated(
-                feed(Some(cat), url),
+                feed(Some(of), url),
                 Cow::Owned(PathBuf::from(url)),
             ));
         }
@@ -620,7 +656,7 @@ pub fn render_all_cached(
         .map(|(p, r)| summary(p, r, &site.config.excerpt_separator, &base_path))
         .collect();
     let cats = categories(&summaries);
-    let tags = terms(&summaries, |s| &s.tags);
+    let tags = tags(&summaries);
     let words = words::for_lang(&site.config.lang);
     let nav = nav(site, words);
     let site_ctx = SiteContext {
@@ -642,6 +678,7 @@ pub fn render_all_cached(
             .collect(),
         nav: &nav,
         katex,
+        search: site.config.search.enabled,
     };
     // Serialised once; every page gets a clone of the value instead of re-serialising.
     let site_value = serde_json::to_value(&site_ctx).map_err(Error::internal)?;

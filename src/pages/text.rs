@@ -228,18 +228,93 @@ fn has_class(attrs: &str, class: &str) -> bool {
 /// the glyphs' text is taken), scripts and styles are dropped, and blocks are separated by a
 /// space.
 pub fn plain_text(html: &str) -> String {
+    text_of(&tokens(html))
+}
+
+/// A part of a page for search: the text under a heading that has an id (so a result can link
+/// to it), or before the first such heading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub heading: Option<Heading>,
+    /// As [`plain_text`] reads it: formulas as `$TeX$`.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    /// 1 to 6.
+    pub level: u8,
+    /// The id as written in the HTML (entities decoded), without `#`.
+    pub id: String,
+    /// Its text as [`plain_text`] reads it, without the `#` link the Markdown stage adds.
+    pub text: String,
+}
+
+/// `html` cut at each heading with an id, every part as plain text (see [`plain_text`]): what
+/// search indexes, so a match links to the section holding it. Sections with neither heading
+/// nor text are left out.
+pub fn sections(html: &str) -> Vec<Section> {
+    let tokens = tokens(html);
+    let mut out = Vec::new();
+    let mut push = |heading: Option<Heading>, body: &[Token]| {
+        let text = text_of(body);
+        if heading.is_some() || !text.is_empty() {
+            out.push(Section { heading, text });
+        }
+    };
+    let (mut heading, mut start, mut i) = (None, 0, 0);
+    while i < tokens.len() {
+        let found = match &tokens[i] {
+            Token::Start { name, attrs, .. } => heading_level(name)
+                .zip(attr(attrs, "id"))
+                .and_then(|(level, id)| {
+                    let end = tokens[i + 1..]
+                        .iter()
+                        .position(|t| matches!(t, Token::End(n) if n == name))?;
+                    Some((level, decode_entities(id), i + 1 + end))
+                }),
+            _ => None,
+        };
+        match found {
+            Some((level, id, end)) => {
+                push(heading.take(), &tokens[start..i]);
+                heading = Some(Heading {
+                    level,
+                    id,
+                    text: text_of(&tokens[i + 1..end]),
+                });
+                start = end + 1;
+                i = end + 1;
+            }
+            None => i += 1,
+        }
+    }
+    push(heading, &tokens[start..]);
+    out
+}
+
+fn heading_level(name: &str) -> Option<u8> {
+    match name.as_bytes() {
+        [b'h', d @ b'1'..=b'6'] => Some(d - b'0'),
+        _ => None,
+    }
+}
+
+/// [`plain_text`] of tokens already read. A heading's `#` link (`a.anchor`, from the Markdown
+/// stage) is not text.
+fn text_of(tokens: &[Token<'_>]) -> String {
     struct Open {
         name: String,
         /// Text inside is not the reader's.
         skip: bool,
         annotation: bool,
     }
-    let mut out = String::with_capacity(html.len() / 2);
+    let mut out = String::new();
     let mut stack: Vec<Open> = Vec::new();
     // KaTeX writes a formula's MathML (holding the TeX) before its HTML rendering, inside one
     // `.katex` element: once the TeX is out, the HTML rendering's text is a second copy.
     let mut formula_has_tex = false;
-    for token in tokens(html) {
+    for token in tokens {
         match token {
             Token::Text(t) => {
                 if !stack.last().is_some_and(|o| o.skip) {
@@ -254,7 +329,7 @@ pub fn plain_text(html: &str) -> String {
                 if BLOCKS.contains(&name.as_str()) {
                     out.push(' ');
                 }
-                if self_closing || VOID.contains(&name.as_str()) {
+                if *self_closing || VOID.contains(&name.as_str()) {
                     continue;
                 }
                 if has_class(attrs, "katex") {
@@ -271,15 +346,16 @@ pub fn plain_text(html: &str) -> String {
                         || name == "math"
                         || RAW_TEXT.contains(&name.as_str())
                         || (has_class(attrs, "katex-html") && formula_has_tex)
+                        || (name == "a" && has_class(attrs, "anchor"))
                 };
                 stack.push(Open {
-                    name,
+                    name: name.clone(),
                     skip,
                     annotation,
                 });
             }
             Token::End(name) => {
-                if let Some(pos) = stack.iter().rposition(|o| o.name == name) {
+                if let Some(pos) = stack.iter().rposition(|o| o.name == *name) {
                     if stack[pos..].iter().any(|o| o.annotation) {
                         out.push('$');
                     }
@@ -463,6 +539,42 @@ mod tests {
         assert_eq!(plain_text(html_only), "a x2 b");
         assert_eq!(plain_text("a < b & c"), "a < b & c");
         assert_eq!(plain_text("<p>one</p><p>two</p>"), "one two");
+    }
+
+    #[test]
+    fn sections_split_at_headings_with_ids_keeping_tex() {
+        let katex = "<span class=\"katex\"><span class=\"katex-mathml\"><math><semantics><mi>x</mi><annotation encoding=\"application/x-tex\">\\hat y</annotation></semantics></math></span><span class=\"katex-html\" aria-hidden=\"true\">ŷ</span></span>";
+        let html = format!(
+            "<p>Intro</p>\n<h2 id=\"batch-&amp;-norm\">Batch {katex}<a class=\"anchor\" href=\"#b\" aria-label=\"Link\">#</a></h2>\n<p>Text {katex}.</p>\n<h3>No id</h3><p>more</p><h2 id=\"e\">Empty</h2>"
+        );
+        let got = sections(&html);
+        let heading = |level, id: &str, text: &str| {
+            Some(Heading {
+                level,
+                id: id.into(),
+                text: text.into(),
+            })
+        };
+        assert_eq!(
+            got,
+            [
+                Section {
+                    heading: None,
+                    text: "Intro".into()
+                },
+                Section {
+                    heading: heading(2, "batch-&-norm", "Batch $\\hat y$"),
+                    text: "Text $\\hat y$. No id more".into()
+                },
+                Section {
+                    heading: heading(2, "e", "Empty"),
+                    text: String::new()
+                },
+            ]
+        );
+        assert_eq!(sections(""), []);
+        // An unclosed heading is text, not a section.
+        assert_eq!(sections("<h2 id=\"x\">a")[0].heading, None);
     }
 
     #[test]

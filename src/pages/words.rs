@@ -36,6 +36,14 @@ pub struct Words {
     pub feed: &'static str,
     /// The header navigation's label, for screen readers.
     pub navigation: &'static str,
+    /// The search page's title, the nav link and the search box's label.
+    pub search: &'static str,
+    /// Inside an empty search box.
+    pub search_placeholder: &'static str,
+    /// `{q}`: the query.
+    pub search_no_results: &'static str,
+    /// On the search page when scripts are off (the index is read by a script).
+    pub search_needs_script: &'static str,
     pub built_with: &'static str,
 }
 
@@ -59,6 +67,10 @@ pub const EN: Words = Words {
     no_posts: "No posts yet.",
     feed: "Atom feed",
     navigation: "Site",
+    search: "Search",
+    search_placeholder: "Search posts",
+    search_no_results: "Nothing found for “{q}”.",
+    search_needs_script: "Search runs in the browser: it needs JavaScript.",
     built_with: "Built with quire; math rendered by KaTeX at build time.",
 };
 
@@ -82,6 +94,10 @@ pub const ZH: Words = Words {
     no_posts: "还没有文章。",
     feed: "Atom 订阅",
     navigation: "站点导航",
+    search: "搜索",
+    search_placeholder: "搜索文章",
+    search_no_results: "没有找到与“{q}”相关的内容。",
+    search_needs_script: "搜索在浏览器中运行，需要启用 JavaScript。",
     built_with: "由 quire 生成；数学公式在构建时由 KaTeX 渲染。",
 };
 
@@ -114,6 +130,7 @@ mod tests {
         for w in [&EN, &ZH] {
             assert!(w.page_n.contains("{n}") && w.page_n.contains("{total}"));
             assert!(w.min_read.contains("{n}"));
+            assert!(w.search_no_results.contains("{q}"));
         }
     }
 }

@@ -1,0 +1,104 @@
+//! Pagefind: records in, the files of a search bundle out (its index, and the script and
+//! WebAssembly that read it in the browser, which the `pagefind` crate carries, so quire ships
+//! none of its own).
+
+use std::path::PathBuf;
+
+use pagefind::api::PagefindIndex;
+use pagefind::options::PagefindServiceConfig;
+
+use super::cache::BundleFile;
+use super::record::Record;
+use crate::error::{Error, Result};
+
+/// The Pagefind whose index and scripts the bundle holds, as its `pagefind-entry.json` names
+/// it; in the cache key, so another Pagefind never serves an index it did not make (a test
+/// checks it against the entry file).
+pub const PAGEFIND_VERSION: &str = "1.6.0";
+
+/// Pagefind's own interfaces, which quire's theme does not load: its prebuilt UIs and the
+/// highlighting script. Left out of the site.
+const UNUSED: &[&str] = &[
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-modular-ui.js",
+    "pagefind-modular-ui.css",
+    "pagefind-component-ui.js",
+    "pagefind-component-ui.css",
+    "pagefind-highlight.js",
+];
+
+/// Indexes `records` with Pagefind: the bundle's files, sorted by path. Pagefind is async
+/// (tokio); it runs here on a runtime of its own, on the calling thread.
+pub fn make(records: &[Record]) -> Result<Vec<BundleFile>> {
+    let failed = |e: &dyn std::fmt::Display| Error::System(format!("search index: {e}"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| failed(&e))?;
+    let files = runtime.block_on(async {
+        let mut index = PagefindIndex::new(Some(PagefindServiceConfig::builder().build()))?;
+        for r in records {
+            index
+                .add_html_file(None, Some(r.url.clone()), r.html.clone())
+                .await?;
+        }
+        index.get_files().await
+    });
+    let mut files: Vec<BundleFile> = files
+        .map_err(|e| failed(&e))?
+        .into_iter()
+        .filter(|f| !UNUSED.iter().any(|u| f.filename == PathBuf::from(u)))
+        .map(|f| BundleFile {
+            path: f.filename,
+            contents: f.contents,
+        })
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(files: &[BundleFile]) -> Vec<String> {
+        files
+            .iter()
+            .map(|f| f.path.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn bundle_holds_index_script_and_wasm_and_is_reproducible() {
+        let records = [
+            Record::new(
+                "/a/",
+                "Batch norm",
+                "en",
+                "<h2 id=\"x\">Batch</h2><p>normalization</p>",
+            ),
+            Record::new("/b/", "Other", "en", "<p>words</p>"),
+        ];
+        let files = make(&records).unwrap();
+        let names = names(&files);
+        for want in ["pagefind.js", "pagefind-entry.json", "wasm.en.pagefind"] {
+            assert!(names.iter().any(|n| n == want), "{want} not in {names:?}");
+        }
+        for ext in [".pf_meta", ".pf_fragment", ".pf_index"] {
+            assert!(
+                names.iter().any(|n| n.ends_with(ext)),
+                "no {ext} in {names:?}"
+            );
+        }
+        assert!(!names.iter().any(|n| n.contains("-ui")), "{names:?}");
+        let entry = files
+            .iter()
+            .find(|f| f.path == PathBuf::from("pagefind-entry.json"));
+        let entry = String::from_utf8(entry.unwrap().contents.clone()).unwrap();
+        assert!(
+            entry.contains(&format!("\"version\":\"{PAGEFIND_VERSION}\"")),
+            "{entry}"
+        );
+        assert_eq!(make(&records).unwrap(), files, "same records, same bytes");
+    }
+}

@@ -1,0 +1,164 @@
+//! The index kept between builds in `.quire-cache/search/`: one sealed entry (see
+//! [`crate::cache_entry`]) holding every file of the last index, under the hash of the records
+//! it was made from. Pagefind takes seconds for a large site, and a build whose posts did not
+//! change must not pay them; nor may it write output: the same records give the same bytes.
+
+use std::path::{Path, PathBuf};
+
+use super::record::Record;
+use crate::cache_entry::Kind;
+
+/// Bump when what is stored (the payload's layout, or how records become an index) changes.
+const KIND: Kind = Kind {
+    name: "search",
+    version: 1,
+};
+
+/// The folder inside `.quire-cache/`.
+pub const DIR: &str = "search";
+const FILE: &str = "index";
+
+/// One file of the index, its path relative to the bundle's folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundleFile {
+    pub path: PathBuf,
+    pub contents: Vec<u8>,
+}
+
+/// The cache key of an index of `records`: everything the index is made from (the records,
+/// in order, and the Pagefind that reads them), so a key can only match an index of the same
+/// pages.
+pub fn key(records: &[Record]) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(super::bundle::PAGEFIND_VERSION.as_bytes());
+    h.update(&(records.len() as u64).to_le_bytes());
+    for r in records {
+        r.hash_into(&mut h);
+    }
+    h.finalize().to_hex().to_string()
+}
+
+fn entry(dir: &Path) -> PathBuf {
+    dir.join(FILE)
+}
+
+/// The index stored in `dir` for `key`, or `None`: no entry, another key's, or one that does
+/// not verify (then deleted).
+pub fn read(dir: &Path, key: &str) -> Option<Vec<BundleFile>> {
+    decode(&KIND.read(&entry(dir), key)?)
+}
+
+/// Stores `files` under `key` in one atomic rename, replacing the previous index.
+pub fn write(dir: &Path, key: &str, files: &[BundleFile]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    KIND.write(&entry(dir), key, &encode(files))
+}
+
+/// Each file as its path's length (u32, little-endian), the path (UTF-8), its contents'
+/// length (u64) and the contents.
+fn encode(files: &[BundleFile]) -> Vec<u8> {
+    let size = files
+        .iter()
+        .map(|f| 12 + f.path.as_os_str().len() + f.contents.len())
+        .sum();
+    let mut out = Vec::with_capacity(size);
+    for f in files {
+        let path = f.path.to_string_lossy();
+        out.extend_from_slice(&(path.len() as u32).to_le_bytes());
+        out.extend_from_slice(path.as_bytes());
+        out.extend_from_slice(&(f.contents.len() as u64).to_le_bytes());
+        out.extend_from_slice(&f.contents);
+    }
+    out
+}
+
+/// The files of a payload [`encode`] wrote; `None` for anything else (the checksum passed, so
+/// only a quire bug gets here, and the index is then made again).
+fn decode(mut bytes: &[u8]) -> Option<Vec<BundleFile>> {
+    fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = bytes.split_at_checked(n)?;
+        *bytes = rest;
+        Some(head)
+    }
+    let mut files = Vec::new();
+    while !bytes.is_empty() {
+        let len = u32::from_le_bytes(take(&mut bytes, 4)?.try_into().ok()?) as usize;
+        let path = std::str::from_utf8(take(&mut bytes, len)?).ok()?;
+        let len =
+            usize::try_from(u64::from_le_bytes(take(&mut bytes, 8)?.try_into().ok()?)).ok()?;
+        let contents = take(&mut bytes, len)?.to_vec();
+        files.push(BundleFile {
+            path: PathBuf::from(path),
+            contents,
+        });
+    }
+    Some(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files() -> Vec<BundleFile> {
+        vec![
+            BundleFile {
+                path: "pagefind.js".into(),
+                contents: b"export {}".to_vec(),
+            },
+            BundleFile {
+                path: "index/en_1.pf_index".into(),
+                contents: vec![0, 159, 255],
+            },
+            BundleFile {
+                path: "empty".into(),
+                contents: Vec::new(),
+            },
+        ]
+    }
+
+    #[test]
+    fn stored_index_reads_back_under_its_key_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path().join("search");
+        assert_eq!(read(&dir, "k"), None, "nothing stored");
+        write(&dir, "k", &files()).unwrap();
+        assert_eq!(read(&dir, "k"), Some(files()));
+        assert_eq!(read(&dir, "other"), None, "another key's index is a miss");
+        assert_eq!(read(&dir, "k"), None, "and was deleted");
+    }
+
+    #[test]
+    fn damaged_entry_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "k", &files()).unwrap();
+        let path = entry(dir.path());
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(read(dir.path(), "k"), None);
+    }
+
+    #[test]
+    fn payload_round_trips_and_rejects_truncation() {
+        let bytes = encode(&files());
+        assert_eq!(decode(&bytes), Some(files()));
+        assert_eq!(decode(&[]), Some(Vec::new()));
+        for len in 1..bytes.len() {
+            if let Some(got) = decode(&bytes[..len]) {
+                // A cut exactly between two files reads as fewer files, never as other bytes.
+                assert!(files().starts_with(&got), "cut at {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn key_follows_the_records() {
+        let a = Record::new("/a/", "A", "en", "<p>one</p>");
+        let b = Record::new("/b/", "B", "en", "<p>two</p>");
+        assert_eq!(key(&[a.clone(), b.clone()]), key(&[a.clone(), b.clone()]));
+        assert_ne!(key(&[a.clone(), b.clone()]), key(&[b.clone(), a.clone()]));
+        assert_ne!(key(std::slice::from_ref(&a)), key(&[a.clone(), b]));
+        assert_ne!(key(&[]), key(&[a]));
+    }
+}
