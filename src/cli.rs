@@ -33,6 +33,18 @@ pub enum Command {
     New(NewArgs),
     /// Preview the site: build, serve over HTTP, rebuild on save, reload open pages.
     Serve(ServeArgs),
+    /// Copy a Jekyll site (SRC, only read) into a new quire site (DEST, missing or empty):
+    /// posts, drafts, includes, assets, pages and static files, a site.toml from _config.yml
+    /// with `[jekyll] compat = true`; print what could not be carried over.
+    ImportJekyll(ImportJekyllArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ImportJekyllArgs {
+    /// The Jekyll site's folder.
+    pub src: PathBuf,
+    /// The new quire site's folder (created if missing; must be empty).
+    pub dest: PathBuf,
 }
 
 #[derive(Args, Debug, Clone)]

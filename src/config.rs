@@ -43,6 +43,16 @@ pub struct Config {
     pub bibliography: Option<crate::markdown::citations::Paths>,
     pub citations: crate::markdown::citations::CitationsConfig,
     pub search: SearchConfig,
+    pub jekyll: JekyllConfig,
+}
+
+/// `[jekyll]`: what a site moved from Jekyll keeps of Jekyll's dialect.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct JekyllConfig {
+    /// kramdown's Markdown (its math rules, IALs, `{:toc}`, extensions, abbreviations,
+    /// definition lists) and Liquid in posts and pages, so such a site builds unchanged.
+    pub compat: bool,
 }
 
 impl Default for Config {
@@ -65,6 +75,7 @@ impl Default for Config {
             bibliography: None,
             citations: Default::default(),
             search: SearchConfig::default(),
+            jekyll: JekyllConfig::default(),
         }
     }
 }
@@ -178,6 +189,11 @@ pub struct MarkdownConfig {
     /// Each footnote is also written beside its reference, for the theme to show in the
     /// margin of wide screens (the list at the end stays, for narrow screens and print).
     pub sidenotes: bool,
+    /// kramdown's dialect, copied from `[jekyll] compat` by [`Config::parse`] (one switch for
+    /// the site, not a `[markdown]` key): here because this struct is what the Markdown stage
+    /// and every post's render key read.
+    #[serde(skip_deserializing)]
+    pub kramdown: bool,
 }
 
 impl Default for MarkdownConfig {
@@ -186,6 +202,7 @@ impl Default for MarkdownConfig {
             cjk_friendly_emphasis: true,
             east_asian_line_breaks: true,
             sidenotes: true,
+            kramdown: false,
         }
     }
 }
@@ -202,7 +219,7 @@ impl Config {
     }
 
     pub fn parse(text: &str, display_path: &Path) -> Result<Config> {
-        let config: Config = toml::from_str(text).map_err(|e| {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
             let loc = match e.span() {
                 Some(span) => {
                     let (line, col) = line_col(text, span.start);
@@ -213,10 +230,11 @@ impl Config {
             Error::at(loc, e.message().trim().to_string())
         })?;
         config.validate(display_path)?;
+        config.markdown.kramdown = config.jekyll.compat;
         Ok(config)
     }
 
-    fn validate(&self, path: &Path) -> Result<()> {
+    pub(crate) fn validate(&self, path: &Path) -> Result<()> {
         let bad = |msg: String| Err(Error::at(Location::file(path), msg));
         if jiff::tz::TimeZone::get(&self.timezone).is_err() {
             return bad(format!(
@@ -417,6 +435,17 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn jekyll_compat_switches_the_markdown_dialect_and_is_not_a_markdown_key() {
+        let c = Config::parse("[jekyll]\ncompat = true\n", Path::new("site.toml")).unwrap();
+        assert!(c.jekyll.compat && c.markdown.kramdown);
+        assert!(!Config::default().markdown.kramdown);
+        let err = Config::parse("[markdown]\nkramdown = true\n", Path::new("site.toml"));
+        assert!(err.is_err());
+        let err = Config::parse("[jekyll]\ncompta = true\n", Path::new("site.toml")).unwrap_err();
+        assert!(err.to_string().starts_with("site.toml:2:1:"), "{err}");
     }
 
     #[test]

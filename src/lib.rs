@@ -16,6 +16,7 @@ pub mod fs;
 pub mod gifs;
 pub mod html;
 pub mod incremental;
+pub mod jekyll;
 pub mod katex_assets;
 pub mod markdown;
 pub mod output;

@@ -48,7 +48,25 @@ fn run(command: Command) -> quire::error::Result<()> {
         Command::Init(args) => init(&args),
         Command::New(args) => new_post(&args),
         Command::Serve(args) => quire::serve::run(&args.options()),
+        Command::ImportJekyll(args) => import_jekyll(&args),
     }
+}
+
+fn import_jekyll(args: &cli::ImportJekyllArgs) -> quire::error::Result<()> {
+    let report = quire::jekyll::import::import(&args.src, &args.dest)?;
+    println!(
+        "imported {} into {}: {} files",
+        args.src.display(),
+        args.dest.display(),
+        report.written.len()
+    );
+    if !report.not_carried.is_empty() {
+        println!("not carried over:");
+        for line in &report.not_carried {
+            println!("  {line}");
+        }
+    }
+    Ok(())
 }
 
 fn check(args: &cli::CheckArgs) -> quire::error::Result<()> {

@@ -44,7 +44,7 @@ impl Site {
                 root.display()
             )));
         }
-        let mut config = Config::load(root)?;
+        let (mut config, config_warnings) = crate::jekyll::config::load(root)?;
         if let Some(url) = &opts.base_url {
             config.url = url.clone();
         }
@@ -83,18 +83,26 @@ impl Site {
                 .then(a.source.cmp(&b.source))
         });
         check_collisions(&posts)?;
-        let warnings = warnings(root, loaded, posts.len());
+        let mut site_warnings = config_warnings;
+        site_warnings.extend(warnings(root, loaded, posts.len()));
         let pages = load::read_all(root, load::find_pages(root)?)?;
-        let pages: Vec<Standalone> =
+        let mut pages: Vec<Standalone> =
             collect_all(pages.into_par_iter().map(Standalone::from_source).collect())?
                 .into_iter()
                 .filter(|p| opts.unpublished || p.published)
                 .collect();
+        // Before Markdown, as Jekyll: each body becomes its Liquid's output, so every later
+        // stage (and every render key) sees what it depends on, included files and all.
+        if config.jekyll.compat {
+            site_warnings.extend(crate::jekyll::liquid::expand_site(
+                root, &config, &mut posts, &mut pages,
+            )?);
+        }
         Ok(Site {
             root: root.to_path_buf(),
             config,
             posts,
-            warnings,
+            warnings: site_warnings,
             pages,
         })
     }

@@ -12,6 +12,7 @@ pub mod cjk;
 pub mod footnotes;
 pub mod headings;
 pub mod highlight;
+pub mod kramdown;
 pub mod links;
 pub mod macros;
 pub mod math;
@@ -41,6 +42,15 @@ pub fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_GFM
         | Options::ENABLE_MATH
+}
+
+/// The site's dialect: [`options`], and kramdown's definition lists under `[jekyll] compat`.
+fn options_for(config: &MarkdownConfig) -> Options {
+    if config.kramdown {
+        options() | Options::ENABLE_DEFINITION_LIST
+    } else {
+        options()
+    }
 }
 
 /// A post's body with where it sits in its file, so messages can give file:line:col.
@@ -219,21 +229,35 @@ pub fn formulas(body: &str) -> Vec<Formula> {
 pub fn parse<'a>(input: Input<'a>, r: &Renderer<'_>) -> Parsed<'a> {
     let key = RenderKey::of(&input, r);
     let body = &input.text[input.body_offset..];
-    // With fenced divs the parser reads a copy with their fence lines blanked (same offsets);
-    // its events then own their text, since the copy does not outlive this function.
-    let (events, toc, fences) = match xref::divs::find(body) {
-        None => {
-            let (events, toc) = front_passes(body, r.config);
+    let mut problems = Vec::new();
+    // kramdown's extensions, then fenced divs, are blanked in a copy (same offsets) that the
+    // parser reads; its events then own their text, since the copy does not outlive this
+    // function.
+    let extensions = r
+        .config
+        .kramdown
+        .then(|| kramdown::extensions::blank(body, &mut problems))
+        .flatten();
+    let text = extensions.as_ref().map_or(body, |b| b.text.as_str());
+    let (events, toc, fences) = match xref::divs::find(text) {
+        None if extensions.is_none() => {
+            let (events, toc) = front_passes(body, r.config, &mut problems);
             (events, toc, Vec::new())
         }
-        Some((fences, blanked)) => {
-            let (events, toc) = front_passes(&blanked, r.config);
+        found => {
+            let (fences, blanked) = found.unwrap_or_default();
+            let parsed = if fences.is_empty() { text } else { &blanked };
+            let (events, toc) = front_passes(parsed, r.config, &mut problems);
             let events = events
                 .into_iter()
                 .map(|(e, range)| (e.into_static(), range))
                 .collect();
             (events, toc, fences)
         }
+    };
+    let events = match &extensions {
+        Some(b) => kramdown::extensions::insert_raw(events, &b.raw),
+        None => events,
     };
     let mut errors = Vec::new();
     let mut animations = Vec::new();
@@ -248,6 +272,11 @@ pub fn parse<'a>(input: Input<'a>, r: &Renderer<'_>) -> Parsed<'a> {
     let events = citations::cite(events, &input, r.citations, r.lang, &mut found.warnings);
     let events = footnotes::footnotes(events, r.config.sidenotes);
     errors.extend(found.errors);
+    found.warnings.extend(
+        problems
+            .into_iter()
+            .map(|p| Error::at(input.location(p.at), p.message)),
+    );
     Parsed {
         input,
         key,
@@ -259,12 +288,14 @@ pub fn parse<'a>(input: Input<'a>, r: &Renderer<'_>) -> Parsed<'a> {
     }
 }
 
-/// The passes that work on the parser's own events: CJK emphasis and heading ids.
+/// The passes that work on the parser's own events: CJK emphasis, kramdown's dialect (under
+/// `[jekyll] compat`) and heading ids.
 fn front_passes<'b>(
     body: &'b str,
     config: &MarkdownConfig,
+    problems: &mut Vec<kramdown::Problem>,
 ) -> (Vec<(Event<'b>, Range<usize>)>, Vec<TocEntry>) {
-    let events: Vec<(Event<'b>, Range<usize>)> = Parser::new_ext(body, options())
+    let events: Vec<(Event<'b>, Range<usize>)> = Parser::new_ext(body, options_for(config))
         .into_offset_iter()
         .collect();
     let events = if config.cjk_friendly_emphasis {
@@ -272,7 +303,12 @@ fn front_passes<'b>(
     } else {
         events
     };
-    headings::assign_ids(events)
+    if !config.kramdown {
+        return headings::assign_ids(events);
+    }
+    let events = kramdown::front(body, events, problems);
+    let (events, toc) = headings::assign_ids(events);
+    (kramdown::abbr::abbreviations(body, events), toc)
 }
 
 impl<'a> Parsed<'a> {
@@ -314,12 +350,15 @@ impl<'a> Parsed<'a> {
             animations,
         } = self;
         let (events, has_math) = render_math(events, &input, r.math, &mut warnings, &mut errs);
-        let events = if r.config.east_asian_line_breaks {
+        let mut events = if r.config.east_asian_line_breaks {
             east_asian_line_breaks(events)
         } else {
             events
         };
         headings::fill_toc_html(&mut toc, events.iter().map(|s| &s.event));
+        if r.config.kramdown {
+            kramdown::finish_toc(&mut events, &mut toc);
+        }
         let title_html = title_html(&input, r.math, &mut warnings);
         let (html, source_map) = write_html(&events, &input);
         let excerpt = first_paragraph(&events);

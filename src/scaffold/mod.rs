@@ -93,7 +93,7 @@ impl FrontMatter<'_> {
 
 /// Creates `root/rel` holding `text`, with its folders; an existing file is an error naming
 /// `rel`, never replaced (the check and the creation are one step, so nothing slips between).
-pub fn create_new(root: &Path, rel: &Path, text: &str) -> Result<()> {
+pub fn create_new(root: &Path, rel: &Path, text: impl AsRef<[u8]>) -> Result<()> {
     let path = root.join(rel);
     let display = shown(root, rel);
     if let Some(parent) = path.parent() {
@@ -113,7 +113,7 @@ pub fn create_new(root: &Path, rel: &Path, text: &str) -> Result<()> {
         }
         Err(e) => return Err(Error::io(&display, e)),
     };
-    file.write_all(text.as_bytes())
+    file.write_all(text.as_ref())
         .map_err(|e| Error::io(&display, e))
 }
 

@@ -81,7 +81,7 @@ pub fn new_post(opts: &NewPost) -> Result<Written> {
         tags: &tags,
     };
     let rel = post_path(day, &slug(title), opts.draft);
-    create_new(root, &rel, &front_matter.to_yaml())?;
+    create_new(root, &rel, front_matter.to_yaml())?;
     let future = match opts.date {
         Some(d) => date::midnight(d, &tz).is_ok_and(|t| t.timestamp() > now.timestamp()),
         None => false,

@@ -74,7 +74,7 @@ pub fn find(body: &str) -> Option<(Vec<Fence>, String)> {
 }
 
 /// Code blocks and HTML blocks, where `:::` is text.
-fn verbatim_blocks(body: &str) -> Vec<Range<usize>> {
+pub(crate) fn verbatim_blocks(body: &str) -> Vec<Range<usize>> {
     Parser::new_ext(body, super::super::options())
         .into_offset_iter()
         .filter_map(|(e, r)| {
