@@ -93,7 +93,7 @@ mod tests {
         assert!(!names.iter().any(|n| n.contains("-ui")), "{names:?}");
         let entry = files
             .iter()
-            .find(|f| f.path == PathBuf::from("pagefind-entry.json"));
+            .find(|f| f.path == std::path::Path::new("pagefind-entry.json"));
         let entry = String::from_utf8(entry.unwrap().contents.clone()).unwrap();
         assert!(
             entry.contains(&format!("\"version\":\"{PAGEFIND_VERSION}\"")),
