@@ -595,14 +595,14 @@ fn lang_switches_the_theme_words() {
     };
     let en = words("en");
     assert_eq!(en.0, "en");
-    assert_eq!(en.1, ["Archive", "Tags", "About"]);
+    assert_eq!(en.1, ["Archive", "Tags", "About", "Search"]);
     assert!(en.2.contains("1 min read"), "{}", en.2);
     assert!(en.3.contains("Older posts"), "{}", en.3);
     assert_eq!(en.4, "Page not found · T");
     assert_eq!(en.5, "Tags");
     let zh = words("zh-CN");
     assert_eq!(zh.0, "zh-CN");
-    assert_eq!(zh.1, ["归档", "标签", "关于"]);
+    assert_eq!(zh.1, ["归档", "标签", "关于", "搜索"]);
     assert!(zh.2.contains("约 1 分钟读完"), "{}", zh.2);
     assert!(zh.3.contains("较早的文章"), "{}", zh.3);
     assert_eq!(zh.4, "页面不存在 · T");

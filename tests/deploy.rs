@@ -191,7 +191,11 @@ fn deploys_exactly_the_site_and_adds_one_commit_per_deploy_without_touching_the_
     );
     let second = branch_files(&f.remote, "gh-pages");
     assert!(second.contains("2020/01/04/d.html"));
-    assert_eq!(second.len(), first.len() + 1, "{second:?}");
+    // Pagefind names its index files by content, so a new post replaces some of them: count
+    // the rest.
+    let pages =
+        |files: &BTreeSet<String>| files.iter().filter(|f| !f.starts_with("pagefind/")).count();
+    assert_eq!(pages(&second), pages(&first) + 1, "{second:?}");
 
     // The local branch is the pushed one; the user's branches are as they were.
     assert_eq!(

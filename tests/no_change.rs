@@ -53,19 +53,26 @@ fn build(site: &Path) {
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
-/// The files whose inode or modification time differ between two stamps.
+/// The files whose inode or modification time differ between two stamps, or that one of them
+/// lacks (Pagefind names its index files by their content, so an edit replaces some).
 fn changed(
     before: &BTreeMap<PathBuf, (u64, std::time::SystemTime)>,
     after: &BTreeMap<PathBuf, (u64, std::time::SystemTime)>,
 ) -> Vec<String> {
-    assert_eq!(
-        before.keys().collect::<Vec<_>>(),
-        after.keys().collect::<Vec<_>>()
-    );
-    after
-        .iter()
-        .filter(|(p, s)| before[*p] != **s)
-        .map(|(p, _)| p.to_string_lossy().into_owned())
+    let pages = |m: &BTreeMap<PathBuf, _>| {
+        m.keys()
+            .filter(|p| !p.starts_with("pagefind"))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(pages(before), pages(after));
+    let mut paths: Vec<&PathBuf> = before.keys().chain(after.keys()).collect();
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .filter(|p| before.get(*p) != after.get(*p))
+        .map(|p| p.to_string_lossy().into_owned())
         .collect()
 }
 
@@ -119,7 +126,10 @@ fn a_rebuild_rewrites_only_the_pages_that_changed() {
         "feed/c2.xml",
     ];
     for path in &rewritten {
-        assert!(may_change.contains(&path.as_str()), "{path} was rewritten");
+        assert!(
+            may_change.contains(&path.as_str()) || path.starts_with("pagefind/"),
+            "{path} was rewritten"
+        );
     }
     // What was linked is still what a fresh build writes.
     let fresh = tmp.path().join("fresh");

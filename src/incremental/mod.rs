@@ -138,7 +138,7 @@ mod tests {
         // What to do, then how many posts and pages that must render again.
         type Edit<'a> = (&'a str, Box<dyn Fn() + 'a>, usize, usize);
         let edits: Vec<Edit> = vec![
-            ("nothing", Box::new(|| {}), 2, 14),
+            ("nothing", Box::new(|| {}), 2, 15),
             (
                 "append below the excerpt",
                 Box::new(|| {
@@ -172,19 +172,19 @@ mod tests {
                     )
                 }),
                 1,
-                14,
+                15,
             ),
             (
                 "new post, new category",
                 Box::new(|| write("posts/2020-01-03-c.md", "---\ncategories: z\n---\nSee.\n")),
                 1,
-                17,
+                18,
             ),
             (
                 "delete a post",
                 Box::new(|| std::fs::remove_file(site.join("posts/2020-01-01-a.md")).unwrap()),
                 0,
-                14,
+                15,
             ),
             (
                 "template override",
@@ -202,7 +202,7 @@ mod tests {
                 "config",
                 Box::new(|| write("site.toml", "title = \"T2\"\n")),
                 0,
-                14,
+                15,
             ),
             (
                 "math config",
@@ -213,7 +213,7 @@ mod tests {
                     )
                 }),
                 2,
-                14,
+                15,
             ),
             ("static file", Box::new(|| write("static/s.txt", "s")), 0, 0),
             (
