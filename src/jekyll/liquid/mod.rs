@@ -4,19 +4,21 @@
 //!
 //! Only under `[jekyll] compat`, and only for a file whose body holds `{{` or `{%`: any other
 //! keeps its exact text, so its offsets (file:line:col of every later message) stay exact.
-//! In one that holds Liquid, a message from a later stage is line-accurate up to the first
-//! tag that changes the number of lines (an include, a loop); `{% highlight %}` keeps them.
+//! In one that holds Liquid, the output keeps the source's line numbers ([`lines`]), so a
+//! message from a later stage names the line it was written on.
 //!
 //! A tag or filter quire does not have (a plugin's) is a warning with its file:line:col and
 //! is left out; the rest of the file still builds. A mistake that makes the page wrong (an
 //! unclosed tag, an include of a missing file, a `post_url` to no post) is an error.
 
 pub mod filters;
+pub mod lax;
+pub mod lines;
 pub mod tags;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use liquid::partials::{LazyCompiler, PartialSource};
@@ -74,7 +76,7 @@ impl PartialSource for Includes {
 /// A parser for the site's Liquid and the `site` variable, made once per build.
 pub struct Liquid {
     parser: liquid::Parser,
-    site: liquid::model::Value,
+    site: Arc<lax::Lax>,
 }
 
 /// A file to evaluate: its path for messages, its whole text and where its body starts, and
@@ -152,8 +154,7 @@ impl Liquid {
         });
         Ok(Liquid {
             parser,
-            site: liquid::model::to_value(&site)
-                .map_err(|e| Error::internal(format!("Liquid site variable: {e}")))?,
+            site: Arc::new(lax::Lax::from_json(&site)),
         })
     }
 
@@ -176,7 +177,11 @@ impl Liquid {
                     let message = e.to_string();
                     let offset = unknown_filter_offset(&message, &text)
                         .or_else(|| unclosed_block_offset(&message, &text))
-                        .or_else(|| parse_error_offset(&message, &text));
+                        .or_else(|| {
+                            let at = parse_error_offset(&message, &text)?;
+                            // An unclosed `{{` makes liquid fail at a later tag: name the `{{`.
+                            Some(unclosed_delimiter(&text).filter(|&o| o < at).unwrap_or(at))
+                        });
                     let left_out = offset.and_then(|o| leave_out(&message, &mut text, o));
                     match (left_out, offset) {
                         (Some((o, what)), _) if warnings.len() < MAX_LEFT_OUT => {
@@ -193,16 +198,25 @@ impl Liquid {
                 }
             }
         };
-        let mut globals = liquid::Object::new();
-        globals.insert("site".into(), self.site.clone());
-        let page = liquid::model::to_value(&file.page)
-            .map_err(|e| Error::internal(format!("Liquid page variable: {e}")))?;
-        globals.insert("page".into(), page);
+        // Jekyll's reading of variables: one nobody set is nil, not an error.
+        let globals = lax::Lax::Object(BTreeMap::from([
+            ("site".to_string(), lax::Lax::Shared(Arc::clone(&self.site))),
+            ("page".to_string(), lax::Lax::from_json(&file.page)),
+        ]));
+        // The same text with its lines marked, so the output keeps the source's line numbers;
+        // should the marks upset the parser, the output goes as it is.
+        let marked = self.parser.parse(&lines::mark(&text)).ok();
+        let template = marked.as_ref().unwrap_or(&template);
         let rendered = template.render(&globals).map_err(|e| {
             let message = e.to_string();
             let loc = render_error_offset(&message, body).map_or(Location::file(file.path), at);
             Error::at(loc, liquid_message(&message))
         })?;
+        let rendered = if marked.is_some() {
+            lines::settle(&rendered)
+        } else {
+            rendered
+        };
         Ok(Some(Expanded {
             body: rendered,
             warnings,
@@ -356,18 +370,57 @@ fn unknown_filter_offset(message: &str, text: &str) -> Option<usize> {
     None
 }
 
-/// Where the block an "Unclosed block. {% endif %} tag expected." leaves open begins: the
-/// last `{% if` before the end (liquid points at the end of the file).
+/// Where the block an "Unclosed block. {% endif %} tag expected." leaves open begins (liquid
+/// points at the end of the file): the outermost `{% if %}` that no `{% endif %}` closes,
+/// pairing them as Liquid nests them.
 fn unclosed_block_offset(message: &str, text: &str) -> Option<usize> {
     let end = message.split("{% end").nth(1)?;
     let name: String = end
         .chars()
         .take_while(|c| c.is_alphanumeric() || *c == '_')
         .collect();
-    [format!("{{% {name}"), format!("{{%- {name}")]
-        .iter()
-        .filter_map(|open| text.rfind(open.as_str()))
-        .max()
+    let close = format!("end{name}");
+    let mut open = Vec::new();
+    let mut from = 0;
+    while let Some(p) = text[from..].find("{%") {
+        let start = from + p;
+        let tag_end = text[start..].find("%}").map_or(text.len(), |e| start + e);
+        let word = text[start + 2..tag_end]
+            .trim_start_matches('-')
+            .split_whitespace()
+            .next()
+            .unwrap_or_default();
+        if word == name {
+            open.push(start);
+        } else if word == close {
+            open.pop();
+        }
+        from = tag_end.max(start + 2);
+    }
+    open.first().copied()
+}
+
+/// The first `{{` or `{%` whose closing `}}` or `%}` comes only after another opening.
+fn unclosed_delimiter(text: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(p) = text[from..].find(['{']) {
+        let start = from + p;
+        let close = match text.get(start..start + 2) {
+            Some("{{") => "}}",
+            Some("{%") => "%}",
+            _ => {
+                from = start + 1;
+                continue;
+            }
+        };
+        let end = text[start + 2..].find(close).map(|e| start + 2 + e);
+        let inner = &text[start + 2..end.unwrap_or(text.len())];
+        if end.is_none() || inner.contains("{{") || inner.contains("{%") {
+            return Some(start);
+        }
+        from = end.unwrap_or(text.len()) + 2;
+    }
+    None
 }
 
 /// Where a render error happened: the include whose partial is missing, found by its name.
@@ -461,37 +514,31 @@ pub fn expand_site(
 ) -> Result<Vec<Error>> {
     use rayon::prelude::*;
     let liquid = Liquid::new(config, Includes::load(root)?, posts, pages)?;
-    let post_files: Vec<(PathBuf, Result<Option<Expanded>>)> = posts
-        .par_iter()
-        .map(|p| {
-            let file = File {
-                path: &p.source,
-                text: &p.text,
-                body_offset: p.body_offset,
-                page: post_variable(p),
-            };
-            (p.source.clone(), liquid.expand(&file))
+    let files: Vec<File<'_>> = posts
+        .iter()
+        .map(|p| File {
+            path: &p.source,
+            text: &p.text,
+            body_offset: p.body_offset,
+            page: post_variable(p),
         })
+        .chain(pages.iter().map(|p| File {
+            path: &p.source,
+            text: &p.text,
+            body_offset: p.body_offset,
+            page: page_variable(p),
+        }))
         .collect();
-    let page_files: Vec<(PathBuf, Result<Option<Expanded>>)> = pages
-        .par_iter()
-        .map(|p| {
-            let file = File {
-                path: &p.source,
-                text: &p.text,
-                body_offset: p.body_offset,
-                page: page_variable(p),
-            };
-            (p.source.clone(), liquid.expand(&file))
-        })
-        .collect();
+    let results: Vec<Result<Option<Expanded>>> =
+        files.par_iter().map(|f| liquid.expand(f)).collect();
+    drop(files);
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
     let texts = posts
         .iter_mut()
         .map(|p| (&mut p.text, p.body_offset))
         .chain(pages.iter_mut().map(|p| (&mut p.text, p.body_offset)));
-    for ((text, body_offset), (_, result)) in texts.zip(post_files.into_iter().chain(page_files)) {
+    for ((text, body_offset), result) in texts.zip(results) {
         match result {
             Ok(Some(expanded)) => {
                 text.truncate(body_offset);

@@ -83,12 +83,14 @@ fn mark<'a>(text: &str, range: &Range<usize>, defs: &[(String, String)], out: &m
                         range.clone(),
                     ));
                 }
-                let html = format!(
-                    "<abbr title=\"{}\">{}</abbr>",
-                    crate::html::escape(title),
-                    crate::html::escape(name)
-                );
-                out.push((Event::InlineHtml(CowStr::from(html)), range.clone()));
+                // The word stays text, so a heading's TOC entry and slug keep it.
+                let open = format!("<abbr title=\"{}\">", crate::html::escape(title));
+                out.push((Event::InlineHtml(CowStr::from(open)), range.clone()));
+                out.push((Event::Text(CowStr::from(name.clone())), range.clone()));
+                out.push((
+                    Event::InlineHtml(CowStr::Borrowed("</abbr>")),
+                    range.clone(),
+                ));
                 i += name.len();
             }
             None => {

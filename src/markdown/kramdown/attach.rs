@@ -27,7 +27,8 @@ pub fn attach<'a>(body: &str, events: Events<'a>, problems: &mut Vec<Problem>) -
 fn lines(body: &str, range: &Range<usize>) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut at = range.start;
-    for l in body[range.clone()].split_inclusive('\n') {
+    // `\r` too: Liquid's output ends the lines it added so (`jekyll::liquid::lines`).
+    for l in body[range.clone()].split_inclusive(['\n', '\r']) {
         let text = l.trim_end_matches(['\n', '\r']);
         if !text.trim().is_empty() {
             out.push(at..at + text.len());
@@ -336,6 +337,7 @@ fn is_block_end(tag: &TagEnd) -> bool {
 /// Gives the block that starts at `out[start]` the list's attributes.
 fn apply(out: &mut Events<'_>, start: usize, list: &Ial, at: usize, problems: &mut Vec<Problem>) {
     let attrs = list.html();
+    let lone_math = only_display_math(out, start);
     let open = match &mut out[start].0 {
         Event::Start(Tag::Heading {
             id, classes, attrs, ..
@@ -367,6 +369,8 @@ fn apply(out: &mut Events<'_>, start: usize, list: &Ial, at: usize, problems: &m
             }
             return;
         }
+        // kramdown writes display math with attributes as a `div` of its own.
+        Event::Start(Tag::Paragraph) if lone_math => format!("<div{attrs}>"),
         Event::Start(Tag::Paragraph) => format!("<p{attrs}>"),
         Event::Start(Tag::BlockQuote(_)) => format!("<blockquote{attrs}>\n"),
         Event::Start(Tag::List(None)) => format!("<ul{attrs}>\n"),
@@ -384,9 +388,43 @@ fn apply(out: &mut Events<'_>, start: usize, list: &Ial, at: usize, problems: &m
     };
     if matches!(out[start].0, Event::Start(Tag::Paragraph)) {
         let end = paragraph_end(out, start);
-        out[end].0 = Event::Html(CowStr::Borrowed("</p>\n"));
+        let close = if open.starts_with("<div") {
+            "</div>\n"
+        } else {
+            "</p>\n"
+        };
+        out[end].0 = Event::Html(CowStr::Borrowed(close));
     }
     out[start].0 = Event::Html(CowStr::from(open));
+}
+
+/// Whether the paragraph opening at `out[start]` holds one `$$…$$` and nothing else.
+fn only_display_math(out: &Events<'_>, start: usize) -> bool {
+    if !matches!(out[start].0, Event::Start(Tag::Paragraph)) {
+        return false;
+    }
+    let end = paragraph_end(out, start);
+    let Some(inside) = out.get(start + 1..end) else {
+        return false;
+    };
+    let mut inside = inside.iter().filter(|(e, _)| match e {
+        Event::SoftBreak => false,
+        Event::Text(t) => !t.trim().is_empty(),
+        _ => true,
+    });
+    matches!(inside.next(), Some((Event::DisplayMath(_), _))) && inside.next().is_none()
+}
+
+/// Whether `html` is an opening tag this pass wrote for a paragraph (`<p …>`, or `<div …>`
+/// for display math), which the math pass reads as the paragraph's start.
+pub(super) fn is_block_open(html: &str) -> bool {
+    ["<p>", "<p ", "<div>", "<div "]
+        .iter()
+        .any(|p| html.starts_with(p))
+}
+
+pub(super) fn is_block_close(html: &str) -> bool {
+    matches!(html, "</p>\n" | "</div>\n")
 }
 
 /// Span lists: the text right after an image, a link, emphasis or code that starts `{:`.
@@ -447,41 +485,17 @@ fn give_span(out: &mut Events<'_>, list: &Ial) {
     let attrs = list.html();
     let esc = crate::html::escape;
     let last = out.len() - 1;
-    let start_of = |out: &Events<'_>, is_start: &dyn Fn(&Event<'_>) -> bool| {
-        let mut depth = 0usize;
-        for j in (0..last).rev() {
-            match &out[j].0 {
-                Event::End(_) => depth += 1,
-                e @ Event::Start(_) if depth == 0 && is_start(e) => return Some(j),
-                Event::Start(_) => depth = depth.saturating_sub(1),
-                _ => {}
-            }
-        }
-        None
-    };
     match out[last].0.clone() {
         Event::Code(code) => {
             out[last].0 =
                 Event::InlineHtml(CowStr::from(format!("<code{attrs}>{}</code>", esc(&code))));
         }
         Event::End(TagEnd::Image) => {
-            let Some(start) = start_of(out, &|e| matches!(e, Event::Start(Tag::Image { .. })))
-            else {
-                return;
-            };
-            let Event::Start(Tag::Image {
-                dest_url, title, ..
-            }) = out[start].0.clone()
-            else {
+            let Some((start, dest_url, title)) = link_or_image(out, last, true) else {
                 return;
             };
             let alt =
                 crate::markdown::headings::plain_text(out[start + 1..last].iter().map(|(e, _)| e));
-            let title = if title.is_empty() {
-                String::new()
-            } else {
-                format!(" title=\"{}\"", esc(&title))
-            };
             let html = format!(
                 "<img src=\"{}\" alt=\"{}\"{title}{attrs} />",
                 esc(&dest_url),
@@ -492,20 +506,8 @@ fn give_span(out: &mut Events<'_>, list: &Ial) {
             out.push((Event::InlineHtml(CowStr::from(html)), range));
         }
         Event::End(TagEnd::Link) => {
-            let Some(start) = start_of(out, &|e| matches!(e, Event::Start(Tag::Link { .. })))
-            else {
+            let Some((start, dest_url, title)) = link_or_image(out, last, false) else {
                 return;
-            };
-            let Event::Start(Tag::Link {
-                dest_url, title, ..
-            }) = out[start].0.clone()
-            else {
-                return;
-            };
-            let title = if title.is_empty() {
-                String::new()
-            } else {
-                format!(" title=\"{}\"", esc(&title))
             };
             out[start].0 = Event::InlineHtml(CowStr::from(format!(
                 "<a href=\"{}\"{title}{attrs}>",
@@ -519,7 +521,7 @@ fn give_span(out: &mut Events<'_>, list: &Ial) {
             } else {
                 "strong"
             };
-            let Some(start) = start_of(out, &|e| {
+            let Some(start) = start_of(out, last, &|e| {
                 matches!(e, Event::Start(Tag::Emphasis | Tag::Strong))
             }) else {
                 return;
@@ -529,6 +531,46 @@ fn give_span(out: &mut Events<'_>, list: &Ial) {
         }
         _ => {}
     }
+}
+
+/// The start, in `out`, of the span whose end is `out[last]`: the nearest start before it at
+/// the same depth that `is_start` accepts.
+fn start_of(out: &Events<'_>, last: usize, is_start: &dyn Fn(&Event<'_>) -> bool) -> Option<usize> {
+    let mut depth = 0usize;
+    for j in (0..last).rev() {
+        match &out[j].0 {
+            Event::End(_) => depth += 1,
+            e @ Event::Start(_) if depth == 0 && is_start(e) => return Some(j),
+            Event::Start(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The start of the link or image ending at `out[last]`, its URL and its ` title="…"` (empty
+/// without a title).
+fn link_or_image(out: &Events<'_>, last: usize, image: bool) -> Option<(usize, String, String)> {
+    let start = start_of(out, last, &|e| match e {
+        Event::Start(Tag::Image { .. }) => image,
+        Event::Start(Tag::Link { .. }) => !image,
+        _ => false,
+    })?;
+    let (Event::Start(Tag::Image {
+        dest_url, title, ..
+    })
+    | Event::Start(Tag::Link {
+        dest_url, title, ..
+    })) = &out[start].0
+    else {
+        return None;
+    };
+    let title = if title.is_empty() {
+        String::new()
+    } else {
+        format!(" title=\"{}\"", crate::html::escape(title))
+    };
+    Some((start, dest_url.to_string(), title))
 }
 
 #[cfg(test)]

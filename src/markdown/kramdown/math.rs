@@ -35,7 +35,9 @@ pub fn kramdown_modes<'a>(
     events
 }
 
-/// Whether event `i` is the only thing in its paragraph but white space.
+/// Whether event `i` is the only thing in its paragraph but white space: a paragraph of the
+/// parser's, one an attribute list reopened ([`super::attach`] writes its tags as HTML), or
+/// a tight list item (kramdown reads an item's text as a paragraph).
 fn alone_in_paragraph(events: &[(Event<'_>, Range<usize>)], i: usize) -> bool {
     let blank = |e: &Event<'_>| match e {
         Event::SoftBreak => true,
@@ -44,8 +46,17 @@ fn alone_in_paragraph(events: &[(Event<'_>, Range<usize>)], i: usize) -> bool {
     };
     let before = events[..i].iter().rev().find(|(e, _)| !blank(e));
     let after = events[i + 1..].iter().find(|(e, _)| !blank(e));
-    matches!(before, Some((Event::Start(Tag::Paragraph), _)))
-        && matches!(after, Some((Event::End(TagEnd::Paragraph), _)))
+    let opens = |e: &Event<'_>| match e {
+        Event::Start(Tag::Paragraph | Tag::Item) => true,
+        Event::Html(h) => super::attach::is_block_open(h),
+        _ => false,
+    };
+    let closes = |e: &Event<'_>| match e {
+        Event::End(TagEnd::Paragraph | TagEnd::Item) => true,
+        Event::Html(h) => super::attach::is_block_close(h),
+        _ => false,
+    };
+    before.is_some_and(|(e, _)| opens(e)) && after.is_some_and(|(e, _)| closes(e))
 }
 
 #[cfg(test)]
@@ -95,5 +106,11 @@ mod tests {
     fn display_math_in_a_list_item_or_after_text_lines_is_inline() {
         let (math, _) = modes("- item $$x$$\n\nline one\n$$y$$\n");
         assert_eq!(math, ["i:x", "i:y"]);
+    }
+
+    #[test]
+    fn display_math_alone_in_a_list_item_or_a_quote_is_display() {
+        let (math, _) = modes("- $$a$$\n- text $$b$$\n\n> $$c$$\n\n| $$d$$ |\n|---|\n");
+        assert_eq!(math, ["d:a", "i:b", "d:c", "i:d"]);
     }
 }

@@ -104,7 +104,7 @@ class Page(html.parser.HTMLParser):
         if self.capture and self.capture[-1][0] == tag:
             kind, a, buf, skipped = self.capture.pop()
             text = "".join(buf)
-            if kind == "abbr":
+            if kind == "abbr" and not skipped:
                 self.out["abbr"].append([text, a.get("title")])
             elif kind == "dt":
                 self.out["dt"].append(norm_text(text))
