@@ -377,7 +377,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     // Search (src/search): a record per post and page, then the index, or its cached copy.
     let search = crate::search::index(
         &site,
-        &crate::search::records(&site, &rendered, &page_rendered),
+        &crate::search::sources(&site, &rendered, &page_rendered),
         opts.cache,
     )?;
     files.extend(search.files);

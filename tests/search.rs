@@ -230,11 +230,11 @@ fn unchanged_pages_are_not_indexed_again_and_the_index_keeps_its_bytes() {
     assert_eq!(build(&opts).unwrap().report.search_indexed, 3);
     assert_eq!(snapshot(&out), first);
 
-    // A change to what is indexed is indexed; a change to what is not (a tag) is not.
+    // A change to what is indexed is indexed. (The index is keyed by each page's rendering key,
+    // which covers its whole file: a front-matter edit indexes again too, so that a build
+    // without edits reads no page's text at all.)
     let norm = dir.path().join("src").join(POSTS[0].0);
     let text = std::fs::read_to_string(&norm).unwrap();
-    std::fs::write(&norm, text.replace("tags: [dl]", "tags: [dl, ml]")).unwrap();
-    assert_eq!(build(&opts).unwrap().report.search_indexed, 0);
     std::fs::write(&norm, format!("{text}\nA new word: quokka.\n")).unwrap();
     assert_eq!(build(&opts).unwrap().report.search_indexed, 3);
     assert!(

@@ -105,6 +105,11 @@ pub struct Renderer<'a> {
 pub struct RenderKey(blake3::Hash);
 
 impl RenderKey {
+    /// The hash, for keys that build on this one (the search index's).
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        self.0.as_bytes()
+    }
+
     /// `None` when a value cannot be serialised (a path that is not UTF-8): such a post has no
     /// key and is simply never reused.
     pub fn of(input: &Input<'_>, renderer: &Renderer<'_>) -> Option<RenderKey> {

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::record::Record;
+use super::Source;
 use crate::cache_entry::Kind;
 
 /// Bump when what is stored (the payload's layout, or how records become an index) changes.
@@ -25,15 +25,29 @@ pub struct BundleFile {
     pub contents: Vec<u8>,
 }
 
-/// The cache key of an index of `records`: everything the index is made from (the records,
-/// in order, and the Pagefind that reads them), so a key can only match an index of the same
-/// pages.
-pub fn key(records: &[Record]) -> String {
+/// The cache key of an index of `sources`: everything its records are made from (each page's
+/// URL, title, language and rendering key, in order), quire's version (which makes records of
+/// them) and Pagefind's (which reads the records), so a key can only match an index of the
+/// same pages, and no page's text need be read to find it.
+pub fn key(sources: &[Source<'_>]) -> String {
     let mut h = blake3::Hasher::new();
     h.update(super::bundle::PAGEFIND_VERSION.as_bytes());
-    h.update(&(records.len() as u64).to_le_bytes());
-    for r in records {
-        r.hash_into(&mut h);
+    // What turns a page into its record is quire's code: another quire, another key.
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(&(sources.len() as u64).to_le_bytes());
+    for s in sources {
+        for field in [s.url, s.title, s.lang] {
+            h.update(&(field.len() as u64).to_le_bytes());
+            h.update(field.as_bytes());
+        }
+        // The rendering key stands for the HTML it was made into; a rendering without one
+        // (never reused) is keyed by its HTML.
+        match s.rendered.key {
+            Some(key) => h.update(b"k").update(key.as_bytes()),
+            None => h
+                .update(b"h")
+                .update(blake3::hash(s.rendered.html.as_bytes()).as_bytes()),
+        };
     }
     h.finalize().to_hex().to_string()
 }
@@ -152,13 +166,51 @@ mod tests {
         }
     }
 
+    fn rendered(html: &str) -> crate::markdown::Rendered {
+        crate::markdown::Rendered {
+            key: None,
+            html: html.into(),
+            title_html: String::new(),
+            toc: Vec::new(),
+            excerpt: String::new(),
+            has_math: false,
+            warnings: Vec::new(),
+            errors: Vec::new(),
+            animations: Vec::new(),
+            source_map: Vec::new(),
+        }
+    }
+
     #[test]
-    fn key_follows_the_records() {
-        let a = Record::new("/a/", "A", "en", "<p>one</p>");
-        let b = Record::new("/b/", "B", "en", "<p>two</p>");
-        assert_eq!(key(&[a.clone(), b.clone()]), key(&[a.clone(), b.clone()]));
-        assert_ne!(key(&[a.clone(), b.clone()]), key(&[b.clone(), a.clone()]));
-        assert_ne!(key(std::slice::from_ref(&a)), key(&[a.clone(), b]));
-        assert_ne!(key(&[]), key(&[a]));
+    fn key_follows_every_input_of_the_records() {
+        let (one, two) = (rendered("<p>one</p>"), rendered("<p>two</p>"));
+        let source = |url, title, lang, rendered| Source {
+            url,
+            title,
+            lang,
+            rendered,
+        };
+        let a = source("/a/", "A", "en", &one);
+        let b = source("/b/", "B", "en", &two);
+        let k = |s: &[Source<'_>]| key(s);
+        assert_eq!(k(&[a, b]), k(&[a, b]));
+        assert_ne!(k(&[a, b]), k(&[b, a]), "order");
+        assert_ne!(k(&[a]), k(&[a, b]), "a page more");
+        assert_ne!(k(&[]), k(&[a]));
+        for other in [
+            source("/x/", "A", "en", &one),
+            source("/a/", "X", "en", &one),
+            source("/a/", "A", "zh-CN", &one),
+            source("/a/", "A", "en", &two),
+        ] {
+            assert_ne!(
+                k(&[a]),
+                k(&[other]),
+                "{} {} {}",
+                other.url,
+                other.title,
+                other.lang
+            );
+        }
     }
 }

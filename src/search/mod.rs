@@ -3,8 +3,9 @@
 //! records go to Pagefind ([`bundle`]), which writes an index split into small chunks plus the
 //! script and WebAssembly that query it, into `/pagefind/`; the theme's `search.js` drives the
 //! header's box and `/search/` with it. The index is kept in `.quire-cache/search/` under a
-//! hash of the records ([`cache`]), so a build whose pages did not change indexes nothing and
-//! writes the same bytes.
+//! hash of what the records are made from ([`cache`]: each page's URL, title, language and
+//! rendering key), so a build whose pages did not change reads no page's text, indexes nothing
+//! and writes the same bytes.
 
 mod bundle;
 mod cache;
@@ -39,54 +40,78 @@ pub struct Indexed {
     pub pages_indexed: usize,
 }
 
-/// The records of a site's posts, then its standalone pages, in site order: `rendered[i]` is
+/// What search reads of one post or standalone page: from these alone its [`Record`] is made,
+/// and the index's cache key too, so a build whose pages did not change neither extracts their
+/// text nor calls Pagefind.
+#[derive(Clone, Copy)]
+pub struct Source<'a> {
+    pub url: &'a str,
+    pub title: &'a str,
+    pub lang: &'a str,
+    pub rendered: &'a Rendered,
+}
+
+/// The posts, then the standalone pages, in site order, that search indexes: `rendered[i]` is
 /// `site.posts[i]`'s content, `page_rendered[i]` `site.pages[i]`'s. A page whose front matter
-/// says `search: false` is left out.
-pub fn records(site: &Site, rendered: &[Rendered], page_rendered: &[Rendered]) -> Vec<Record> {
+/// says `search: false` is left out; none at all when search is off.
+pub fn sources<'a>(
+    site: &'a Site,
+    rendered: &'a [Rendered],
+    page_rendered: &'a [Rendered],
+) -> Vec<Source<'a>> {
     if !site.config.search.enabled {
         return Vec::new();
     }
-    let lang = |extra: &std::collections::BTreeMap<String, Value>| {
+    let lang = |extra: &'a std::collections::BTreeMap<String, Value>| {
         extra
             .get("lang")
             .and_then(Value::as_str)
             .unwrap_or(&site.config.lang)
-            .to_string()
-    };
-    let searchable = |extra: &std::collections::BTreeMap<String, Value>| {
-        extra.get("search") != Some(&Value::Bool(false))
     };
     let posts = site.posts.iter().zip(rendered);
-    let posts = posts.map(|(p, r)| (&p.url, &p.title, &p.extra, &r.html));
+    let posts = posts.map(|(p, r)| (&p.url, &p.title, &p.extra, r));
     let pages = site.pages.iter().zip(page_rendered);
-    let pages = pages.map(|(p, r)| (&p.url, &p.title, &p.extra, &r.html));
-    let all: Vec<_> = posts.chain(pages).collect();
-    all.into_par_iter()
-        .filter(|(_, _, extra, _)| searchable(extra))
-        .map(|(url, title, extra, html)| Record::new(url, title, &lang(extra), html))
+    let pages = pages.map(|(p, r)| (&p.url, &p.title, &p.extra, r));
+    posts
+        .chain(pages)
+        .filter(|(_, _, extra, _)| extra.get("search") != Some(&Value::Bool(false)))
+        .map(|(url, title, extra, rendered)| Source {
+            url,
+            title,
+            lang: lang(extra),
+            rendered,
+        })
         .collect()
 }
 
-/// The search bundle of a site whose pages are `records` (from [`records`], or one
-/// [`Record::new`] per page as it is rendered), from `.quire-cache/search/` when it holds the
-/// index of exactly these records, else made by Pagefind and stored there. `cache: false`
-/// (`--no-cache`) neither reads nor writes it. Nothing at all when `[search] enabled = false`.
-pub fn index(site: &Site, records: &[Record], cache: bool) -> Result<Indexed> {
+/// Each source's [`Record`], in order (what Pagefind is given on a cache miss).
+pub fn records(sources: &[Source<'_>]) -> Vec<Record> {
+    sources
+        .par_iter()
+        .map(|s| Record::new(s.url, s.title, s.lang, &s.rendered.html))
+        .collect()
+}
+
+/// The search bundle of a site whose indexed pages are `sources` (from [`sources`]), from
+/// `.quire-cache/search/` when it holds the index of exactly these pages, else made by Pagefind
+/// and stored there. `cache: false` (`--no-cache`) neither reads nor writes it. Nothing at all
+/// when `[search] enabled = false`.
+pub fn index(site: &Site, sources: &[Source<'_>], cache: bool) -> Result<Indexed> {
     if !site.config.search.enabled {
         return Ok(Indexed::default());
     }
     let dir = site.root.join(crate::build::CACHE_DIR).join(cache::DIR);
-    let key = cache::key(records);
+    let key = cache::key(sources);
     let (bundle, pages_indexed) = match cache.then(|| cache::read(&dir, &key)).flatten() {
         Some(files) => (files, 0),
         None => {
-            let files = bundle::make(records)?;
+            let files = bundle::make(&records(sources))?;
             if cache {
                 // A cache that cannot be written (a read-only checkout) only means the next
                 // build indexes again.
                 let _ = cache::write(&dir, &key, &files);
             }
-            (files, records.len())
+            (files, sources.len())
         }
     };
     let mut files: Vec<OutputFile> = bundle

@@ -54,15 +54,6 @@ impl Record {
             html,
         }
     }
-
-    /// Feeds every field to `h`, each with its length first, so no two different records hash
-    /// alike.
-    pub fn hash_into(&self, h: &mut blake3::Hasher) {
-        for field in [&self.url, &self.lang, &self.html] {
-            h.update(&(field.len() as u64).to_le_bytes());
-            h.update(field.as_bytes());
-        }
-    }
 }
 
 #[cfg(test)]
@@ -90,24 +81,5 @@ mod tests {
         for markup in ["katex", "<math", "mfrac", "aria-hidden", "anchor"] {
             assert!(!r.html.contains(markup), "{markup} in {}", r.html);
         }
-    }
-
-    #[test]
-    fn hash_tells_records_apart() {
-        let hash = |r: &Record| {
-            let mut h = blake3::Hasher::new();
-            r.hash_into(&mut h);
-            h.finalize()
-        };
-        let a = Record::new("/a", "t", "en", "<p>x</p>");
-        assert_eq!(hash(&a), hash(&a.clone()));
-        // The same characters split between fields otherwise are another record.
-        let split = |url: &str, lang: &str| Record {
-            url: url.into(),
-            lang: lang.into(),
-            html: String::new(),
-        };
-        assert_ne!(hash(&split("/ab", "c")), hash(&split("/a", "bc")));
-        assert_ne!(hash(&a), hash(&Record::new("/a", "t", "en", "<p>y</p>")));
     }
 }
