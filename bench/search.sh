@@ -45,10 +45,10 @@ done
 warm_on=$(printf '%s\n' "${on_ms[@]}" | median)
 warm_off=$(printf '%s\n' "${off_ms[@]}" | median)
 # The first build with search, for scale: Pagefind indexing every page.
+rm -rf "$WORK/off/_site"
+index_off=$(time_ms "$QUIRE" build --source "$WORK/off")
 rm -rf "$WORK/on/_site" "$WORK/on/.quire-cache/search"
 index_ms=$(time_ms "$QUIRE" build --source "$WORK/on")
-rm -rf "$WORK/on/_site"
-index_off=$(time_ms "$QUIRE" build --source "$WORK/off")
 
 SITE="$WORK/on/_site"
 bundle_kb=$(du -sb "$SITE/pagefind" | awk '{printf "%.0f", $1 / 1024}')

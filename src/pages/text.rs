@@ -8,6 +8,7 @@
 use icu_properties::CodePointMapData;
 use icu_properties::props::Script;
 use lol_html::{RewriteStrSettings, element, rewrite_str};
+use std::borrow::Cow;
 
 use crate::html::decode_entities;
 
@@ -22,12 +23,14 @@ pub const DESCRIPTION_CHARS: usize = 160;
 
 enum Token<'a> {
     Text(&'a str),
+    /// Names are borrowed unless the HTML spells them in capitals: KaTeX writes thousands of
+    /// tags a post, and a string allocated for each name was most of the time spent here.
     Start {
-        name: String,
+        name: Cow<'a, str>,
         attrs: &'a str,
         self_closing: bool,
     },
-    End(String),
+    End(Cow<'a, str>),
     /// A comment, doctype or processing instruction.
     Other,
 }
@@ -96,12 +99,12 @@ fn tokens(html: &str) -> Vec<Token<'_>> {
                 continue;
             }
             let end = rest.find('>').map_or(rest.len(), |e| e + 1);
-            (Token::End(after[..name_len].to_ascii_lowercase()), end)
+            (Token::End(lowercase(&after[..name_len])), end)
         } else if rest.as_bytes().get(1).is_some_and(u8::is_ascii_alphabetic) {
             let name_len = rest[1..]
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
                 .unwrap_or(rest.len() - 1);
-            let name = rest[1..1 + name_len].to_ascii_lowercase();
+            let name = lowercase(&rest[1..1 + name_len]);
             let Some(end) = tag_end(rest, 1 + name_len) else {
                 // No `>`: not a tag, text.
                 i += 1;
@@ -110,7 +113,7 @@ fn tokens(html: &str) -> Vec<Token<'_>> {
             let inner = &rest[1 + name_len..end];
             let self_closing = inner.trim_end().ends_with('/');
             let mut len = end + 1;
-            let raw = RAW_TEXT.contains(&name.as_str());
+            let raw = RAW_TEXT.contains(&name.as_ref());
             let token = Token::Start {
                 name: name.clone(),
                 attrs: inner,
@@ -152,6 +155,15 @@ fn tokens(html: &str) -> Vec<Token<'_>> {
         out.push(Token::Text(&html[text_start..]));
     }
     out
+}
+
+/// `name` in lower case, borrowed when it already is.
+fn lowercase(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
 }
 
 /// The offset of the `>` closing the tag that starts `s`, searching from `from`, quotes
@@ -303,8 +315,8 @@ fn heading_level(name: &str) -> Option<u8> {
 /// [`plain_text`] of tokens already read. A heading's `#` link (`a.anchor`, from the Markdown
 /// stage) is not text.
 fn text_of(tokens: &[Token<'_>]) -> String {
-    struct Open {
-        name: String,
+    struct Open<'t> {
+        name: &'t str,
         /// Text inside is not the reader's.
         skip: bool,
         annotation: bool,
@@ -318,7 +330,11 @@ fn text_of(tokens: &[Token<'_>]) -> String {
         match token {
             Token::Text(t) => {
                 if !stack.last().is_some_and(|o| o.skip) {
-                    out.push_str(&decode_entities(t));
+                    if t.contains('&') {
+                        out.push_str(&decode_entities(t));
+                    } else {
+                        out.push_str(t);
+                    }
                 }
             }
             Token::Start {
@@ -326,10 +342,10 @@ fn text_of(tokens: &[Token<'_>]) -> String {
                 attrs,
                 self_closing,
             } => {
-                if BLOCKS.contains(&name.as_str()) {
+                if BLOCKS.contains(&name.as_ref()) {
                     out.push(' ');
                 }
-                if *self_closing || VOID.contains(&name.as_str()) {
+                if *self_closing || VOID.contains(&name.as_ref()) {
                     continue;
                 }
                 if has_class(attrs, "katex") {
@@ -344,24 +360,24 @@ fn text_of(tokens: &[Token<'_>]) -> String {
                 } else {
                     stack.last().is_some_and(|o| o.skip)
                         || name == "math"
-                        || RAW_TEXT.contains(&name.as_str())
+                        || RAW_TEXT.contains(&name.as_ref())
                         || (has_class(attrs, "katex-html") && formula_has_tex)
                         || (name == "a" && has_class(attrs, "anchor"))
                 };
                 stack.push(Open {
-                    name: name.clone(),
+                    name: name.as_ref(),
                     skip,
                     annotation,
                 });
             }
             Token::End(name) => {
-                if let Some(pos) = stack.iter().rposition(|o| o.name == *name) {
+                if let Some(pos) = stack.iter().rposition(|o| o.name == name.as_ref()) {
                     if stack[pos..].iter().any(|o| o.annotation) {
                         out.push('$');
                     }
                     stack.truncate(pos);
                 }
-                if BLOCKS.contains(&name.as_str()) {
+                if BLOCKS.contains(&name.as_ref()) {
                     out.push(' ');
                 }
             }
@@ -408,12 +424,12 @@ pub fn truncate(text: &str, max: usize) -> String {
 /// the middle of a paragraph or a list is still well formed.
 pub fn cut_at(html: &str, end: usize) -> String {
     let head = &html[..end];
-    let mut open: Vec<String> = Vec::new();
+    let mut open: Vec<Cow<'_, str>> = Vec::new();
     for token in tokens(head) {
         match token {
             Token::Start {
                 name, self_closing, ..
-            } if !self_closing && !VOID.contains(&name.as_str()) => open.push(name),
+            } if !self_closing && !VOID.contains(&name.as_ref()) => open.push(name),
             Token::End(name) => {
                 if let Some(pos) = open.iter().rposition(|o| *o == name) {
                     open.truncate(pos);
