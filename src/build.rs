@@ -1,16 +1,19 @@
 //! The build pipeline: load → render Markdown (in parallel) → templates → write.
 
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::Config;
 use crate::error::{Error, Location, Result};
 use crate::incremental::BuildCache;
+use crate::incremental::posts::Contents;
 use crate::markdown::citations::{Citations, PostBibliography};
 use crate::markdown::highlight::{self, Highlighter};
-use crate::markdown::{Input, Rendered, Renderer, SourceMark};
-use crate::output::{self, Copy, OutputFile};
-use crate::pages::{self, KATEX_CDN_HREF, KATEX_CDN_INTEGRITY, KatexCss};
+use crate::markdown::{Content, Input, Rendered, Renderer};
+use crate::output::ledger::{FileKey, Ledger};
+use crate::output::{self, Copy, OutputFile, Previous};
+use crate::pages::{self, KATEX_CDN_HREF, KATEX_CDN_INTEGRITY, KatexCss, PageFile};
 use crate::progress::Progress;
 use crate::site::{LoadOptions, Site};
 use crate::store::{Opened, Store};
@@ -28,6 +31,9 @@ pub struct BuildOptions {
     pub cache: bool,
     /// Show a progress bar on stderr when it is a terminal and the build is slow.
     pub progress: bool,
+    /// Every post's content HTML in [`Built::posts`] (for `check`), even those the build took
+    /// from the cache and did not need.
+    pub contents: bool,
 }
 
 impl BuildOptions {
@@ -40,6 +46,7 @@ impl BuildOptions {
             strict: false,
             cache: true,
             progress: false,
+            contents: false,
         }
     }
 }
@@ -90,8 +97,11 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    fn of(files: &[OutputFile], copied: &output::CopiedFiles) -> Self {
-        let paths = files.iter().map(|f| f.path.as_path());
+    fn of(files: &[OutputFile], kept: &[PathBuf], copied: &output::CopiedFiles) -> Self {
+        let paths = files
+            .iter()
+            .map(|f| f.path.as_path())
+            .chain(kept.iter().map(PathBuf::as_path));
         let mut m =
             Manifest::from_paths(paths.chain(copied.files.iter().map(|c| c.path.as_path())));
         m.dirs.extend(copied.dirs.iter().map(|d| slash(d)));
@@ -130,21 +140,21 @@ fn slash(p: &Path) -> String {
 }
 
 /// A post's (or a standalone page's) page as `check` needs it to name the Markdown line of a
-/// reference. Holds what the
-/// build had in memory anyway (moved, not copied); the page's final HTML is not kept, since it
-/// is in the output folder.
+/// reference. Holds what the build had in memory anyway (shared, not copied); the page's final
+/// HTML is not kept, since it is in the output folder.
 #[derive(Debug, Clone)]
 pub struct BuiltPost {
     /// The page's output file, relative to the output folder.
     pub page: PathBuf,
     /// The post's file, relative to the site root, as messages show it.
     pub source: PathBuf,
-    /// The post's whole file, front matter included: [`SourceMark::source`] counts from here.
+    /// The post's whole file, front matter included: [`crate::markdown::SourceMark::source`] counts from here.
     pub text: String,
-    /// The content HTML the Markdown stage wrote, before templates and the base-path pass:
-    /// [`SourceMark::html`] counts from here.
-    pub html: String,
-    pub source_map: Vec<SourceMark>,
+    /// The content HTML the Markdown stage wrote, before templates and the base-path pass
+    /// ([`crate::markdown::SourceMark::html`] counts from here), with its source map. Empty unless the build
+    /// was asked for it ([`BuildOptions::contents`]): a post taken from the cache whose page
+    /// is unchanged never reads it.
+    pub content: Arc<Content>,
 }
 
 /// Caches kept between runs, beside the sources like Jekyll's `.jekyll-cache/`.
@@ -303,6 +313,15 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
             macros: &no_macros,
         }))
         .collect();
+    // A one-off build keeps everything it renders in the store, and takes from it every post
+    // whose rendering it holds: opened first. The preview keeps its renderings in memory and
+    // opens the store only when an edit added a formula it does not hold (below).
+    let mut cache_warnings = Vec::new();
+    let one_off = !cache.is_preview();
+    let mut store = (opts.cache && one_off)
+        .then(|| open_store(&site.root, &mut cache_warnings))
+        .flatten();
+    cache.posts.set_store(store.clone());
     let prepared = cache.posts.parse(
         &inputs,
         &renderer(&site, &cache.math, &highlighter, &post_index, &citations),
@@ -313,16 +332,13 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         .collect::<std::collections::HashSet<_>>()
         .into_iter()
         .collect();
-    let formulas = distinct.len();
-    // Opened only when a formula is not in memory yet: always for `quire build`, and for the
-    // preview only when an edit added one, so a save pays nothing for the store otherwise.
-    let mut cache_warnings = Vec::new();
-    let store = (opts.cache && distinct.iter().any(|f| cache.math.get(f).is_none()))
-        .then(|| open_store(&site.root, &mut cache_warnings))
-        .flatten();
+    let formulas = distinct_formulas(&distinct, &prepared, &cache.math);
+    if store.is_none() && opts.cache && distinct.iter().any(|f| cache.math.get(f).is_none()) {
+        store = open_store(&site.root, &mut cache_warnings);
+    }
     cache.math.set_disk(store.clone());
     // In chunks, so the bar moves; each chunk is still rendered in parallel.
-    progress.stage("formulas", formulas);
+    progress.stage("formulas", distinct.len());
     let mut formulas_rendered = 0;
     for chunk in distinct.chunks(FORMULA_CHUNK) {
         formulas_rendered += cache.math.render_missing(chunk.iter().copied());
@@ -330,12 +346,14 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     }
     drop(distinct);
     cache.math.set_disk(None);
-    close_store(store, !cache.is_preview(), &mut cache_warnings);
     let renderer = renderer(&site, &cache.math, &highlighter, &post_index, &citations);
     let mut rendered: Vec<Rendered> = cache.posts.finish(prepared, &renderer);
+    cache.posts.set_store(None);
     drop(inputs);
-    if !cache.is_preview() {
+    if one_off {
         cache.math.clear();
+    } else {
+        close_store(store.take(), false, &mut cache_warnings);
     }
     let mut warnings: Vec<Error> = rendered
         .iter()
@@ -365,22 +383,50 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     let has_math = rendered.iter().any(|r| r.has_math);
     let (katex, katex_copy, katex_files) = katex_stylesheet(&site, has_math)?;
     let page_rendered = rendered.split_off(site.posts.len());
-    let mut files = pages::render_all_cached(
+    // What the last build wrote into the output folder, so an unchanged page is not rendered
+    // again (a one-off build with the cache; the preview remembers its pages itself).
+    let previous = if one_off {
+        Previous::of(&opts.output)
+    } else {
+        Previous::default()
+    };
+    let ledger = store.as_deref().map(|s| Ledger::load(s, &opts.output));
+    let in_output = ledger.as_ref().map(|l| (l, &previous));
+    let contents = Contents::new(store.as_deref());
+    let pages = pages::render_all(
         &site,
         &rendered,
         &page_rendered,
         &templates,
         katex,
-        &cache.pages,
+        pages::Reuse {
+            cache: &cache.pages,
+            output: in_output,
+            contents,
+        },
     )?;
-    let page_count = files.len();
+    let page_count = pages.len();
+    let page_paths: Vec<PathBuf> = pages.iter().map(|p| p.path.clone()).collect();
+    let (mut files, mut kept, mut keyed) = split_pages(pages);
     // Search (src/search): a record per post and page, then the index, or its cached copy.
     let search = crate::search::index(
         &site,
         &crate::search::sources(&site, &rendered, &page_rendered),
         opts.cache,
+        contents,
+        in_output,
     )?;
+    if let Some(key) = search.key {
+        let bundle = search
+            .files
+            .iter()
+            .map(|f| &f.path)
+            .chain(&search.kept)
+            .filter(|p| p.starts_with(crate::search::BUNDLE_DIR));
+        keyed.extend(bundle.map(|p| (p.clone(), key)));
+    }
     files.extend(search.files);
+    kept.extend(search.kept);
     files.extend(theme_assets(&site.root, &site.config)?);
     files.extend(katex_files);
     files.extend(gifs.files);
@@ -393,9 +439,17 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     let copied = output::list_copies(&copies)?;
     let base_path = site.base_path();
     crate::urls::rewrite::rewrite_site(&mut files, &copied, &base_path)?;
-    cache.write(&opts.output, &files, &copied, &progress)?;
+    cache.write(&opts.output, &previous, (&files, &kept), &copied, &progress)?;
     progress.finish();
-    let manifest = Manifest::of(&files, &copied);
+    let manifest = Manifest::of(&files, &kept, &copied);
+    drop(files);
+    if opts.contents {
+        contents.load_all(rendered.par_iter().chain(&page_rendered))?;
+    }
+    if let (Some(store), Some(before)) = (store.as_deref(), &ledger) {
+        Ledger::of(&opts.output, &keyed).save(store, &opts.output, before);
+    }
+    close_store(store, true, &mut warnings);
 
     let report = BuildReport {
         posts: site.posts.len(),
@@ -415,14 +469,13 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         .map(|p| (p.source, p.text))
         .chain(site.pages.into_iter().map(|p| (p.source, p.text)));
     let posts = sources
-        .zip(rendered.into_iter().chain(page_rendered))
-        .zip(&files)
-        .map(|(((source, text), r), file)| BuiltPost {
-            page: file.path.clone(),
+        .zip(rendered.iter().chain(&page_rendered))
+        .zip(page_paths)
+        .map(|(((source, text), r), page)| BuiltPost {
+            page,
             source,
             text,
-            html: r.html,
-            source_map: r.source_map,
+            content: r.content().cloned().unwrap_or_default(),
         })
         .collect();
     Ok(Built {
@@ -433,6 +486,41 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         posts,
         manifest,
     })
+}
+
+/// The site's distinct formulas: those of the posts rendered now, and those the posts taken
+/// from the store were rendered with.
+fn distinct_formulas(
+    fresh: &[&crate::markdown::math::Formula],
+    prepared: &crate::incremental::posts::Prepared<'_>,
+    math: &crate::markdown::math::MathCache,
+) -> usize {
+    let mut stored: std::collections::HashSet<&str> = prepared.stored_formulas().collect();
+    if stored.is_empty() {
+        return fresh.len();
+    }
+    let fresh_keys: Vec<String> = fresh.iter().map(|f| math.stored_key(f)).collect();
+    stored.extend(fresh_keys.iter().map(String::as_str));
+    stored.len()
+}
+
+/// The pages' files to write, those the output holds already, and the key of each (for the
+/// output's ledger).
+fn split_pages(pages: Vec<PageFile>) -> (Vec<OutputFile>, Vec<PathBuf>, Vec<(PathBuf, FileKey)>) {
+    let (mut files, mut kept, mut keyed) = (Vec::new(), Vec::new(), Vec::new());
+    for page in pages {
+        if let Some(key) = page.key {
+            keyed.push((page.path.clone(), key));
+        }
+        match page.contents {
+            Some(contents) => files.push(OutputFile {
+                path: page.path,
+                contents,
+            }),
+            None => kept.push(page.path),
+        }
+    }
+    (files, kept, keyed)
 }
 
 /// Files every site gets: the theme stylesheet (unless the site has its own), the syntax
@@ -545,7 +633,7 @@ mod tests {
             path: "jekyll/update/2018/x.html".into(),
             contents: Vec::new(),
         }];
-        let m = Manifest::of(&files, &copied);
+        let m = Manifest::of(&files, &[], &copied);
         let files: Vec<&str> = m.files.iter().map(String::as_str).collect();
         assert_eq!(files, ["img/a.png", "jekyll/update/2018/x.html"]);
         for d in [

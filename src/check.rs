@@ -161,7 +161,10 @@ impl CheckReport {
 
 /// Builds the site as `quire build` would, then checks the output.
 pub fn check(opts: &CheckOptions) -> Result<CheckReport> {
-    let built = build::build(&opts.build)?;
+    let built = build::build(&BuildOptions {
+        contents: true,
+        ..opts.build.clone()
+    })?;
     let mut report = check_output(
         &opts.build.output,
         &built.manifest,

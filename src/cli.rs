@@ -188,6 +188,8 @@ impl BuildArgs {
             cache: !self.no_cache,
             // Shown only on a terminal and only for a slow build (see `quire::progress`).
             progress: true,
+            // `check` asks for them itself.
+            contents: false,
         }
     }
 }

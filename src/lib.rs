@@ -4,6 +4,11 @@
 //! URLs) → [`site`] (which posts are published) → [`markdown`] (Markdown, math, code, headings)
 //! → [`pages`] + [`templates`] (Tera) → [`output`] (staged write, atomic swap).
 
+/// The code this quire was compiled from (its version and a hash of its sources, see
+/// `build.rs`): part of the key of everything it keeps between processes that its own code
+/// makes, so another quire never reuses it.
+pub const CODE_ID: &str = env!("QUIRE_CODE_ID");
+
 pub mod build;
 pub mod cache_entry;
 pub mod check;

@@ -56,6 +56,11 @@ pub struct Store {
     fresh: Mutex<Vec<(String, Vec<u8>)>>,
     /// Entries this build read or wrote.
     used: Mutex<HashSet<String>>,
+    /// Entries that entries this build read depend on (a stored post's content and formulas),
+    /// by kind: used too, but only spelled out when the build writes (see [`Store::finish`]).
+    reached: Mutex<Vec<(Kind, Vec<String>)>>,
+    /// Entries found unusable by this build, removed by [`Store::finish`].
+    forgotten: Mutex<Vec<String>>,
 }
 
 /// What opening the store came to.
@@ -126,6 +131,8 @@ impl Store {
             generation,
             fresh: Mutex::default(),
             used: Mutex::default(),
+            reached: Mutex::default(),
+            forgotten: Mutex::default(),
         })
     }
 
@@ -158,6 +165,23 @@ impl Store {
         }
     }
 
+    /// Counts the entries of `kind` under `keys` as used by this build without reading them:
+    /// what an entry this build read stands on (a stored post's formulas, which a build that
+    /// takes the post from the store never asks for), so they age with it.
+    pub fn reaches(&self, kind: Kind, keys: Vec<String>) {
+        if let Ok(mut reached) = self.reached.lock() {
+            reached.push((kind, keys));
+        }
+    }
+
+    /// Removes the entry of `kind` under `key` when the build [`finish`](Self::finish)es: one
+    /// that read back wrong.
+    pub fn forget(&self, kind: Kind, key: &str) {
+        if let Ok(mut forgotten) = self.forgotten.lock() {
+            forgotten.push(entry_name(kind, key));
+        }
+    }
+
     /// Stores `bytes` as they are, sealed or not: how tests plant a damaged entry.
     #[cfg(test)]
     pub(crate) fn put_raw(&self, kind: Kind, key: &str, bytes: Vec<u8>) {
@@ -167,18 +191,32 @@ impl Store {
             .push((entry_name(kind, key), pack(&bytes)));
     }
 
-    /// Commits what this build rendered and used. With `prune` (a build that asked for every
-    /// entry the site needs, not a preview rebuild that asked only for new ones) the generation
-    /// advances and entries unused for [`KEEP_BUILDS`] builds are removed. Returns how many were.
+    /// Commits what this build rendered and used. A build that stored nothing writes nothing
+    /// (a no-change rebuild takes no write lock and syncs no file) and ages nothing: entries
+    /// grow old only across builds that change the store. Otherwise, with `prune` (a build that
+    /// asked for every entry the site needs, not a preview rebuild that asked only for new
+    /// ones) the generation advances and entries unused for [`KEEP_BUILDS`] such builds are
+    /// removed. Returns how many were.
     pub fn finish(self, prune: bool) -> Result<usize, String> {
         let fresh = self.fresh.into_inner().unwrap_or_default();
-        let used = self.used.into_inner().unwrap_or_default();
+        let forgotten = self.forgotten.into_inner().unwrap_or_default();
+        if fresh.is_empty() && forgotten.is_empty() {
+            return Ok(0);
+        }
+        let mut used = self.used.into_inner().unwrap_or_default();
+        for (kind, keys) in self.reached.into_inner().unwrap_or_default() {
+            used.extend(keys.iter().map(|k| entry_name(kind, k)));
+        }
         let generation = self.generation + u64::from(prune);
         let txn = self.db.begin_write().map_err(why)?;
         let mut removed = 0;
         {
             let mut entries = txn.open_table(ENTRIES).map_err(why)?;
             let mut last_used = txn.open_table(USED).map_err(why)?;
+            for name in &forgotten {
+                entries.remove(name.as_str()).map_err(why)?;
+                last_used.remove(name.as_str()).map_err(why)?;
+            }
             for (name, sealed) in &fresh {
                 entries
                     .insert(name.as_str(), sealed.as_slice())
@@ -285,9 +323,14 @@ mod tests {
         s.put(K, "old", b"o");
         s.put(K, "kept", b"k");
         s.finish(true).unwrap();
+        // A build that stores nothing ages nothing.
+        for _ in 0..2 * KEEP_BUILDS {
+            open(dir.path(), &mut w).finish(true).unwrap();
+        }
         for build in 1..=KEEP_BUILDS + 1 {
             let s = open(dir.path(), &mut w);
             assert!(s.get(K, "kept").is_some(), "build {build}");
+            s.put(K, &format!("new {build}"), b"n");
             let removed = s.finish(true).unwrap();
             assert_eq!(
                 removed,
@@ -298,6 +341,10 @@ mod tests {
         let s = open(dir.path(), &mut w);
         assert_eq!(s.get(K, "old"), None);
         assert!(s.get(K, "kept").is_some());
+        assert!(
+            s.get(K, "new 1").is_some(),
+            "used by no build since, but young"
+        );
         // A preview rebuild (no pruning) neither advances the generation nor removes anything.
         s.finish(false).unwrap();
     }

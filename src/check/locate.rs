@@ -91,14 +91,15 @@ fn content_offsets(
 ) -> Vec<Option<usize>> {
     let mut out = vec![None; refs.len()];
     let published = if base.is_empty() {
-        Cow::Borrowed(post.html.as_str())
+        Cow::Borrowed(post.content.html.as_str())
     } else {
-        match rewrite_html(&post.html, base) {
+        match rewrite_html(&post.content.html, base) {
             Ok(html) => Cow::Owned(html),
             Err(_) => return out,
         }
     };
-    let (Ok(written), Ok(published_scan)) = (scan_html(&post.html), scan_html(&published)) else {
+    let (Ok(written), Ok(published_scan)) = (scan_html(&post.content.html), scan_html(&published))
+    else {
         return out;
     };
     // The pass changes URLs, never which ones there are.
@@ -127,9 +128,9 @@ fn content_offsets(
 /// written, so the offset inside it carries over, to the URL itself. `None` when no mark holds
 /// it: HTML quire wrote (a `conv` animation), which the author cannot fix at a line.
 fn source_offset(post: &BuiltPost, html: usize) -> Option<usize> {
-    let i = post.source_map.partition_point(|m| m.html <= html);
-    let mark = post.source_map.get(i.checked_sub(1)?)?;
-    let between = post.html.get(mark.html..html)?;
+    let i = post.content.source_map.partition_point(|m| m.html <= html);
+    let mark = post.content.source_map.get(i.checked_sub(1)?)?;
+    let between = post.content.html.get(mark.html..html)?;
     match mark.kind {
         MarkKind::Link | MarkKind::Image => {
             // Only the tag the mark starts: its `href` or `src` (attribute values are escaped,
@@ -160,8 +161,10 @@ mod tests {
             page: "a.html".into(),
             source: "posts/a.md".into(),
             text: text.into(),
-            html: html.into(),
-            source_map,
+            content: std::sync::Arc::new(crate::markdown::Content {
+                html: html.into(),
+                source_map,
+            }),
         }
     }
 

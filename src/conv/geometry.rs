@@ -22,7 +22,7 @@ pub const MAX_GRID: u32 = 64;
 /// the direct convolution it is the transpose of, as in Dumoulin & Visin: the
 /// animation then shows the equivalent direct convolution over the `o × o`
 /// map with zeros inserted, whose output is `i × i`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Params {
     /// Input size `i` (of the direct convolution).
     pub i: u32,

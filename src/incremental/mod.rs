@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use crate::error::Result;
 use crate::markdown::math::MathCache;
 use crate::output::sync::SyncedDir;
-use crate::output::{self, CopiedFiles, OutputFile};
+use crate::output::{self, CopiedFiles, OutputFile, Previous};
 use crate::progress::Progress;
 
 /// A hash of `value` serialised as JSON: how every cache here keys a result on the typed value
@@ -66,19 +66,23 @@ impl BuildCache {
     }
 
     /// The output stage: a staged write and swap, or an in-place sync for the preview.
+    /// `kept` are files of `previous` (the output as the build found it) known to be right as
+    /// they are; the preview, which remembers its pages itself, has none.
     pub fn write(
         &mut self,
         output: &Path,
-        files: &[OutputFile],
+        previous: &Previous,
+        (files, kept): (&[OutputFile], &[PathBuf]),
         copied: &CopiedFiles,
         progress: &Progress,
     ) -> Result<()> {
         match &mut self.synced {
             Some(s) => {
+                debug_assert!(kept.is_empty(), "the preview keeps no files by ledger");
                 self.changed = Some(s.sync(output, files, copied, &self.pages.reused())?);
             }
             None => {
-                output::write_site(output, files, copied, progress)?;
+                output::write_site(output, previous, files, kept, copied, progress)?;
                 self.changed = None;
             }
         }

@@ -17,6 +17,8 @@ use serde::Serialize;
 use tera::ast::Node;
 
 use crate::error::Result;
+use crate::output::Previous;
+use crate::output::ledger::{FileKey, Ledger};
 use crate::pages::Page;
 use crate::templates::Templates;
 
@@ -41,6 +43,13 @@ pub struct PageCache {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageKey(blake3::Hash);
 
+impl PageKey {
+    /// The key the output ledger records for the page's file.
+    pub fn file_key(&self) -> FileKey {
+        self.0
+    }
+}
+
 impl PageCache {
     /// A cache that remembers pages; the default one renders every page every time, which is
     /// what a one-off `quire build` wants (no hashing, no memory).
@@ -52,22 +61,31 @@ impl PageCache {
     }
 
     /// Starts one build's rendering. `shared` is what every page depends on (the `site` value
-    /// and the configuration); it and the templates are hashed once, up front.
-    pub fn round<'a>(&'a self, templates: &Templates, shared: &impl Serialize) -> PageRound<'a> {
+    /// and the configuration); it and the templates are hashed once, up front. `output` is the
+    /// output folder as the build found it with the ledger of what the last build wrote there:
+    /// a page whose key is the one recorded for a file still as it was is not rendered at all.
+    pub fn round<'a>(
+        &'a self,
+        templates: &Templates,
+        shared: &impl Serialize,
+        output: Option<(&'a Ledger, &'a Previous)>,
+    ) -> PageRound<'a> {
         self.rendered.store(0, Ordering::Relaxed);
         lock(&self.pending).clear();
         lock(&self.reused).clear();
-        if !self.enabled {
+        if !self.enabled && output.is_none() {
             return PageRound {
                 cache: self,
                 shared: None,
                 templates: HashMap::new(),
+                output: None,
             };
         }
         PageRound {
             cache: self,
             shared: super::fingerprint(shared),
             templates: template_fingerprints(templates),
+            output,
         }
     }
 
@@ -106,6 +124,7 @@ pub struct PageRound<'a> {
     /// `None` when the cache is off or the shared values cannot be keyed: nothing is reused.
     shared: Option<blake3::Hash>,
     templates: HashMap<String, blake3::Hash>,
+    output: Option<(&'a Ledger, &'a Previous)>,
 }
 
 impl PageRound<'_> {
@@ -114,7 +133,7 @@ impl PageRound<'_> {
     /// those inputs alone, nothing a page shows can be missing from its key. `None` when the
     /// cache is off, or the page cannot be keyed (it is then rendered and not kept).
     pub fn key(&self, path: &Path, page: &Page<'_>) -> Option<PageKey> {
-        if !self.cache.enabled {
+        if !self.cache.enabled && self.output.is_none() {
             return None;
         }
         let template = page.template();
@@ -130,6 +149,14 @@ impl PageRound<'_> {
         Some(PageKey(h.finalize()))
     }
 
+    /// Whether the output folder already holds `path` as made from `key` (see [`Ledger`]).
+    pub fn kept(&self, path: &Path, key: Option<PageKey>) -> bool {
+        match (self.output, key) {
+            (Some((ledger, previous)), Some(key)) => ledger.unchanged(previous, path, &key.0),
+            _ => false,
+        }
+    }
+
     /// The remembered output for `path` if it was made from the same `key`, else `render()`'s.
     pub fn get_or_render(
         &self,
@@ -137,7 +164,7 @@ impl PageRound<'_> {
         key: Option<PageKey>,
         render: impl FnOnce() -> Result<Vec<u8>>,
     ) -> Result<Vec<u8>> {
-        let Some(key) = key else {
+        let Some(key) = key.filter(|_| self.cache.enabled) else {
             self.cache.rendered.fetch_add(1, Ordering::Relaxed);
             return render();
         };
@@ -293,7 +320,7 @@ mod tests {
         let cache = PageCache::enabled();
         let path = Path::new("p.html");
         let render = |site: &str, page: &str| {
-            let round = cache.round(&t, &site);
+            let round = cache.round(&t, &site, None);
             let key = round.key(path, &feed(page));
             let out = round
                 .get_or_render(path, key, || Ok(format!("{site}/{page}").into_bytes()))
@@ -314,13 +341,13 @@ mod tests {
         let (_d, t) = templates(&[]);
         let cache = PageCache::enabled();
         let path = Path::new("p.html");
-        let round = cache.round(&t, &"s");
+        let round = cache.round(&t, &"s", None);
         let key = round.key(path, &feed("p"));
         round
             .get_or_render(path, key, || Ok(b"x".to_vec()))
             .unwrap();
         // No commit: as if writing the output failed.
-        let round = cache.round(&t, &"s");
+        let round = cache.round(&t, &"s", None);
         round
             .get_or_render(path, key, || Ok(b"x".to_vec()))
             .unwrap();
@@ -333,7 +360,7 @@ mod tests {
         let (_d, t) = templates(&[]);
         let off = PageCache::default();
         let path = Path::new("p.html");
-        let round = off.round(&t, &"s");
+        let round = off.round(&t, &"s", None);
         for _ in 0..2 {
             let key = round.key(path, &feed("p"));
             round.get_or_render(path, key, || Ok(vec![])).unwrap();
@@ -352,7 +379,7 @@ mod tests {
 
         let (_d, t) = templates(&[("note.html", "{{ page.title }}")]);
         let cache = PageCache::enabled();
-        let round = cache.round(&t, &"s");
+        let round = cache.round(&t, &"s", None);
         let path = Path::new("p.html");
         let h = crate::markdown::highlight::Highlighter::default();
         let math = crate::markdown::math::MathCache::default();
@@ -469,10 +496,8 @@ mod tests {
         let c2 = round.key(path, &Page::Category(CategoryPage { category: &cat2 }));
         assert_ne!(c1, c2, "a category page follows its posts");
         // A rendering without a key is rendered every time rather than risk a stale page.
-        let unkeyed = crate::markdown::Rendered {
-            key: None,
-            ..one.clone()
-        };
+        let mut unkeyed = one.clone();
+        unkeyed.key = None;
         assert_eq!(
             round.key(path, &post(&summary, "post", &extra, &unkeyed)),
             None

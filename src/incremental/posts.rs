@@ -6,12 +6,18 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
+use crate::cache_entry::Kind;
 use crate::content::post::Post;
+use crate::error::{Error, Result};
+use crate::markdown::headings::TocEntry;
 use crate::markdown::math::Formula;
-use crate::markdown::{self, Input, Parsed, RenderKey, Rendered, Renderer};
+use crate::markdown::{self, Content, Input, Parsed, RenderKey, Rendered, Renderer};
+use crate::store::Store;
 
 struct Entry {
     key: RenderKey,
@@ -19,7 +25,8 @@ struct Entry {
     rendered: Rendered,
 }
 
-/// The Markdown stage's memory, keyed by post path.
+/// The Markdown stage's memory: in this process, keyed by post path (the preview), and in
+/// `.quire-cache/` between processes, keyed by [`RenderKey`] (a one-off `quire build`).
 #[derive(Default)]
 pub struct PostCache {
     /// Off by default: a one-off build would only pay for copies it never reuses.
@@ -27,10 +34,39 @@ pub struct PostCache {
     entries: HashMap<PathBuf, Entry>,
     /// How many posts the last [`PostCache::finish`] had to render (for reports and tests).
     last_rendered: usize,
+    /// The store of the build under way, if it keeps renderings there (see [`Self::set_store`]).
+    store: Option<Arc<Store>>,
 }
 
+/// What a rendering is kept as in the store, besides its [`Content`]: everything listings,
+/// page keys and the GIF stage read, so a build whose pages are unchanged reads only this.
+/// Renderings with warnings or errors are not kept: they are few, and rendering them again
+/// gives their messages afresh.
+#[derive(Serialize, Deserialize)]
+struct Head {
+    title_html: String,
+    toc: Vec<TocEntry>,
+    excerpt: String,
+    has_math: bool,
+    animations: Vec<crate::conv::Params>,
+    /// The store keys of its formulas' renderings ([`crate::markdown::math::STORED`]): they
+    /// age with it, and they are the site's distinct formulas for the build's report.
+    formulas: Vec<String>,
+}
+
+/// Bump when [`Head`] or the content's layout changes (what quire's code makes of a post is in
+/// the [`RenderKey`] itself, through [`crate::CODE_ID`]).
+const HEAD: Kind = Kind {
+    name: "post",
+    version: 1,
+};
+const CONTENT: Kind = Kind {
+    name: "post-content",
+    version: 1,
+};
+
 /// Every post between the two phases: parsed, or known to be reusable. Holds the parsed events
-/// of the posts that changed (all of them in a one-off build) until [`PostCache::finish`].
+/// of the posts that changed (all of them in a cold build) until [`PostCache::finish`].
 pub struct Prepared<'p> {
     posts: Vec<Prep<'p>>,
     formulas: Vec<Formula>,
@@ -40,14 +76,28 @@ pub struct Prepared<'p> {
 
 enum Prep<'p> {
     Reused(&'p Path),
+    /// From the store, without its content, and the store keys of its formulas.
+    Stored(&'p Path, Box<Rendered>, Vec<String>),
     /// Boxed: parsed posts are few and large next to the reused ones.
     Fresh(Box<Parsed<'p>>),
 }
 
 impl Prepared<'_> {
-    /// Every post's formulas in site order, for the KaTeX prepass.
+    /// The formulas of every post to be rendered, in site order, for the KaTeX prepass (a post
+    /// taken whole from the store needs none).
     pub fn formulas(&self) -> &[Formula] {
         &self.formulas
+    }
+
+    /// The store keys of the formulas of the posts taken from the store.
+    pub fn stored_formulas(&self) -> impl Iterator<Item = &str> {
+        self.posts
+            .iter()
+            .flat_map(|p| match p {
+                Prep::Stored(_, _, keys) => keys.as_slice(),
+                _ => &[],
+            })
+            .map(String::as_str)
     }
 }
 
@@ -70,15 +120,27 @@ impl PostCache {
         }
     }
 
-    /// First phase: parses every post whose key is not the one remembered (every post, when
-    /// the cache is off). `r.math` need not hold the formulas yet. `inputs` are the posts (see
-    /// [`input`]) and any other Markdown the site renders (`pages/`), each under its own path.
+    /// Keeps renderings in `store` between processes (for one build: `None` lets the build
+    /// commit and close it).
+    pub fn set_store(&mut self, store: Option<Arc<Store>>) {
+        self.store = store;
+    }
+
+    /// First phase: parses every post whose rendering is neither remembered nor stored (every
+    /// post, when there is no cache). `r.math` need not hold the formulas yet. `inputs` are the
+    /// posts (see [`input`]) and any other Markdown the site renders (`pages/`), each under its
+    /// own path.
     pub fn parse<'p>(&self, inputs: &[Input<'p>], r: &Renderer<'_>) -> Prepared<'p> {
         let posts: Vec<Prep<'p>> = inputs
             .par_iter()
-            .map(|i| match self.hit(i, r) {
-                Some(_) => Prep::Reused(i.path),
-                None => Prep::Fresh(Box::new(markdown::parse(*i, r))),
+            .map(|i| {
+                if self.hit(i, r).is_some() {
+                    return Prep::Reused(i.path);
+                }
+                match self.stored(i, r) {
+                    Some((rendered, keys)) => Prep::Stored(i.path, Box::new(rendered), keys),
+                    None => Prep::Fresh(Box::new(markdown::parse(*i, r))),
+                }
             })
             .collect();
         let mut formulas = Vec::new();
@@ -89,6 +151,7 @@ impl PostCache {
                 Prep::Reused(path) => {
                     formulas.extend(self.entries[*path].formulas.iter().cloned());
                 }
+                Prep::Stored(..) => {}
                 Prep::Fresh(parsed) => formulas.extend(parsed.formulas()),
             }
             spans.push(start..formulas.len());
@@ -102,30 +165,46 @@ impl PostCache {
 
     /// Second phase: renders the parsed posts, in site order with the reused ones. `r` must be
     /// the renderer given to [`PostCache::parse`], its math cache now holding
-    /// [`Prepared::formulas`].
+    /// [`Prepared::formulas`]. Renderings made here go to the store, if there is one.
     pub fn finish(&mut self, prepared: Prepared<'_>, r: &Renderer<'_>) -> Vec<Rendered> {
         let Prepared {
             posts,
             formulas,
             spans,
         } = prepared;
-        let done: Vec<(&Path, Option<Rendered>)> = posts
+        let store = self.store.as_deref();
+        let done: Vec<(&Path, Option<Rendered>, bool)> = posts
             .into_par_iter()
-            .map(|p| match p {
-                Prep::Reused(path) => (path, None),
-                Prep::Fresh(parsed) => (parsed.path(), Some((*parsed).finish(r))),
+            .zip(spans.par_iter())
+            .map(|(p, span)| match p {
+                Prep::Reused(path) => (path, None, false),
+                Prep::Stored(path, rendered, keys) => {
+                    if let (Some(store), Some(key)) = (store, rendered.key) {
+                        store.reaches(CONTENT, vec![key.to_hex()]);
+                        store.reaches(crate::markdown::math::STORED, keys);
+                    }
+                    (path, Some(*rendered), false)
+                }
+                Prep::Fresh(parsed) => {
+                    let path = parsed.path();
+                    let rendered = (*parsed).finish(r);
+                    if let Some(store) = store {
+                        keep(store, &rendered, &formulas[span.clone()], r);
+                    }
+                    (path, Some(rendered), true)
+                }
             })
             .collect();
-        self.last_rendered = done.iter().filter(|(_, d)| d.is_some()).count();
+        self.last_rendered = done.iter().filter(|(_, _, fresh)| *fresh).count();
         if !self.enabled {
-            return done.into_iter().filter_map(|(_, d)| d).collect();
+            return done.into_iter().filter_map(|(_, d, _)| d).collect();
         }
         // Posts deleted or renamed since the last build would otherwise stay in memory forever.
-        let live: HashSet<&Path> = done.iter().map(|(path, _)| *path).collect();
+        let live: HashSet<&Path> = done.iter().map(|(path, _, _)| *path).collect();
         self.entries.retain(|path, _| live.contains(path.as_path()));
         done.into_iter()
             .zip(spans)
-            .map(|((path, d), span)| match d {
+            .map(|((path, d, _), span)| match d {
                 None => self.entries[path].rendered.clone(),
                 Some(rendered) => {
                     match rendered.key {
@@ -159,7 +238,120 @@ impl PostCache {
         let entry = self.entries.get(input.path)?;
         (Some(entry.key) == RenderKey::of(input, r)).then_some(entry)
     }
+
+    /// The rendering of `input` kept in the store, without its content (see [`Contents`]).
+    fn stored(&self, input: &Input<'_>, r: &Renderer<'_>) -> Option<(Rendered, Vec<String>)> {
+        let store = self.store.as_deref()?;
+        let key = RenderKey::of(input, r)?;
+        let head: Head = serde_json::from_slice(&store.get(HEAD, &key.to_hex())?).ok()?;
+        let rendered = Rendered::without_content(
+            Some(key),
+            head.title_html,
+            head.toc,
+            head.excerpt,
+            head.has_math,
+            head.animations,
+        );
+        Some((rendered, head.formulas))
+    }
 }
+
+/// Puts a rendering this build made into the store: its [`Head`] and its [`Content`].
+fn keep(store: &Store, rendered: &Rendered, formulas: &[Formula], r: &Renderer<'_>) {
+    let (Some(key), Some(content)) = (rendered.key, rendered.content()) else {
+        return;
+    };
+    if !rendered.warnings.is_empty() || !rendered.errors.is_empty() {
+        return;
+    }
+    let head = Head {
+        title_html: rendered.title_html.clone(),
+        toc: rendered.toc.clone(),
+        excerpt: rendered.excerpt.clone(),
+        has_math: rendered.has_math,
+        animations: rendered.animations.clone(),
+        formulas: formulas.iter().map(|f| r.math.stored_key(f)).collect(),
+    };
+    let Ok(head) = serde_json::to_vec(&head) else {
+        return;
+    };
+    let key = key.to_hex();
+    store.put(CONTENT, &key, &encode(content));
+    store.put(HEAD, &key, &head);
+}
+
+/// The content as the HTML's length (u64, little-endian), the HTML, then the source map as JSON.
+fn encode(content: &Content) -> Vec<u8> {
+    let map = serde_json::to_vec(&content.source_map).unwrap_or_default();
+    let mut out = Vec::with_capacity(8 + content.html.len() + map.len());
+    out.extend_from_slice(&(content.html.len() as u64).to_le_bytes());
+    out.extend_from_slice(content.html.as_bytes());
+    out.extend_from_slice(&map);
+    out
+}
+
+fn decode(bytes: &[u8]) -> Option<Content> {
+    let len = usize::try_from(u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?)).ok()?;
+    let html = bytes.get(8..8usize.checked_add(len)?)?;
+    let map = &bytes[8 + len..];
+    Some(Content {
+        html: String::from_utf8(html.to_vec()).ok()?,
+        source_map: serde_json::from_slice(map).ok()?,
+    })
+}
+
+/// Gives renderings taken from the store their content, when a page that shows it is rendered
+/// (or `quire check` reads it). Renderings made by this build have theirs already.
+#[derive(Clone, Copy, Default)]
+pub struct Contents<'a> {
+    store: Option<&'a Store>,
+}
+
+impl<'a> Contents<'a> {
+    pub fn new(store: Option<&'a Store>) -> Self {
+        Contents { store }
+    }
+
+    /// Makes sure `r` has its content. A stored rendering whose content does not read back
+    /// (only a damaged cache could do that: each entry is checksummed) fails the build with a
+    /// message saying so, and is dropped from the store so the next build renders it afresh.
+    pub fn load(&self, r: &Rendered) -> Result<()> {
+        if r.content().is_some() {
+            return Ok(());
+        }
+        let key = r.key.map(|k| k.to_hex()).unwrap_or_default();
+        let content = self
+            .store
+            .and_then(|s| s.get(CONTENT, &key))
+            .and_then(|bytes| decode(&bytes));
+        match content {
+            Some(c) => {
+                r.set_content(Arc::new(c));
+                Ok(())
+            }
+            None => {
+                let at = self.store.map(|s| {
+                    s.forget(HEAD, &key);
+                    s.path().display().to_string()
+                });
+                Err(Error::System(format!(
+                    "{}: a kept rendering (post-content/{key}) is missing or damaged; it is dropped now, so building again renders it afresh",
+                    at.unwrap_or_else(|| crate::build::CACHE_DIR.into())
+                )))
+            }
+        }
+    }
+
+    /// As [`Contents::load`] for each of `renderings`, in parallel.
+    pub fn load_all<'r>(
+        &self,
+        renderings: impl IntoParallelIterator<Item = &'r Rendered>,
+    ) -> Result<()> {
+        crate::error::collect_all(renderings.into_par_iter().map(|r| self.load(r)).collect())
+            .map(|_| ())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@ use icu_properties::{CodePointMapData, CodePointSetData};
 use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct TocEntry {
     pub level: u8,
     pub id: String,

@@ -153,6 +153,12 @@ impl MathCache {
         &self.config
     }
 
+    /// The store key `f`'s rendering is kept under (see [`STORED`]): what a post kept in the
+    /// store holds on to, so its formulas age with it.
+    pub fn stored_key(&self, f: &Formula) -> String {
+        disk_key(f, &self.config)
+    }
+
     pub fn get(&self, f: &Formula) -> Option<&Rendering> {
         self.map.get(f)
     }
@@ -182,7 +188,7 @@ impl serde::Serialize for MathCache {
 
 /// Version 2 is the first sealed format; the bare `ok\n…` files of version 1 fail to verify
 /// and are rendered again.
-const ENTRY: crate::cache_entry::Kind = crate::cache_entry::Kind {
+pub const STORED: crate::cache_entry::Kind = crate::cache_entry::Kind {
     name: "katex",
     version: 2,
 };
@@ -212,7 +218,7 @@ fn cacheable(r: &Rendering) -> bool {
 /// A verified entry's payload is `ok\n<html>` or `err\n<message>`; anything else (which only
 /// a quire bug could have sealed) is a miss, and the fresh rendering replaces it.
 fn read_disk(store: &Store, key: &str) -> Option<Rendering> {
-    let payload = store.get(ENTRY, key)?;
+    let payload = store.get(STORED, key)?;
     String::from_utf8(payload).ok().and_then(|text| {
         let (tag, body) = text.split_once('\n')?;
         match tag {
@@ -229,7 +235,7 @@ fn write_disk(store: &Store, key: &str, r: &Rendering) {
         Err(MathError::Katex(msg)) => format!("err\n{msg}"),
         Err(_) => return,
     };
-    store.put(ENTRY, key, text.as_bytes());
+    store.put(STORED, key, text.as_bytes());
 }
 
 fn check_size(f: &Formula, config: &MathConfig) -> Result<(), MathError> {
@@ -565,7 +571,7 @@ mod tests {
 
     /// The sealed payload stored for `formula`, if any.
     fn stored(dir: &Path, formula: &Formula, c: &MathConfig) -> Option<Vec<u8>> {
-        open_store(dir).get(ENTRY, &disk_key(formula, c))
+        open_store(dir).get(STORED, &disk_key(formula, c))
     }
 
     #[test]
@@ -601,7 +607,7 @@ mod tests {
         assert!(good.is_ok());
         let key_a = disk_key(&a, &c);
         let payload = stored(dir.path(), &a, &c).unwrap();
-        let sealed = ENTRY.seal(&key_a, &payload);
+        let sealed = STORED.seal(&key_a, &payload);
         let cases: Vec<(&str, Vec<u8>)> = vec![
             ("empty", Vec::new()),
             ("truncated", sealed[..sealed.len() / 2].to_vec()),
@@ -612,17 +618,17 @@ mod tests {
             }),
             (
                 "another formula's entry",
-                ENTRY.seal(&disk_key(&b, &c), &stored(dir.path(), &b, &c).unwrap()),
+                STORED.seal(&disk_key(&b, &c), &stored(dir.path(), &b, &c).unwrap()),
             ),
             (
                 "version 1 format",
                 b"ok\n<script>alert(1)</script>".to_vec(),
             ),
-            ("sealed garbage", ENTRY.seal(&key_a, b"neither ok nor err")),
+            ("sealed garbage", STORED.seal(&key_a, b"neither ok nor err")),
         ];
         for (what, bytes) in cases {
             let store = open_store(dir.path());
-            store.put_raw(ENTRY, &key_a, bytes);
+            store.put_raw(STORED, &key_a, bytes);
             Arc::into_inner(store).unwrap().finish(false).unwrap();
             let (later, n) = build_with_store(dir.path(), &c, &[&a, &b]);
             assert_eq!(n, 1, "{what}: only `a` again");

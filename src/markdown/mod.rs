@@ -110,11 +110,16 @@ impl RenderKey {
         self.0.as_bytes()
     }
 
+    /// The hash in hex: the rendering's name in the store.
+    pub fn to_hex(&self) -> String {
+        self.0.to_hex().to_string()
+    }
+
     /// `None` when a value cannot be serialised (a path that is not UTF-8): such a post has no
     /// key and is simply never reused.
     pub fn of(input: &Input<'_>, renderer: &Renderer<'_>) -> Option<RenderKey> {
         let links = renderer.posts.used_by(input.text);
-        crate::incremental::fingerprint(&(input, renderer, links)).map(RenderKey)
+        crate::incremental::fingerprint(&(crate::CODE_ID, input, renderer, links)).map(RenderKey)
     }
 }
 
@@ -129,7 +134,6 @@ pub struct Rendered {
     /// What this was made from; `None` only for a post that can never be reused (see
     /// [`RenderKey::of`]).
     pub key: Option<RenderKey>,
-    pub html: String,
     /// The title as HTML: escaped text, its formulas rendered. Places that cannot hold markup
     /// (`<title>`, feeds, OpenGraph) use the title itself, TeX and all.
     pub title_html: String,
@@ -144,17 +148,82 @@ pub struct Rendered {
     pub errors: Vec<Error>,
     /// Animations described by `conv` blocks, for the GIF stage.
     pub animations: Vec<crate::conv::Params>,
+    /// The HTML itself: there from the start when the post was rendered by this build; for a
+    /// rendering taken from `.quire-cache/`, only once a page that shows it is rendered
+    /// ([`crate::incremental::posts::Contents::load`]). Listings, keys and a build whose pages
+    /// are all unchanged never need it, and it is most of a rendering's size.
+    content: std::sync::OnceLock<Arc<Content>>,
+}
+
+/// A rendering's HTML and where its author-written parts came from.
+#[derive(Debug, Default)]
+pub struct Content {
+    pub html: String,
     /// Where each link, image and piece of raw HTML the author wrote sits in `html` and in the
     /// post's file, in document order (so sorted by both offsets), for `quire check` to point
     /// at a broken link's line and column.
     pub source_map: Vec<SourceMark>,
 }
 
-/// One entry of [`Rendered::source_map`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+impl Rendered {
+    /// A rendering whose content is not at hand yet (see [`Rendered::set_content`]).
+    pub fn without_content(
+        key: Option<RenderKey>,
+        title_html: String,
+        toc: Vec<TocEntry>,
+        excerpt: String,
+        has_math: bool,
+        animations: Vec<crate::conv::Params>,
+    ) -> Self {
+        Rendered {
+            key,
+            title_html,
+            toc,
+            excerpt,
+            has_math,
+            warnings: Vec::new(),
+            errors: Vec::new(),
+            animations,
+            content: Default::default(),
+        }
+    }
+
+    /// The content, once it is at hand (see [`Rendered::content`]).
+    pub fn with_content(mut self, content: Content) -> Self {
+        self.content = Arc::new(content).into();
+        self
+    }
+
+    /// The content, when this build rendered it or it has been loaded.
+    pub fn content(&self) -> Option<&Arc<Content>> {
+        self.content.get()
+    }
+
+    /// Gives a rendering from the cache its content; a second call changes nothing.
+    pub fn set_content(&self, content: Arc<Content>) {
+        let _ = self.content.set(content);
+    }
+
+    /// The HTML. Empty only when the content was never loaded, which the page stage rules out
+    /// before it renders a page that shows it (a test builds every kind of page from the cache).
+    pub fn html(&self) -> &str {
+        debug_assert!(
+            self.content().is_some(),
+            "content used before it was loaded"
+        );
+        self.content().map_or("", |c| c.html.as_str())
+    }
+
+    pub fn source_map(&self) -> &[SourceMark] {
+        self.content().map_or(&[], |c| c.source_map.as_slice())
+    }
+}
+
+/// One entry of [`Content::source_map`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct SourceMark {
     pub kind: MarkKind,
-    /// Byte offset in [`Rendered::html`] where the element's HTML begins (for a block, at the
+    /// Byte offset in [`Content::html`] where the element's HTML begins (for a block, at the
     /// newline pulldown-cmark may write before it).
     pub html: usize,
     /// Byte offset in the post's whole file (front matter included) where its Markdown begins.
@@ -163,7 +232,7 @@ pub struct SourceMark {
 
 /// What a [`SourceMark`] marks. HTML that quire writes (highlighted code, `conv` animations,
 /// KaTeX) has no mark: the author did not write it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum MarkKind {
     Link,
     Image,
@@ -369,7 +438,6 @@ impl<'a> Parsed<'a> {
         let excerpt = first_paragraph(&events);
         Rendered {
             key,
-            html,
             title_html,
             toc,
             excerpt,
@@ -377,8 +445,9 @@ impl<'a> Parsed<'a> {
             warnings,
             errors: errs,
             animations,
-            source_map,
+            content: Default::default(),
         }
+        .with_content(Content { html, source_map })
     }
 }
 

@@ -11,6 +11,7 @@
 //! marker. The marker is also how a build recognises, and only then removes, what an earlier
 //! killed build left beside the output.
 
+pub mod ledger;
 pub mod sync;
 
 use std::collections::BTreeMap;
@@ -233,7 +234,7 @@ pub fn mark(dir: &Path) -> Result<()> {
 }
 
 /// Absolute, without resolving anything: what the user typed, made comparable.
-fn absolute(p: &Path) -> PathBuf {
+pub(crate) fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
@@ -306,12 +307,15 @@ pub fn recover(output: &Path) -> Result<()> {
     remove_leftovers(&parent, &name, &output)
 }
 
-/// Writes `files` and the `copied` files they do not replace into a fresh folder, then swaps it
-/// in for `output`.
+/// Writes `files`, the `kept` files of `previous` (the site now in `output`, which the build
+/// found unchanged: see [`ledger`]) and the `copied` files they do not replace into a fresh
+/// folder, then swaps it in for `output`.
 /// `progress` counts the files as they are written.
 pub fn write_site(
     output: &Path,
+    previous: &Previous,
     files: &[OutputFile],
+    kept: &[PathBuf],
     copied: &CopiedFiles,
     progress: &Progress,
 ) -> Result<()> {
@@ -320,12 +324,12 @@ pub fn write_site(
     let parent = parent.as_path();
     crate::fs::create_dir_all(parent)?;
     remove_leftovers(parent, &name, &output)?;
-    let previous = Previous::of(&output);
     let not_replaced = copied.not_in(files);
-    progress.stage("files", not_replaced.len() + files.len());
-    if previous.is_exactly(files, &not_replaced, &copied.dirs) {
+    let total = not_replaced.len() + files.len() + kept.len();
+    progress.stage("files", total);
+    if previous.is_exactly(files, kept, &not_replaced, &copied.dirs) {
         // Nothing to write, link, swap or remove: the output already is this site.
-        progress.inc(not_replaced.len() + files.len());
+        progress.inc(total);
         return Ok(());
     }
     let staging = tempfile::Builder::new()
@@ -368,6 +372,14 @@ pub fn write_site(
                 })
                 .collect(),
         )?;
+        collect_all(
+            kept.par_iter()
+                .map(|rel| {
+                    progress.inc(1);
+                    previous.link(rel, &inside(&staging, rel)?)
+                })
+                .collect(),
+        )?;
         // Again, in case a copied `static/.quire-output` replaced it.
         if std::fs::read(staging.join(MARKER)).ok().as_deref() != Some(MARKER_TEXT.as_bytes()) {
             crate::fs::write(&staging.join(MARKER), MARKER_TEXT)?;
@@ -387,16 +399,45 @@ enum Contents<'a> {
     CopyOf(&'a Path),
 }
 
-/// The regular files of the site being replaced, by path and length: a staged file whose bytes
-/// equal the old one's is a hard link to it, so a rebuild that changed nothing writes no file
-/// and every page keeps its inode and modification time (what rsync, a web server's
-/// `Last-Modified` and a deploy's diff see). Found by a walk that follows no symbolic link, so
-/// a link planted in the old output never leads the build to a file outside it; the link is
-/// made in the same parent folder, so it never crosses file systems.
+/// A file as the build finds it: what tells whether it was touched since a build looked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Stat {
+    len: u64,
+    /// Modification time, nanoseconds since the epoch (0 when the system has none).
+    modified: i128,
+    /// Inode number (0 where there is none); a file written anew gets another one.
+    inode: u64,
+}
+
+impl Stat {
+    pub fn of(meta: &std::fs::Metadata) -> Stat {
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as i128);
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Stat {
+            len: meta.len(),
+            modified,
+            inode,
+        }
+    }
+}
+
+/// The regular files of the site being replaced: a staged file whose bytes equal the old
+/// one's is a hard link to it, so a rebuild that changed nothing writes no file and every page
+/// keeps its inode and modification time (what rsync, a web server's `Last-Modified` and a
+/// deploy's diff see). Found by a walk that follows no symbolic link, so a link planted in the
+/// old output never leads the build to a file outside it; the link is made in the same parent
+/// folder, so it never crosses file systems.
 #[derive(Default)]
-struct Previous {
+pub struct Previous {
     root: PathBuf,
-    files: std::collections::HashMap<PathBuf, u64>,
+    files: std::collections::HashMap<PathBuf, Stat>,
     /// Every folder below the root.
     dirs: std::collections::HashSet<PathBuf>,
     /// Anything else was there (a symbolic link, an unreadable entry): never the same site.
@@ -404,27 +445,29 @@ struct Previous {
 }
 
 impl Previous {
-    fn of(output: &Path) -> Self {
+    /// The site now in `output` (nothing, when there is none).
+    pub fn of(output: &Path) -> Self {
+        let output = absolute(output);
         let mut previous = Previous {
-            root: output.to_path_buf(),
+            root: output.clone(),
             files: Default::default(),
             dirs: Default::default(),
             other: false,
         };
-        if !std::fs::symlink_metadata(output).is_ok_and(|m| m.is_dir()) {
+        if !std::fs::symlink_metadata(&output).is_ok_and(|m| m.is_dir()) {
             previous.other = true;
             return previous;
         }
-        for entry in walkdir::WalkDir::new(output).min_depth(1) {
+        for entry in walkdir::WalkDir::new(&output).min_depth(1) {
             let Ok(entry) = entry else {
                 previous.other = true;
                 continue;
             };
-            let rel = entry.path().strip_prefix(output).unwrap_or(entry.path());
+            let rel = entry.path().strip_prefix(&output).unwrap_or(entry.path());
             let kind = entry.file_type();
             match entry.metadata() {
                 Ok(meta) if kind.is_file() => {
-                    previous.files.insert(rel.to_path_buf(), meta.len());
+                    previous.files.insert(rel.to_path_buf(), Stat::of(&meta));
                 }
                 Ok(_) if kind.is_dir() => {
                     previous.dirs.insert(rel.to_path_buf());
@@ -435,17 +478,32 @@ impl Previous {
         previous
     }
 
+    /// How the regular file at `rel` stood when the build looked, if there was one.
+    pub fn stat(&self, rel: &Path) -> Option<Stat> {
+        self.files.get(rel).copied()
+    }
+
     /// Whether the old site is exactly the new one: the same folders, the same files (the
     /// marker included) and the same bytes in each. Cheap checks first (names, lengths), so a
-    /// rebuild that changed a page usually reads nothing here.
-    fn is_exactly(&self, files: &[OutputFile], copies: &[&Copied], dirs: &[PathBuf]) -> bool {
-        if self.other || self.files.len() != files.len() + copies.len() + 1 {
+    /// rebuild that changed a page usually reads nothing here. `kept` files are the old ones
+    /// already.
+    fn is_exactly(
+        &self,
+        files: &[OutputFile],
+        kept: &[PathBuf],
+        copies: &[&Copied],
+        dirs: &[PathBuf],
+    ) -> bool {
+        if self.other || self.files.len() != files.len() + kept.len() + copies.len() + 1 {
             return false;
         }
         let mut wanted_dirs: std::collections::HashSet<&Path> =
             dirs.iter().map(PathBuf::as_path).collect();
-        let paths = files.iter().map(|f| f.path.as_path());
-        for path in paths.clone().chain(copies.iter().map(|c| c.path.as_path())) {
+        let paths = files
+            .iter()
+            .map(|f| f.path.as_path())
+            .chain(kept.iter().map(PathBuf::as_path));
+        for path in paths.chain(copies.iter().map(|c| c.path.as_path())) {
             let mut parent = path.parent();
             while let Some(dir) = parent.filter(|d| !d.as_os_str().is_empty()) {
                 wanted_dirs.insert(dir);
@@ -454,7 +512,8 @@ impl Previous {
         }
         let lengths_match = files
             .iter()
-            .all(|f| self.files.get(&f.path) == Some(&(f.contents.len() as u64)))
+            .all(|f| self.files.get(&f.path).map(|s| s.len) == Some(f.contents.len() as u64))
+            && kept.iter().all(|k| self.files.contains_key(k))
             && copies.iter().all(|c| self.files.contains_key(&c.path));
         lengths_match
             && wanted_dirs.len() == self.dirs.len()
@@ -478,10 +537,23 @@ impl Previous {
             && inside(&self.root, rel).is_ok_and(|old| std::fs::hard_link(old, to).is_ok())
     }
 
+    /// Puts the old site's `rel`, which the build knows to be right as it is, at `to`: a hard
+    /// link, or a copy where the file system has none.
+    fn link(&self, rel: &Path, to: &Path) -> Result<()> {
+        let old = inside(&self.root, rel)?;
+        if let Some(dir) = to.parent() {
+            crate::fs::create_dir_all(dir)?;
+        }
+        if std::fs::hard_link(&old, to).is_ok() {
+            return Ok(());
+        }
+        crate::fs::copy(&old, to)
+    }
+
     /// Whether the old site's `rel` holds exactly `contents`. Lengths are compared first, so
     /// only a file that may be the same is read.
     fn holds(&self, rel: &Path, contents: &Contents) -> bool {
-        let Some(&len) = self.files.get(rel) else {
+        let Some(len) = self.files.get(rel).map(|s| s.len) else {
             return false;
         };
         let Ok(old) = inside(&self.root, rel) else {
@@ -661,7 +733,14 @@ mod tests {
 
     /// `write_site` with generated files only and no progress bar.
     fn write_files(out: &Path, files: &[OutputFile]) -> Result<()> {
-        write_site(out, files, &CopiedFiles::default(), &Progress::hidden())
+        write_site(
+            out,
+            &Previous::of(out),
+            files,
+            &[],
+            &CopiedFiles::default(),
+            &Progress::hidden(),
+        )
     }
 
     fn names(dir: &Path) -> Vec<String> {

@@ -219,7 +219,7 @@ impl PageKind for PostPage<'_> {
             date_display: Some(&s.date_display),
             categories: &s.categories,
             tags: &s.tags,
-            content: &self.rendered.html,
+            content: self.rendered.html(),
             toc: &self.rendered.toc,
             excerpt: &s.excerpt,
             has_math: self.rendered.has_math,
@@ -227,7 +227,7 @@ impl PageKind for PostPage<'_> {
             description: description(self.extra, &s.excerpt),
             image: image(self.extra),
             reading_minutes: Some(text::reading_minutes(&text::plain_text(
-                &self.rendered.html,
+                self.rendered.html(),
             ))),
             previous: self.previous,
             next: self.next,
@@ -255,7 +255,7 @@ impl PageKind for StandalonePage<'_> {
 
     fn context(&self) -> PageContext<'_> {
         PageContext {
-            content: &self.rendered.html,
+            content: self.rendered.html(),
             toc: &self.rendered.toc,
             excerpt: &self.rendered.excerpt,
             has_math: self.rendered.has_math,
@@ -556,7 +556,7 @@ impl PageKind for FeedPage<'_> {
                 .iter()
                 .map(|e| EntryContext {
                     post: e.summary,
-                    content: &e.rendered.html,
+                    content: e.rendered.html(),
                     id: id(&e.summary.url),
                 })
                 .collect(),

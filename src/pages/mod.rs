@@ -22,8 +22,10 @@ use crate::content::permalink::{
 use crate::content::post::Post;
 use crate::error::{Error, Location, Result, collect_all};
 use crate::incremental::pages::PageCache;
+use crate::incremental::posts::Contents;
 use crate::markdown::Rendered;
-use crate::output::OutputFile;
+use crate::output::Previous;
+use crate::output::ledger::{FileKey, Ledger};
 use crate::site::Site;
 use crate::templates::Templates;
 pub use kinds::{
@@ -136,18 +138,34 @@ pub struct SiteContext<'a> {
     pub search: bool,
 }
 
-fn summary(post: &Post, rendered: &Rendered, separator: &str, base: &str) -> PostSummary {
+fn summary(
+    post: &Post,
+    rendered: &Rendered,
+    separator: &str,
+    base: &str,
+    contents: Contents<'_>,
+) -> Result<PostSummary> {
     let excerpt = match &post.excerpt {
         Some(text) => crate::html::escape(text),
-        None => text::excerpt(
-            &rendered.html,
-            &rendered.excerpt,
-            separator,
-            post.body(),
-            &crate::urls::for_rewrite(base, &post.url),
-        ),
+        None => {
+            // Cut from the whole HTML only when the separator is there at all: otherwise the
+            // HTML is not read, and a rendering from the cache need not be loaded.
+            let html = if text::cuts_at_separator(separator, post.body()) {
+                contents.load(rendered)?;
+                rendered.html()
+            } else {
+                ""
+            };
+            text::excerpt(
+                html,
+                &rendered.excerpt,
+                separator,
+                post.body(),
+                &crate::urls::for_rewrite(base, &post.url),
+            )
+        }
     };
-    PostSummary {
+    Ok(PostSummary {
         excerpt_has_math: excerpt.contains("class=\"katex"),
         title: post.title.clone(),
         title_html: rendered.title_html.clone(),
@@ -171,7 +189,7 @@ fn summary(post: &Post, rendered: &Rendered, separator: &str, base: &str) -> Pos
                 url: tag_url(t),
             })
             .collect(),
-    }
+    })
 }
 
 /// The terms of `links` (each post's categories or tags) in order of case-insensitive name,
@@ -314,8 +332,35 @@ impl Page<'_> {
         self.kind().template()
     }
 
+    /// The renderings whose content the page shows (a post's own, a feed's entries').
+    pub fn renderings(&self) -> Vec<&Rendered> {
+        match self {
+            Page::Post(p) => vec![p.rendered],
+            Page::Standalone(p) => vec![p.rendered],
+            Page::Feed(p) => p.entries.iter().map(|e| e.rendered).collect(),
+            Page::Index(_)
+            | Page::Category(_)
+            | Page::Tag(_)
+            | Page::Terms(_)
+            | Page::Archive(_)
+            | Page::Search(_)
+            | Page::NotFound(_)
+            | Page::Sitemap(_)
+            | Page::Robots(_) => Vec::new(),
+        }
+    }
+
     pub fn context(&self) -> PageContext<'_> {
         self.kind().context()
+    }
+
+    /// Its URL, as its context gives it; a feed's without making its entries (whose content
+    /// may not be loaded before the feed is rendered).
+    pub fn url(&self) -> String {
+        match self {
+            Page::Feed(p) => p.url.to_string(),
+            _ => self.context().url.to_string(),
+        }
     }
 
     /// Its `<url>` in the sitemap: every HTML page a reader may land on, except a post or page
@@ -437,7 +482,7 @@ fn plan<'a>(
         );
     }
     let generated = |page: Page<'a>, origin: Cow<'a, Path>| {
-        let url = page.context().url.to_string();
+        let url = page.url();
         let path = crate::urls::output_path(&url).map_err(|why| {
             Error::at(
                 Location::file(origin.as_ref()),
@@ -619,6 +664,27 @@ fn plan<'a>(
     plan
 }
 
+/// What rendering pages may take instead of making it afresh.
+#[derive(Clone, Copy)]
+pub struct Reuse<'a> {
+    /// Pages the preview remembers (off for a one-off build).
+    pub cache: &'a PageCache,
+    /// The output folder as the build found it, with the ledger of what the last build wrote
+    /// there: a page still as it was made from the same key is not rendered at all.
+    pub output: Option<(&'a Ledger, &'a Previous)>,
+    /// Where renderings taken from the store get their content from, when a page shows it.
+    pub contents: Contents<'a>,
+}
+
+/// One page's file, as [`render_all`] made it.
+pub struct PageFile {
+    pub path: PathBuf,
+    /// `None` when the output folder holds it already, as made from the same key.
+    pub contents: Option<Vec<u8>>,
+    /// What its ledger line records; `None` for a page that cannot be keyed.
+    pub key: Option<FileKey>,
+}
+
 /// Renders every page of the site, in the order of `plan`: the posts' pages first, in site
 /// order, then the standalone pages' ([`crate::build::Built`] relies on it). `rendered[i]`
 /// belongs to `site.posts[i]`, `page_rendered[i]` to `site.pages[i]`.
@@ -628,33 +694,17 @@ pub fn render_all(
     page_rendered: &[Rendered],
     templates: &Templates,
     katex: KatexCss,
-) -> Result<Vec<OutputFile>> {
-    render_all_cached(
-        site,
-        rendered,
-        page_rendered,
-        templates,
-        katex,
-        &PageCache::default(),
-    )
-}
-
-/// As [`render_all`], reusing the pages `cache` holds whose inputs are unchanged.
-pub fn render_all_cached(
-    site: &Site,
-    rendered: &[Rendered],
-    page_rendered: &[Rendered],
-    templates: &Templates,
-    katex: KatexCss,
-    cache: &PageCache,
-) -> Result<Vec<OutputFile>> {
+    reuse: Reuse<'_>,
+) -> Result<Vec<PageFile>> {
     let base_path = site.base_path();
-    let summaries: Vec<PostSummary> = site
+    let separator = &site.config.excerpt_separator;
+    let summaries: Vec<Result<PostSummary>> = site
         .posts
         .par_iter()
         .zip(rendered)
-        .map(|(p, r)| summary(p, r, &site.config.excerpt_separator, &base_path))
+        .map(|(p, r)| summary(p, r, separator, &base_path, reuse.contents))
         .collect();
+    let summaries = collect_all(summaries)?;
     let cats = categories(&summaries);
     let tags = tags(&summaries);
     let words = words::for_lang(&site.config.lang);
@@ -689,7 +739,9 @@ pub fn render_all_cached(
     let mut base_ctx = tera::Context::new();
     base_ctx.insert("site", &site_value);
     base_ctx.insert("t", words);
-    let round = cache.round(templates, &(&site_value, words, &site.config));
+    let round = reuse
+        .cache
+        .round(templates, &(&site_value, words, &site.config), reuse.output);
     let own = |name: &str| site.root.join("static").join(name).exists();
     let listings = Listings {
         summaries: &summaries,
@@ -700,7 +752,7 @@ pub fn render_all_cached(
         own_sitemap: own("sitemap.xml"),
     };
     let plan = plan(site, rendered, page_rendered, &listings);
-    let files: Vec<Result<OutputFile>> = plan
+    let files: Vec<Result<PageFile>> = plan
         .into_par_iter()
         .map_init(
             || None,
@@ -723,14 +775,27 @@ pub fn render_all_cached(
                     ));
                 }
                 let key = round.key(&path, &page);
+                let file_key = key.map(|k| k.file_key());
+                if round.kept(&path, key) {
+                    return Ok(PageFile {
+                        path,
+                        contents: None,
+                        key: file_key,
+                    });
+                }
                 let contents = round.get_or_render(&path, key, || {
+                    reuse.contents.load_all(page.renderings())?;
                     let ctx = ctx.get_or_insert_with(|| base_ctx.clone());
                     ctx.insert("page", &page.context());
                     templates
                         .render(&template, ctx, &origin)
                         .map(String::into_bytes)
                 })?;
-                Ok(OutputFile { path, contents })
+                Ok(PageFile {
+                    path,
+                    contents: Some(contents),
+                    key: file_key,
+                })
             },
         )
         .collect();
@@ -741,7 +806,7 @@ pub fn render_all_cached(
 
 /// A post whose permalink lands on the index or a category page (or a page of `pages/` on a
 /// post or a generated page) would silently replace it.
-fn check_unique_paths(files: &[OutputFile], site: &Site) -> Result<()> {
+fn check_unique_paths(files: &[PageFile], site: &Site) -> Result<()> {
     let sources: Vec<&Path> = site
         .posts
         .iter()

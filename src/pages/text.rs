@@ -420,6 +420,12 @@ pub fn truncate(text: &str, max: usize) -> String {
     format!("{}…", head.trim_end())
 }
 
+/// Whether a post's excerpt is cut at `separator` in its HTML (see [`excerpt`]): only when its
+/// Markdown holds it.
+pub fn cuts_at_separator(separator: &str, markdown: &str) -> bool {
+    !separator.is_empty() && markdown.contains(separator)
+}
+
 /// The start of `html` up to `end`, with every element left open there closed, so a cut in
 /// the middle of a paragraph or a list is still well formed.
 pub fn cut_at(html: &str, end: usize) -> String {
@@ -490,7 +496,7 @@ pub fn excerpt(
     markdown: &str,
     post_href: &str,
 ) -> String {
-    let cut = (!separator.is_empty() && markdown.contains(separator))
+    let cut = cuts_at_separator(separator, markdown)
         .then(|| html.find(separator))
         .flatten();
     let raw = match cut {

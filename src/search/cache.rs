@@ -46,7 +46,7 @@ pub fn key(sources: &[Source<'_>]) -> String {
             Some(key) => h.update(b"k").update(key.as_bytes()),
             None => h
                 .update(b"h")
-                .update(blake3::hash(s.rendered.html.as_bytes()).as_bytes()),
+                .update(blake3::hash(s.rendered.html().as_bytes()).as_bytes()),
         };
     }
     h.finalize().to_hex().to_string()
@@ -167,18 +167,18 @@ mod tests {
     }
 
     fn rendered(html: &str) -> crate::markdown::Rendered {
-        crate::markdown::Rendered {
-            key: None,
+        crate::markdown::Rendered::without_content(
+            None,
+            String::new(),
+            Vec::new(),
+            String::new(),
+            false,
+            Vec::new(),
+        )
+        .with_content(crate::markdown::Content {
             html: html.into(),
-            title_html: String::new(),
-            toc: Vec::new(),
-            excerpt: String::new(),
-            has_math: false,
-            warnings: Vec::new(),
-            errors: Vec::new(),
-            animations: Vec::new(),
             source_map: Vec::new(),
-        }
+        })
     }
 
     #[test]

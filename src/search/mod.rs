@@ -20,8 +20,10 @@ pub use bundle::PAGEFIND_VERSION;
 pub use record::Record;
 
 use crate::error::Result;
+use crate::incremental::posts::Contents;
 use crate::markdown::Rendered;
-use crate::output::OutputFile;
+use crate::output::ledger::{FileKey, Ledger};
+use crate::output::{OutputFile, Previous};
 use crate::site::Site;
 
 /// Where the bundle goes in the output (`/pagefind/pagefind.js`, …): Pagefind's own default,
@@ -36,6 +38,11 @@ pub const SCRIPT: (&str, &str) = ("search.js", include_str!("../../templates/sea
 pub struct Indexed {
     /// The bundle under [`BUNDLE_DIR`] and the search script; none when search is off.
     pub files: Vec<OutputFile>,
+    /// The bundle's files when the output folder holds them already, made from the same pages
+    /// (then `files` holds only the script).
+    pub kept: Vec<PathBuf>,
+    /// The bundle's key, the same for each of its files (for the output's ledger).
+    pub key: Option<FileKey>,
     /// Pages this build gave Pagefind: 0 when the index came from the cache.
     pub pages_indexed: usize,
 }
@@ -88,23 +95,45 @@ pub fn sources<'a>(
 pub fn records(sources: &[Source<'_>]) -> Vec<Record> {
     sources
         .par_iter()
-        .map(|s| Record::new(s.url, s.title, s.lang, &s.rendered.html))
+        .map(|s| Record::new(s.url, s.title, s.lang, s.rendered.html()))
         .collect()
 }
 
-/// The search bundle of a site whose indexed pages are `sources` (from [`sources`]), from
-/// `.quire-cache/search/` when it holds the index of exactly these pages, else made by Pagefind
-/// and stored there. `cache: false` (`--no-cache`) neither reads nor writes it. Nothing at all
-/// when `[search] enabled = false`.
-pub fn index(site: &Site, sources: &[Source<'_>], cache: bool) -> Result<Indexed> {
+/// The search bundle of a site whose indexed pages are `sources` (from [`sources`]): kept as
+/// it is in the output folder when the ledger says it was made from exactly these pages (see
+/// [`crate::output::ledger`]), else from `.quire-cache/search/` when it holds their index,
+/// else made by Pagefind and stored there. `cache: false` (`--no-cache`) neither reads nor
+/// writes the cache. Nothing at all when `[search] enabled = false`. `contents` gives pages
+/// taken from the store their HTML, read only when Pagefind is to index them.
+pub fn index(
+    site: &Site,
+    sources: &[Source<'_>],
+    cache: bool,
+    contents: Contents<'_>,
+    output: Option<(&Ledger, &Previous)>,
+) -> Result<Indexed> {
     if !site.config.search.enabled {
         return Ok(Indexed::default());
     }
     let dir = site.root.join(crate::build::CACHE_DIR).join(cache::DIR);
     let key = cache::key(sources);
+    let file_key = blake3::Hash::from_hex(&key).ok();
+    let script = script(&site.root)?;
+    let kept = output
+        .zip(file_key)
+        .and_then(|((ledger, previous), k)| ledger.unchanged_group(previous, &k));
+    if let Some(kept) = kept {
+        return Ok(Indexed {
+            files: vec![script],
+            kept,
+            key: file_key,
+            pages_indexed: 0,
+        });
+    }
     let (bundle, pages_indexed) = match cache.then(|| cache::read(&dir, &key)).flatten() {
         Some(files) => (files, 0),
         None => {
+            contents.load_all(sources.par_iter().map(|s| s.rendered))?;
             let files = bundle::make(&records(sources))?;
             if cache {
                 // A cache that cannot be written (a read-only checkout) only means the next
@@ -121,9 +150,11 @@ pub fn index(site: &Site, sources: &[Source<'_>], cache: bool) -> Result<Indexed
             contents: f.contents,
         })
         .collect();
-    files.push(script(&site.root)?);
+    files.push(script);
     Ok(Indexed {
         files,
+        kept: Vec::new(),
+        key: file_key,
         pages_indexed,
     })
 }

@@ -71,6 +71,7 @@ async fn serve(opts: &ServeOptions) -> Result<()> {
         strict: false,
         cache: opts.cache,
         progress: false,
+        contents: false,
     };
 
     let (watcher, changes) = watch::SourceWatcher::start(&opts.source)?;
