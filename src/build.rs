@@ -58,6 +58,12 @@ pub struct BuildReport {
     /// Distinct formulas in the site, and how many of them this build had to render.
     pub formulas: usize,
     pub formulas_rendered: usize,
+    /// Posts and standalone pages whose Markdown this build parsed and rendered (the rest came
+    /// from the cache).
+    pub posts_rendered: usize,
+    /// Pages not rendered at all: the output folder held them already, made from the same
+    /// inputs (see [`crate::output::ledger`]).
+    pub pages_kept: usize,
     /// Animations drawn by this build (the rest came from `.quire-cache/`).
     pub gifs_drawn: usize,
     /// Pages this build gave the search index: 0 when it came from `.quire-cache/search/`.
@@ -97,11 +103,8 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    fn of(files: &[OutputFile], kept: &[PathBuf], copied: &output::CopiedFiles) -> Self {
-        let paths = files
-            .iter()
-            .map(|f| f.path.as_path())
-            .chain(kept.iter().map(PathBuf::as_path));
+    /// The output of `paths` (written, staged or kept) and the `copied` files.
+    fn of<'a>(paths: impl Iterator<Item = &'a Path>, copied: &'a output::CopiedFiles) -> Self {
         let mut m =
             Manifest::from_paths(paths.chain(copied.files.iter().map(|c| c.path.as_path())));
         m.dirs.extend(copied.dirs.iter().map(|d| slash(d)));
@@ -196,6 +199,28 @@ fn open_store(root: &Path, warnings: &mut Vec<Error>) -> Option<Arc<Store>> {
     };
     warnings.extend(notes.into_iter().map(Error::System));
     store
+}
+
+/// The store of the build under way. Whatever way the build ends, what it rendered is
+/// committed: a build that fails on one post's mistake keeps every formula and post it had
+/// rendered, so the build after the fix renders only that post.
+struct OpenStore(Option<Arc<Store>>);
+
+impl OpenStore {
+    fn get(&self) -> Option<&Store> {
+        self.0.as_deref()
+    }
+
+    /// Commits and closes it (pruning on a build that asked for the whole site).
+    fn close(&mut self, prune: bool, warnings: &mut Vec<Error>) {
+        close_store(self.0.take(), prune, warnings);
+    }
+}
+
+impl Drop for OpenStore {
+    fn drop(&mut self) {
+        close_store(self.0.take(), false, &mut Vec::new());
+    }
 }
 
 /// Commits what the build rendered into the store, closing it; a failure is only a warning.
@@ -318,10 +343,12 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     // opens the store only when an edit added a formula it does not hold (below).
     let mut cache_warnings = Vec::new();
     let one_off = !cache.is_preview();
-    let mut store = (opts.cache && one_off)
-        .then(|| open_store(&site.root, &mut cache_warnings))
-        .flatten();
-    cache.posts.set_store(store.clone());
+    let mut store = OpenStore(
+        (opts.cache && one_off)
+            .then(|| open_store(&site.root, &mut cache_warnings))
+            .flatten(),
+    );
+    cache.posts.set_store(store.0.clone());
     let prepared = cache.posts.parse(
         &inputs,
         &renderer(&site, &cache.math, &highlighter, &post_index, &citations),
@@ -333,10 +360,10 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         .into_iter()
         .collect();
     let formulas = distinct_formulas(&distinct, &prepared, &cache.math);
-    if store.is_none() && opts.cache && distinct.iter().any(|f| cache.math.get(f).is_none()) {
-        store = open_store(&site.root, &mut cache_warnings);
+    if store.get().is_none() && opts.cache && distinct.iter().any(|f| cache.math.get(f).is_none()) {
+        store.0 = open_store(&site.root, &mut cache_warnings);
     }
-    cache.math.set_disk(store.clone());
+    cache.math.set_disk(store.0.clone());
     // In chunks, so the bar moves; each chunk is still rendered in parallel.
     progress.stage("formulas", distinct.len());
     let mut formulas_rendered = 0;
@@ -353,7 +380,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     if one_off {
         cache.math.clear();
     } else {
-        close_store(store.take(), false, &mut cache_warnings);
+        store.close(false, &mut cache_warnings);
     }
     let mut warnings: Vec<Error> = rendered
         .iter()
@@ -390,9 +417,12 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     } else {
         Previous::default()
     };
-    let ledger = store.as_deref().map(|s| Ledger::load(s, &opts.output));
+    let ledger = store.get().map(|s| Ledger::load(s, &opts.output));
     let in_output = ledger.as_ref().map(|l| (l, &previous));
-    let contents = Contents::new(store.as_deref());
+    let contents = Contents::new(store.get());
+    let base_path = site.base_path();
+    // A one-off build puts each page into the staged site as soon as it is rendered.
+    let sink = one_off.then(|| output::PageSink::new(&opts.output, &previous, &base_path));
     let pages = pages::render_all(
         &site,
         &rendered,
@@ -404,8 +434,13 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
             output: in_output,
             contents,
         },
+        sink.as_ref(),
     )?;
     let page_count = pages.len();
+    let pages_kept = pages
+        .iter()
+        .filter(|p| matches!(p.made, pages::Made::Kept))
+        .count();
     let page_paths: Vec<PathBuf> = pages.iter().map(|p| p.path.clone()).collect();
     let (mut files, mut kept, mut keyed) = split_pages(pages);
     // Search (src/search): a record per post and page, then the index, or its cached copy.
@@ -436,26 +471,44 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         to: PathBuf::new(),
     }];
     copies.extend(katex_copy);
-    let copied = output::list_copies(&copies)?;
-    let base_path = site.base_path();
+    let mut copied = output::list_copies(&copies)?;
+    // A page wins over a copied file at its path (as a generated file does): pages already
+    // staged are not in `files` to say so.
+    let page_set: std::collections::HashSet<&PathBuf> = page_paths.iter().collect();
+    copied.files.retain(|c| !page_set.contains(&c.path));
+    drop(page_set);
     crate::urls::rewrite::rewrite_site(&mut files, &copied, &base_path)?;
-    cache.write(&opts.output, &previous, (&files, &kept), &copied, &progress)?;
+    match sink {
+        Some(sink) => {
+            sink.finish(&files, &kept, &copied, &progress)?;
+            cache.forget_changes();
+        }
+        None => cache.write(&opts.output, &previous, (&files, &kept), &copied, &progress)?,
+    }
     progress.finish();
-    let manifest = Manifest::of(&files, &kept, &copied);
+    let written = files.iter().map(|f| f.path.as_path());
+    let manifest = Manifest::of(
+        written
+            .chain(kept.iter().map(PathBuf::as_path))
+            .chain(page_paths.iter().map(PathBuf::as_path)),
+        &copied,
+    );
     drop(files);
     if opts.contents {
         contents.load_all(rendered.par_iter().chain(&page_rendered))?;
     }
-    if let (Some(store), Some(before)) = (store.as_deref(), &ledger) {
+    if let (Some(store), Some(before)) = (store.get(), &ledger) {
         Ledger::of(&opts.output, &keyed).save(store, &opts.output, before);
     }
-    close_store(store, true, &mut warnings);
+    store.close(true, &mut warnings);
 
     let report = BuildReport {
         posts: site.posts.len(),
         pages: page_count,
         formulas,
         formulas_rendered,
+        posts_rendered: cache.posts.last_rendered(),
+        pages_kept,
         gifs_drawn: gifs.drawn,
         search_indexed: search.pages_indexed,
         // The site's own (no posts, unread Markdown) first; never failures, even with --strict.
@@ -480,7 +533,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         .collect();
     Ok(Built {
         report,
-        base_path,
+        base_path: base_path.clone(),
         site_url: site.config.url,
         cname: site.config.cname,
         posts,
@@ -504,20 +557,21 @@ fn distinct_formulas(
     stored.len()
 }
 
-/// The pages' files to write, those the output holds already, and the key of each (for the
-/// output's ledger).
+/// The pages' files still to write, those the output holds already, and the key of each (for
+/// the output's ledger). Pages already staged are in neither list.
 fn split_pages(pages: Vec<PageFile>) -> (Vec<OutputFile>, Vec<PathBuf>, Vec<(PathBuf, FileKey)>) {
     let (mut files, mut kept, mut keyed) = (Vec::new(), Vec::new(), Vec::new());
     for page in pages {
         if let Some(key) = page.key {
             keyed.push((page.path.clone(), key));
         }
-        match page.contents {
-            Some(contents) => files.push(OutputFile {
+        match page.made {
+            pages::Made::Bytes(contents) => files.push(OutputFile {
                 path: page.path,
                 contents,
             }),
-            None => kept.push(page.path),
+            pages::Made::Staged => {}
+            pages::Made::Kept => kept.push(page.path),
         }
     }
     (files, kept, keyed)
@@ -633,7 +687,7 @@ mod tests {
             path: "jekyll/update/2018/x.html".into(),
             contents: Vec::new(),
         }];
-        let m = Manifest::of(&files, &[], &copied);
+        let m = Manifest::of(files.iter().map(|f| f.path.as_path()), &copied);
         let files: Vec<&str> = m.files.iter().map(String::as_str).collect();
         assert_eq!(files, ["img/a.png", "jekyll/update/2018/x.html"]);
         for d in [

@@ -163,3 +163,106 @@ fn the_preview_opens_the_store_only_for_new_formulas() {
     );
     drop(holder);
 }
+
+/// Posts without KaTeX errors: every one is kept whole in the store.
+fn clean_site(root: &Path) -> PathBuf {
+    let site = root.join("site");
+    write(&site.join("site.toml"), "title = \"T\"\n");
+    for i in 0..12 {
+        write(
+            &site.join(format!("posts/2020-01-{:02}-p{i}.md", i + 1)),
+            &format!(
+                "---\ntitle: P{i} $x_{i}$\ncategories: c{}\n---\nInline $y_{{{i}}}$.\n\n## Part {i}\n\n```rust\nfn f{i}() {{}}\n```\n\n$$\\sum_{{k=1}}^{{{i}}} k^2$$\n",
+                i % 3
+            ),
+        );
+    }
+    site
+}
+
+fn fresh_build(site: &Path, out: &Path) -> Files {
+    let mut opts = BuildOptions::new(site);
+    opts.output = out.to_path_buf();
+    opts.cache = false;
+    build(&opts).unwrap();
+    snapshot(out)
+}
+
+type Files = std::collections::BTreeMap<PathBuf, Vec<u8>>;
+
+#[test]
+fn a_warm_build_parses_no_unchanged_post_and_renders_no_unchanged_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = clean_site(tmp.path());
+    let opts = BuildOptions::new(&site);
+    let cold = build(&opts).unwrap().report;
+    assert_eq!((cold.posts_rendered, cold.pages_kept), (12, 0));
+
+    let warm = build(&opts).unwrap().report;
+    assert_eq!(warm.formulas, cold.formulas, "counted from the store");
+    assert_eq!(
+        (
+            warm.formulas_rendered,
+            warm.posts_rendered,
+            warm.search_indexed
+        ),
+        (0, 0, 0)
+    );
+    assert_eq!(warm.pages_kept, warm.pages, "every page kept as it is");
+
+    // Without the output, pages are rendered again from the stored renderings.
+    std::fs::remove_dir_all(&opts.output).unwrap();
+    let no_output = build(&opts).unwrap().report;
+    assert_eq!((no_output.posts_rendered, no_output.pages_kept), (0, 0));
+    let fresh = fresh_build(&site, &tmp.path().join("fresh"));
+    assert_eq!(snapshot(&opts.output), fresh);
+
+    // One post edited: it alone is parsed, its new formula alone rendered.
+    let post = site.join("posts/2020-01-05-p4.md");
+    let text = std::fs::read_to_string(&post).unwrap();
+    std::fs::write(&post, text + "\nMore $z^{42}$.\n").unwrap();
+    let edited = build(&opts).unwrap().report;
+    assert_eq!((edited.posts_rendered, edited.formulas_rendered), (1, 1));
+    assert!(edited.pages_kept > 0 && edited.pages_kept < edited.pages);
+    let fresh = fresh_build(&site, &tmp.path().join("fresh2"));
+    assert_eq!(snapshot(&opts.output), fresh);
+
+    // A template edit renders pages again, but no post.
+    write(
+        &site.join("templates/post.html"),
+        "{% extends \"base.html\" %}{% block content %}<main>{{ page.content | safe }}</main>{% endblock content %}",
+    );
+    let template = build(&opts).unwrap().report;
+    assert_eq!(
+        (template.posts_rendered, template.formulas_rendered),
+        (0, 0)
+    );
+    let fresh = fresh_build(&site, &tmp.path().join("fresh3"));
+    assert_eq!(snapshot(&opts.output), fresh);
+}
+
+#[test]
+fn an_output_file_touched_since_the_last_build_is_made_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = clean_site(tmp.path());
+    let opts = BuildOptions::new(&site);
+    build(&opts).unwrap();
+    let good = snapshot(&opts.output);
+    // Same length, other bytes; a search index file gone; a feed replaced by another file.
+    let index = opts.output.join("index.html");
+    let len = std::fs::metadata(&index).unwrap().len() as usize;
+    std::fs::write(&index, "x".repeat(len)).unwrap();
+    let pagefind = good
+        .keys()
+        .find(|p| p.starts_with("pagefind/fragment"))
+        .expect("a search fragment")
+        .clone();
+    std::fs::remove_file(opts.output.join(&pagefind)).unwrap();
+    let feed = opts.output.join("feed.xml");
+    std::fs::remove_file(&feed).unwrap();
+    std::fs::write(&feed, &good[Path::new("feed.xml")]).unwrap();
+
+    let again = build(&opts).unwrap().report;
+    assert!(again.pages_kept < again.pages, "{again:?}");
+    assert_eq!(snapshot(&opts.output), good);
+}

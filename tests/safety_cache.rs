@@ -89,9 +89,6 @@ fn cut_in_half(path: &Path) {
 #[test]
 fn damaged_cache_entries_are_rendered_again_never_published() {
     let fresh = site();
-    build(fresh.path());
-    let expected = snapshot(&fresh.path().join("_site"));
-
     let s = site();
     let first = build(s.path());
     assert_eq!((first.formulas_rendered, first.gifs_drawn), (4, 2));
@@ -118,6 +115,16 @@ fn damaged_cache_entries_are_rendered_again_never_published() {
     std::fs::write(&gifs[0], b"").unwrap();
     cut_in_half(&gifs[1]);
 
+    // The post's own rendering is kept whole too, and a build of the unchanged post reads no
+    // formula; an edit makes it read them, and the same edit is made to the fresh site.
+    for dir in [fresh.path(), s.path()] {
+        write(
+            &dir.join("posts/2020-02-02-cached.md"),
+            &POST.replace("A sum:", "The sum:"),
+        );
+    }
+    build(fresh.path());
+    let expected = snapshot(&fresh.path().join("_site"));
     let again = build(s.path());
     assert_eq!(
         (again.formulas_rendered, again.gifs_drawn),
@@ -198,4 +205,48 @@ fn slow_formula_under_the_size_limit_hits_the_time_limit() {
             .iter()
             .any(|(_, v)| String::from_utf8_lossy(v).contains("x+x+x+x+"))
     );
+}
+
+/// Every entry of the packed store whose name starts with `prefix`, sealed.
+fn entries(site: &Path, prefix: &str) -> Vec<(String, Vec<u8>)> {
+    use redb::{ReadableDatabase, ReadableTable};
+    let db = redb::Database::open(site.join(".quire-cache").join(quire::store::FILE)).unwrap();
+    let txn = db.begin_read().unwrap();
+    let table = txn.open_table(ENTRIES).unwrap();
+    table
+        .iter()
+        .unwrap()
+        .map(|row| {
+            let (k, v) = row.unwrap();
+            (
+                k.value().to_string(),
+                lz4_flex::decompress_size_prepended(v.value()).unwrap(),
+            )
+        })
+        .filter(|(k, _)| k.starts_with(prefix))
+        .collect()
+}
+
+#[test]
+fn a_damaged_kept_post_is_never_published_and_the_next_build_renders_it_afresh() {
+    let s = site();
+    build(s.path());
+    let good = snapshot(&s.path().join("_site"));
+    std::fs::remove_dir_all(s.path().join("_site")).unwrap();
+    let stored = entries(s.path(), "post-content/");
+    assert_eq!(stored.len(), 1, "the post's content is kept");
+    let (name, bytes) = &stored[0];
+    overwrite(s.path(), name, &bytes[..bytes.len() / 2]);
+
+    let out = quire_guarded(&["build", "--source", s.path().to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("store.redb") && err.contains("damaged") && err.contains("renders it afresh"),
+        "{err}"
+    );
+    assert!(!s.path().join("_site").exists(), "nothing published");
+    let again = build(s.path());
+    assert_eq!(again.posts_rendered, 1);
+    assert_eq!(snapshot(&s.path().join("_site")), good);
 }

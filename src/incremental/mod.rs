@@ -90,6 +90,13 @@ impl BuildCache {
         Ok(())
     }
 
+    /// After an output written by the build itself (pages staged as rendered): the preview's
+    /// caches have nothing to commit, and what changed is unknown.
+    pub fn forget_changes(&mut self) {
+        self.changed = None;
+        self.pages.commit();
+    }
+
     /// Site-relative paths the last successful build wrote or removed (`None`: unknown, so
     /// assume everything).
     pub fn changed(&self) -> Option<&[PathBuf]> {

@@ -396,8 +396,12 @@ mod tests {
         let second = build(&mut cache, &mut math, &s);
         assert_eq!(cache.last_rendered(), 1, "only the edited post");
         // Site order is newest first: b, then a.
-        assert_eq!(second[0].html, first[0].html);
-        assert!(second[1].html.contains("and more"), "{}", second[1].html);
+        assert_eq!(second[0].html(), first[0].html());
+        assert!(
+            second[1].html().contains("and more"),
+            "{}",
+            second[1].html()
+        );
 
         std::fs::write(
             dir.path().join("site.toml"),
@@ -432,5 +436,63 @@ mod tests {
         assert_eq!(cache.last_rendered(), 0);
         let w = again[0].warnings[0].to_string();
         assert!(w.starts_with("posts/2020-01-01-a.md:5:5: KaTeX"), "{w}");
+    }
+
+    fn open(dir: &std::path::Path) -> Arc<Store> {
+        match Store::open(dir, &mut Vec::new()) {
+            crate::store::Opened::Store(s) => Arc::new(s),
+            crate::store::Opened::Without(why) => panic!("{why}"),
+        }
+    }
+
+    /// One one-off build's use of the store: the cache fills from it and into it.
+    fn stored_build(dir: &std::path::Path, s: &Site) -> (Vec<Rendered>, usize, Arc<Store>) {
+        let store = open(&dir.join(".quire-cache"));
+        let mut cache = PostCache::default();
+        cache.set_store(Some(Arc::clone(&store)));
+        let mut math = MathCache::default();
+        let out = build(&mut cache, &mut math, s);
+        (out, cache.last_rendered(), store)
+    }
+
+    #[test]
+    fn stored_renderings_come_back_without_their_content_until_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::fs::write(
+            &dir.path().join("posts/2020-01-01-a.md"),
+            "---\ntitle: A $t$\n---\nalpha [x](/y) $x$\n\n## H\n",
+        )
+        .unwrap();
+        let s = site(dir.path());
+        let (first, rendered, store) = stored_build(dir.path(), &s);
+        assert_eq!(rendered, 1);
+        Arc::into_inner(store).unwrap().finish(true).unwrap();
+
+        let (second, rendered, store) = stored_build(dir.path(), &s);
+        assert_eq!(rendered, 0, "taken from the store");
+        let (a, b) = (&first[0], &second[0]);
+        assert!(b.content().is_none());
+        assert_eq!(
+            (&a.title_html, &a.toc, &a.excerpt, a.has_math),
+            (&b.title_html, &b.toc, &b.excerpt, b.has_math)
+        );
+        Contents::new(Some(&store)).load(b).unwrap();
+        assert_eq!(b.html(), a.html());
+        assert_eq!(b.source_map(), a.source_map());
+
+        // A content that does not read back: one failure naming it, then a fresh rendering.
+        let key = b.key.unwrap().to_hex();
+        store.put_raw(CONTENT, &key, b"garbage".to_vec());
+        Arc::into_inner(store).unwrap().finish(true).unwrap();
+        let (third, _, store) = stored_build(dir.path(), &s);
+        let e = Contents::new(Some(&store))
+            .load(&third[0])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("damaged") && e.contains("store.redb"), "{e}");
+        Arc::into_inner(store).unwrap().finish(true).unwrap();
+        let (fourth, rendered, _) = stored_build(dir.path(), &s);
+        assert_eq!(rendered, 1, "rendered afresh");
+        assert_eq!(fourth[0].html(), a.html());
     }
 }

@@ -794,9 +794,9 @@ mod tests {
     fn math_becomes_katex_and_no_dollars_remain() {
         let out = render_str("a $x^2$ b\n\n$$\\sum_i i$$\n");
         assert!(out.has_math);
-        assert!(!out.html.contains('$'), "{}", out.html);
-        assert_eq!(out.html.matches("class=\"katex\"").count(), 2);
-        assert!(out.html.contains("katex-display"));
+        assert!(!out.html().contains('$'), "{}", out.html());
+        assert_eq!(out.html().matches("class=\"katex\"").count(), 2);
+        assert!(out.html().contains("katex-display"));
     }
 
     #[test]
@@ -809,11 +809,11 @@ mod tests {
             "{w}"
         );
         assert!(
-            out.html.contains("class=\"katex-error math-error\""),
+            out.html().contains("class=\"katex-error math-error\""),
             "{}",
-            out.html
+            out.html()
         );
-        assert!(out.html.contains("\\nope{1}"));
+        assert!(out.html().contains("\\nope{1}"));
     }
 
     #[test]
@@ -834,7 +834,7 @@ mod tests {
             e.starts_with("posts/t.md:3:5: formula is 5 bytes, over the limit of 3 bytes"),
             "{e}"
         );
-        assert_eq!(out.html.matches("class=\"katex\"").count(), 1);
+        assert_eq!(out.html().matches("class=\"katex\"").count(), 1);
     }
 
     #[test]
@@ -842,7 +842,7 @@ mod tests {
         let md = "<table>\n<tr>\n    <td><img width=\"150px\" src=\"/gif/a.gif\"></td>\n</tr>\n</table>\n";
         assert!(
             render_str(md)
-                .html
+                .html()
                 .contains("<img width=\"150px\" src=\"/gif/a.gif\">")
         );
     }
@@ -860,13 +860,13 @@ mod tests {
     fn excerpt_drops_footnote_references_and_sidenotes() {
         let out = render_str("First[^n] para.\n\n[^n]: The note.\n");
         assert_eq!(out.excerpt, "<p>First para.</p>\n");
-        assert!(out.html.contains("id=\"fn:1\""), "{}", out.html);
+        assert!(out.html().contains("id=\"fn:1\""), "{}", out.html());
     }
 
     #[test]
     fn code_is_highlighted_and_excerpt_is_first_paragraph() {
         let out = render_str("# T\n\nFirst *para*.\n\n```python\nx = 1\n```\n");
-        assert!(out.html.contains("language-python"));
+        assert!(out.html().contains("language-python"));
         assert_eq!(out.excerpt, "<p>First <em>para</em>.</p>\n");
         assert_eq!(out.toc.len(), 1);
     }
@@ -876,14 +876,18 @@ mod tests {
         let out = render_str("```conv\ninput = 5\nkernel = 3\nstride = 2\npadding = 1\n```\n");
         assert!(out.errors.is_empty(), "{:?}", out.errors);
         assert_eq!(out.animations.len(), 1);
-        assert!(out.html.contains("<img src=\"/gif/conv-"), "{}", out.html);
         assert!(
-            out.html
+            out.html().contains("<img src=\"/gif/conv-"),
+            "{}",
+            out.html()
+        );
+        assert!(
+            out.html()
                 .contains("5×5 input, 3×3 kernel, padding 1, stride 2"),
             "{}",
-            out.html
+            out.html()
         );
-        assert!(out.html.contains("3×3 output"), "{}", out.html);
+        assert!(out.html().contains("3×3 output"), "{}", out.html());
     }
 
     #[test]
@@ -903,14 +907,14 @@ mod tests {
         let body_offset = text.find("中文").unwrap();
         let out = render_file(text, body_offset, MathConfig::default());
         assert!(
-            out.html.contains("中文中文"),
+            out.html().contains("中文中文"),
             "soft break dropped: {}",
-            out.html
+            out.html()
         );
         let found: Vec<(MarkKind, (usize, usize), &str)> = out
-            .source_map
+            .source_map()
             .iter()
-            .map(|m| (m.kind, line_col(text, m.source), &out.html[m.html..]))
+            .map(|m| (m.kind, line_col(text, m.source), &out.html()[m.html..]))
             .collect();
         let kinds: Vec<_> = found.iter().map(|f| (f.0, f.1)).collect();
         assert_eq!(
@@ -937,7 +941,7 @@ mod tests {
             assert!(html.starts_with(start), "{start}: {html}");
         }
         // Line:col of the link is what the author sees in an editor.
-        let link = &text[out.source_map[0].source..];
+        let link = &text[out.source_map()[0].source..];
         assert!(link.starts_with("[文档](/docs/"), "{link}");
     }
 
@@ -1064,7 +1068,7 @@ mod tests {
     fn gfm_extensions() {
         let out = render_str("| a |\n|---|\n| b |\n\n~~s~~ [^1]\n\n- [x] done\n\n[^1]: note\n");
         for needle in ["<table>", "<del>", "checkbox", "footnote"] {
-            assert!(out.html.contains(needle), "{needle}: {}", out.html);
+            assert!(out.html().contains(needle), "{needle}: {}", out.html());
         }
     }
 }

@@ -319,47 +319,93 @@ pub fn write_site(
     copied: &CopiedFiles,
     progress: &Progress,
 ) -> Result<()> {
-    let output = absolute(output);
-    let (parent, name) = parent_and_name(&output);
-    let parent = parent.as_path();
-    crate::fs::create_dir_all(parent)?;
-    remove_leftovers(parent, &name, &output)?;
     let not_replaced = copied.not_in(files);
     let total = not_replaced.len() + files.len() + kept.len();
-    progress.stage("files", total);
     if previous.is_exactly(files, kept, &not_replaced, &copied.dirs) {
         // Nothing to write, link, swap or remove: the output already is this site.
+        progress.stage("files", total);
         progress.inc(total);
         return Ok(());
     }
-    let staging = tempfile::Builder::new()
-        .prefix(&format!(".{name}.new-"))
-        .tempdir_in(parent)
-        .map_err(|e| Error::io(parent, e))?
-        .keep();
-    let stage = |rel: &Path, contents: Contents| -> Result<()> {
-        let to = inside(&staging, rel)?;
-        if previous.link_if_same(rel, &contents, &to) {
+    let stage = Stage::begin(output, previous)?;
+    stage.finish(files, kept, copied, progress)
+}
+
+/// A new site being written beside the output folder, to be swapped in whole once every file
+/// is there ([`Stage::finish`]); dropped before that, it is removed. Pages can be put in as
+/// they are rendered ([`Stage::put`], from any thread), so none need be held until the end.
+pub struct Stage<'p> {
+    previous: &'p Previous,
+    output: PathBuf,
+    parent: PathBuf,
+    name: String,
+    dir: PathBuf,
+    done: bool,
+}
+
+impl<'p> Stage<'p> {
+    /// Makes the staging folder beside `output` (removing what killed builds left there), with
+    /// quire's marker in it first, so a build killed from here on leaves a folder the next
+    /// build knows it may remove. `previous` is the site now in `output`.
+    pub fn begin(output: &Path, previous: &'p Previous) -> Result<Stage<'p>> {
+        let output = absolute(output);
+        let (parent, name) = parent_and_name(&output);
+        crate::fs::create_dir_all(&parent)?;
+        remove_leftovers(&parent, &name, &output)?;
+        let dir = tempfile::Builder::new()
+            .prefix(&format!(".{name}.new-"))
+            .tempdir_in(&parent)
+            .map_err(|e| Error::io(&parent, e))?
+            .keep();
+        let stage = Stage {
+            previous,
+            output,
+            parent,
+            name,
+            dir,
+            done: false,
+        };
+        stage.put(Path::new(MARKER), MARKER_TEXT.as_bytes())?;
+        Ok(stage)
+    }
+
+    /// Puts a file the build made: a hard link to the old site's when it holds the same bytes
+    /// (so an unchanged page keeps its inode and time), else written.
+    pub fn put(&self, rel: &Path, bytes: &[u8]) -> Result<()> {
+        self.stage(rel, Contents::Bytes(bytes))
+    }
+
+    fn stage(&self, rel: &Path, contents: Contents) -> Result<()> {
+        let to = inside(&self.dir, rel)?;
+        if self.previous.link_if_same(rel, &contents, &to) {
             return Ok(());
         }
         match contents {
             Contents::Bytes(bytes) => crate::fs::write(&to, bytes),
             Contents::CopyOf(from) => crate::fs::copy(from, &to),
         }
-    };
-    // Marked before anything else, so a build killed from here on leaves a folder the next
-    // build knows it may remove.
-    let marker = Path::new(MARKER);
-    let written = stage(marker, Contents::Bytes(MARKER_TEXT.as_bytes())).and_then(|()| {
+    }
+
+    /// Puts the rest of the site (`files`, the `kept` files of the old site and the `copied`
+    /// files none of them replaces), then swaps the staged site in for the output.
+    pub fn finish(
+        mut self,
+        files: &[OutputFile],
+        kept: &[PathBuf],
+        copied: &CopiedFiles,
+        progress: &Progress,
+    ) -> Result<()> {
+        let not_replaced = copied.not_in(files);
+        progress.stage("files", not_replaced.len() + files.len() + kept.len());
         for dir in &copied.dirs {
-            crate::fs::create_dir_all(&inside(&staging, dir)?)?;
+            crate::fs::create_dir_all(&inside(&self.dir, dir)?)?;
         }
         collect_all(
             not_replaced
                 .par_iter()
                 .map(|c| {
                     progress.inc(1);
-                    stage(&c.path, Contents::CopyOf(&c.from))
+                    self.stage(&c.path, Contents::CopyOf(&c.from))
                 })
                 .collect(),
         )?;
@@ -368,7 +414,7 @@ pub fn write_site(
                 .par_iter()
                 .map(|f| {
                     progress.inc(1);
-                    stage(&f.path, Contents::Bytes(&f.contents))
+                    self.put(&f.path, &f.contents)
                 })
                 .collect(),
         )?;
@@ -376,21 +422,82 @@ pub fn write_site(
             kept.par_iter()
                 .map(|rel| {
                     progress.inc(1);
-                    previous.link(rel, &inside(&staging, rel)?)
+                    self.previous.link(rel, &inside(&self.dir, rel)?)
                 })
                 .collect(),
         )?;
         // Again, in case a copied `static/.quire-output` replaced it.
-        if std::fs::read(staging.join(MARKER)).ok().as_deref() != Some(MARKER_TEXT.as_bytes()) {
-            crate::fs::write(&staging.join(MARKER), MARKER_TEXT)?;
+        let marker = self.dir.join(MARKER);
+        if std::fs::read(&marker).ok().as_deref() != Some(MARKER_TEXT.as_bytes()) {
+            crate::fs::write(&marker, MARKER_TEXT)?;
         }
-        Ok(())
-    });
-    if let Err(e) = written {
-        let _ = remove_marked(&staging);
-        return Err(e);
+        self.done = true;
+        swap_in(&self.dir, &self.output, &self.parent, &self.name)
     }
-    swap_in(&staging, &output, parent, &name)
+}
+
+impl Drop for Stage<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = remove_marked(&self.dir);
+        }
+    }
+}
+
+/// Where a one-off build puts each page as soon as it is rendered, with the base path added: a
+/// [`Stage`] begun by the first page put, so a build that renders no page stages nothing (and
+/// may find the output already is the site, see [`write_site`]).
+pub struct PageSink<'p> {
+    output: &'p Path,
+    previous: &'p Previous,
+    base: &'p str,
+    stage: std::sync::OnceLock<Stage<'p>>,
+    begin: std::sync::Mutex<()>,
+}
+
+impl<'p> PageSink<'p> {
+    pub fn new(output: &'p Path, previous: &'p Previous, base: &'p str) -> Self {
+        PageSink {
+            output,
+            previous,
+            base,
+            stage: Default::default(),
+            begin: Default::default(),
+        }
+    }
+
+    /// Rewrites and stages one rendered page, beginning the stage if it is the first.
+    pub fn put(&self, mut file: OutputFile) -> Result<()> {
+        crate::urls::rewrite::rewrite_one(&mut file, self.base)?;
+        self.stage()?.put(&file.path, &file.contents)
+    }
+
+    fn stage(&self) -> Result<&Stage<'p>> {
+        if let Some(stage) = self.stage.get() {
+            return Ok(stage);
+        }
+        let _one = self.begin.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(stage) = self.stage.get() {
+            return Ok(stage);
+        }
+        let stage = Stage::begin(self.output, self.previous)?;
+        Ok(self.stage.get_or_init(|| stage))
+    }
+
+    /// Writes the rest of the site and swaps it in (or, when no page was put, does what
+    /// [`write_site`] does: nothing at all if the output already is the site).
+    pub fn finish(
+        self,
+        files: &[OutputFile],
+        kept: &[PathBuf],
+        copied: &CopiedFiles,
+        progress: &Progress,
+    ) -> Result<()> {
+        match self.stage.into_inner() {
+            Some(stage) => stage.finish(files, kept, copied, progress),
+            None => write_site(self.output, self.previous, files, kept, copied, progress),
+        }
+    }
 }
 
 /// What a staged file is made of: bytes the build made, or a file copied as it is.

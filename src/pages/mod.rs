@@ -24,8 +24,8 @@ use crate::error::{Error, Location, Result, collect_all};
 use crate::incremental::pages::PageCache;
 use crate::incremental::posts::Contents;
 use crate::markdown::Rendered;
-use crate::output::Previous;
 use crate::output::ledger::{FileKey, Ledger};
+use crate::output::{OutputFile, PageSink, Previous};
 use crate::site::Site;
 use crate::templates::Templates;
 pub use kinds::{
@@ -679,15 +679,26 @@ pub struct Reuse<'a> {
 /// One page's file, as [`render_all`] made it.
 pub struct PageFile {
     pub path: PathBuf,
-    /// `None` when the output folder holds it already, as made from the same key.
-    pub contents: Option<Vec<u8>>,
+    pub made: Made,
     /// What its ledger line records; `None` for a page that cannot be keyed.
     pub key: Option<FileKey>,
 }
 
+/// What became of a page.
+pub enum Made {
+    /// Rendered, for the caller to write.
+    Bytes(Vec<u8>),
+    /// Rendered and put into the sink given to [`render_all`].
+    Staged,
+    /// Not rendered: the output folder holds it already, made from the same key.
+    Kept,
+}
+
 /// Renders every page of the site, in the order of `plan`: the posts' pages first, in site
 /// order, then the standalone pages' ([`crate::build::Built`] relies on it). `rendered[i]`
-/// belongs to `site.posts[i]`, `page_rendered[i]` to `site.pages[i]`.
+/// belongs to `site.posts[i]`, `page_rendered[i]` to `site.pages[i]`. With a `sink` (a one-off
+/// build), each page goes there as soon as it is rendered, so none is held; without, they are
+/// returned (the preview).
 pub fn render_all(
     site: &Site,
     rendered: &[Rendered],
@@ -695,6 +706,7 @@ pub fn render_all(
     templates: &Templates,
     katex: KatexCss,
     reuse: Reuse<'_>,
+    sink: Option<&PageSink<'_>>,
 ) -> Result<Vec<PageFile>> {
     let base_path = site.base_path();
     let separator = &site.config.excerpt_separator;
@@ -779,7 +791,7 @@ pub fn render_all(
                 if round.kept(&path, key) {
                     return Ok(PageFile {
                         path,
-                        contents: None,
+                        made: Made::Kept,
                         key: file_key,
                     });
                 }
@@ -791,9 +803,19 @@ pub fn render_all(
                         .render(&template, ctx, &origin)
                         .map(String::into_bytes)
                 })?;
+                let made = match sink {
+                    Some(sink) => {
+                        sink.put(OutputFile {
+                            path: path.clone(),
+                            contents,
+                        })?;
+                        Made::Staged
+                    }
+                    None => Made::Bytes(contents),
+                };
                 Ok(PageFile {
                     path,
-                    contents: Some(contents),
+                    made,
                     key: file_key,
                 })
             },

@@ -44,6 +44,15 @@ pub fn rewrite_site(files: &mut Vec<OutputFile>, copied: &CopiedFiles, base: &st
     collect_all(results).map(|_| ())
 }
 
+/// As [`rewrite_site`] for one generated file: a page put into the output as soon as it is
+/// rendered.
+pub fn rewrite_one(file: &mut OutputFile, base: &str) -> Result<()> {
+    if base.is_empty() || !(is_html(&file.path) || is_css(&file.path)) {
+        return Ok(());
+    }
+    rewrite_file(file, base)
+}
+
 fn rewrite_file(file: &mut OutputFile, base: &str) -> Result<()> {
     // Non-UTF-8 HTML/CSS is passed through untouched rather than mangled.
     let Ok(text) = std::str::from_utf8(&file.contents) else {
