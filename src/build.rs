@@ -277,9 +277,10 @@ pub fn build_on(
     pool.install(|| build_here(opts, cache))
 }
 
-/// Formulas handed to the math cache at once: enough to keep every thread busy, few enough
-/// that the progress bar moves.
-const FORMULA_CHUNK: usize = 256;
+/// Posts a build with the cache renders at once: enough formulas to keep every thread busy,
+/// few enough that holding their parsed events, formulas and HTML costs little memory (they
+/// go to the store after each batch), and that the progress bar moves.
+const POST_BATCH: usize = 64;
 
 /// The Markdown stage's inputs for `site`. Made twice per build, around the KaTeX prepass,
 /// which needs the math cache to itself in between.
@@ -349,37 +350,65 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
             .flatten(),
     );
     cache.posts.set_store(store.0.clone());
-    let prepared = cache.posts.parse(
-        &inputs,
-        &renderer(&site, &cache.math, &highlighter, &post_index, &citations),
-    );
-    let distinct: Vec<&crate::markdown::math::Formula> = prepared
-        .formulas()
-        .iter()
-        .collect::<std::collections::HashSet<_>>()
-        .into_iter()
-        .collect();
-    let formulas = distinct_formulas(&distinct, &prepared, &cache.math);
-    if store.get().is_none() && opts.cache && distinct.iter().any(|f| cache.math.get(f).is_none()) {
-        store.0 = open_store(&site.root, &mut cache_warnings);
-    }
-    cache.math.set_disk(store.0.clone());
-    // In chunks, so the bar moves; each chunk is still rendered in parallel.
-    progress.stage("formulas", distinct.len());
+    // With the store, posts are rendered a batch at a time, each batch's HTML kept there and
+    // dropped: what a cold build holds is one batch's parsed events, formulas and HTML.
+    let batch = if store.get().is_some() {
+        POST_BATCH
+    } else {
+        inputs.len().max(1)
+    };
+    let batched = batch < inputs.len();
+    progress.stage("posts", inputs.len());
+    let mut rendered: Vec<Rendered> = Vec::with_capacity(inputs.len());
+    let mut counted = FormulaCount::default();
     let mut formulas_rendered = 0;
-    for chunk in distinct.chunks(FORMULA_CHUNK) {
-        formulas_rendered += cache.math.render_missing(chunk.iter().copied());
-        progress.inc(chunk.len());
+    for inputs in inputs.chunks(batch) {
+        let prepared = cache.posts.parse(
+            inputs,
+            &renderer(&site, &cache.math, &highlighter, &post_index, &citations),
+        );
+        let distinct: Vec<&crate::markdown::math::Formula> = prepared
+            .formulas()
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .into_iter()
+            .collect();
+        counted.add(&distinct, &prepared, &cache.math, batched);
+        if store.get().is_none()
+            && opts.cache
+            && distinct.iter().any(|f| cache.math.get(f).is_none())
+        {
+            store.0 = open_store(&site.root, &mut cache_warnings);
+        }
+        cache.math.set_disk(store.0.clone());
+        formulas_rendered += cache.math.render_missing(distinct.iter().copied());
+        drop(distinct);
+        cache.math.set_disk(None);
+        let r = renderer(&site, &cache.math, &highlighter, &post_index, &citations);
+        let mut done = cache.posts.finish(prepared, &r);
+        if let Some(s) = store.get().filter(|_| one_off) {
+            match s.flush() {
+                // Kept in the store now: read back page by page.
+                Ok(()) => done
+                    .iter_mut()
+                    .filter(|r| crate::incremental::posts::is_stored(r))
+                    .for_each(Rendered::drop_content),
+                Err(e) => cache_warnings.push(Error::System(format!(
+                    "{}: cannot save the cache ({e}); the next build renders again",
+                    s.path().display()
+                ))),
+            }
+        }
+        if one_off {
+            cache.math.clear();
+        }
+        progress.inc(inputs.len());
+        rendered.extend(done);
     }
-    drop(distinct);
-    cache.math.set_disk(None);
-    let renderer = renderer(&site, &cache.math, &highlighter, &post_index, &citations);
-    let mut rendered: Vec<Rendered> = cache.posts.finish(prepared, &renderer);
+    let formulas = counted.total();
     cache.posts.set_store(None);
     drop(inputs);
-    if one_off {
-        cache.math.clear();
-    } else {
+    if !one_off {
         store.close(false, &mut cache_warnings);
     }
     let mut warnings: Vec<Error> = rendered
@@ -542,19 +571,35 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
 }
 
 /// The site's distinct formulas: those of the posts rendered now, and those the posts taken
-/// from the store were rendered with.
-fn distinct_formulas(
-    fresh: &[&crate::markdown::math::Formula],
-    prepared: &crate::incremental::posts::Prepared<'_>,
-    math: &crate::markdown::math::MathCache,
-) -> usize {
-    let mut stored: std::collections::HashSet<&str> = prepared.stored_formulas().collect();
-    if stored.is_empty() {
-        return fresh.len();
+/// from the store were rendered with, over every batch.
+#[derive(Default)]
+struct FormulaCount {
+    keys: std::collections::HashSet<String>,
+    /// Counted as formulas while no batch needed keys (one batch, nothing from the store).
+    plain: usize,
+}
+
+impl FormulaCount {
+    fn add(
+        &mut self,
+        fresh: &[&crate::markdown::math::Formula],
+        prepared: &crate::incremental::posts::Prepared<'_>,
+        math: &crate::markdown::math::MathCache,
+        batched: bool,
+    ) {
+        let mut stored = prepared.stored_formulas().peekable();
+        if !batched && stored.peek().is_none() && self.keys.is_empty() {
+            // The preview's case: no hashing on every save.
+            self.plain += fresh.len();
+            return;
+        }
+        self.keys.extend(stored.map(str::to_string));
+        self.keys.extend(fresh.iter().map(|f| math.stored_key(f)));
     }
-    let fresh_keys: Vec<String> = fresh.iter().map(|f| math.stored_key(f)).collect();
-    stored.extend(fresh_keys.iter().map(String::as_str));
-    stored.len()
+
+    fn total(&self) -> usize {
+        self.plain + self.keys.len()
+    }
 }
 
 /// The pages' files still to write, those the output holds already, and the key of each (for

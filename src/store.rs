@@ -61,6 +61,8 @@ pub struct Store {
     reached: Mutex<Vec<(Kind, Vec<String>)>>,
     /// Entries found unusable by this build, removed by [`Store::finish`].
     forgotten: Mutex<Vec<String>>,
+    /// Whether [`Store::flush`] committed anything.
+    flushed: std::sync::atomic::AtomicBool,
 }
 
 /// What opening the store came to.
@@ -133,6 +135,7 @@ impl Store {
             used: Mutex::default(),
             reached: Mutex::default(),
             forgotten: Mutex::default(),
+            flushed: Default::default(),
         })
     }
 
@@ -163,6 +166,29 @@ impl Store {
             used.insert(name.clone());
             fresh.push((name, packed));
         }
+    }
+
+    /// Commits the entries put so far, so the build need not hold them (a cold build of a large
+    /// site renders hundreds of megabytes) and can read them back. The generation, the marks of
+    /// use and pruning wait for [`Store::finish`].
+    pub fn flush(&self) -> Result<(), String> {
+        let fresh = std::mem::take(&mut *self.fresh.lock().map_err(why)?);
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db.begin_write().map_err(why)?;
+        {
+            let mut entries = txn.open_table(ENTRIES).map_err(why)?;
+            for (name, sealed) in &fresh {
+                entries
+                    .insert(name.as_str(), sealed.as_slice())
+                    .map_err(why)?;
+            }
+        }
+        txn.commit().map_err(why)?;
+        self.flushed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
     }
 
     /// Counts the entries of `kind` under `keys` as used by this build without reading them:
@@ -200,7 +226,7 @@ impl Store {
     pub fn finish(self, prune: bool) -> Result<usize, String> {
         let fresh = self.fresh.into_inner().unwrap_or_default();
         let forgotten = self.forgotten.into_inner().unwrap_or_default();
-        if fresh.is_empty() && forgotten.is_empty() {
+        if fresh.is_empty() && forgotten.is_empty() && !self.flushed.into_inner() {
             return Ok(0);
         }
         let mut used = self.used.into_inner().unwrap_or_default();
@@ -295,6 +321,24 @@ mod tests {
             Opened::Store(s) => s,
             Opened::Without(why) => panic!("{why}"),
         }
+    }
+
+    #[test]
+    fn flushed_entries_are_readable_at_once_and_counted_as_a_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = Vec::new();
+        let s = open(dir.path(), &mut w);
+        s.put(K, "a", b"payload a");
+        assert_eq!(s.get(K, "a"), None, "not committed yet");
+        s.flush().unwrap();
+        assert_eq!(s.get(K, "a").as_deref(), Some(&b"payload a"[..]));
+        s.finish(true).unwrap();
+        let s = open(dir.path(), &mut w);
+        assert_eq!(
+            s.generation, 1,
+            "a build that flushed advanced the generation"
+        );
+        assert!(s.get(K, "a").is_some());
     }
 
     #[test]

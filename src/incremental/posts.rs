@@ -3,6 +3,7 @@
 //! HTML from here instead of being parsed and rendered again; that is most of what makes a
 //! preview rebuild cheap.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -256,12 +257,18 @@ impl PostCache {
     }
 }
 
+/// Whether a rendering goes to the store (and so may leave memory once there): one with a key
+/// and no message.
+pub fn is_stored(rendered: &Rendered) -> bool {
+    rendered.key.is_some() && rendered.warnings.is_empty() && rendered.errors.is_empty()
+}
+
 /// Puts a rendering this build made into the store: its [`Head`] and its [`Content`].
 fn keep(store: &Store, rendered: &Rendered, formulas: &[Formula], r: &Renderer<'_>) {
     let (Some(key), Some(content)) = (rendered.key, rendered.content()) else {
         return;
     };
-    if !rendered.warnings.is_empty() || !rendered.errors.is_empty() {
+    if !is_stored(rendered) {
         return;
     }
     let head = Head {
@@ -301,7 +308,9 @@ fn decode(bytes: &[u8]) -> Option<Content> {
 }
 
 /// Gives renderings taken from the store their content, when a page that shows it is rendered
-/// (or `quire check` reads it). Renderings made by this build have theirs already.
+/// (or `quire check` reads it). Renderings made by this build have theirs already. The content
+/// is read for the moment it is needed and not kept ([`Contents::loaded`]), so a build that
+/// renders every page from the store holds one page's worth at a time per thread.
 #[derive(Clone, Copy, Default)]
 pub struct Contents<'a> {
     store: Option<&'a Store>,
@@ -312,12 +321,12 @@ impl<'a> Contents<'a> {
         Contents { store }
     }
 
-    /// Makes sure `r` has its content. A stored rendering whose content does not read back
+    /// The content of `r`, from the store if `r` does not hold it. One that does not read back
     /// (only a damaged cache could do that: each entry is checksummed) fails the build with a
     /// message saying so, and is dropped from the store so the next build renders it afresh.
-    pub fn load(&self, r: &Rendered) -> Result<()> {
-        if r.content().is_some() {
-            return Ok(());
+    fn read(&self, r: &Rendered) -> Result<Arc<Content>> {
+        if let Some(c) = r.content() {
+            return Ok(Arc::clone(c));
         }
         let key = r.key.map(|k| k.to_hex()).unwrap_or_default();
         let content = self
@@ -325,10 +334,7 @@ impl<'a> Contents<'a> {
             .and_then(|s| s.get(CONTENT, &key))
             .and_then(|bytes| decode(&bytes));
         match content {
-            Some(c) => {
-                r.set_content(Arc::new(c));
-                Ok(())
-            }
+            Some(c) => Ok(Arc::new(c)),
             None => {
                 let at = self.store.map(|s| {
                     s.forget(HEAD, &key);
@@ -340,6 +346,25 @@ impl<'a> Contents<'a> {
                 )))
             }
         }
+    }
+
+    /// `r` with its content: itself when it holds it, else a copy that does (the copy goes
+    /// when the caller is done, and so does the content).
+    pub fn loaded<'r>(&self, r: &'r Rendered) -> Result<Cow<'r, Rendered>> {
+        if r.content().is_some() {
+            return Ok(Cow::Borrowed(r));
+        }
+        let copy = r.clone();
+        copy.set_content(self.read(r)?);
+        Ok(Cow::Owned(copy))
+    }
+
+    /// Gives `r` its content for good (what `quire check` reads of every post).
+    pub fn load(&self, r: &Rendered) -> Result<()> {
+        if r.content().is_none() {
+            r.set_content(self.read(r)?);
+        }
+        Ok(())
     }
 
     /// As [`Contents::load`] for each of `renderings`, in parallel.

@@ -199,6 +199,11 @@ impl Rendered {
         self.content.get()
     }
 
+    /// Lets the content go (it is in the store, and read back when a page needs it).
+    pub fn drop_content(&mut self) {
+        self.content = Default::default();
+    }
+
     /// Gives a rendering from the cache its content; a second call changes nothing.
     pub fn set_content(&self, content: Arc<Content>) {
         let _ = self.content.set(content);

@@ -150,12 +150,10 @@ fn summary(
         None => {
             // Cut from the whole HTML only when the separator is there at all: otherwise the
             // HTML is not read, and a rendering from the cache need not be loaded.
-            let html = if text::cuts_at_separator(separator, post.body()) {
-                contents.load(rendered)?;
-                rendered.html()
-            } else {
-                ""
-            };
+            let loaded = text::cuts_at_separator(separator, post.body())
+                .then(|| contents.loaded(rendered))
+                .transpose()?;
+            let html = loaded.as_ref().map_or("", |r| r.html());
             text::excerpt(
                 html,
                 &rendered.excerpt,
@@ -330,6 +328,35 @@ impl Page<'_> {
 
     pub fn template(&self) -> Cow<'_, str> {
         self.kind().template()
+    }
+
+    /// The page with `renderings` (each with its content) in place of its own, in the order
+    /// [`Page::renderings`] gives them; `None` for a page that shows none.
+    pub fn with_renderings<'b>(&'b self, renderings: &'b [Cow<'b, Rendered>]) -> Option<Page<'b>> {
+        let mut next = renderings.iter().map(|r| r.as_ref());
+        let mut take = |own: &'b Rendered| next.next().unwrap_or(own);
+        match self {
+            Page::Post(p) => Some(Page::Post(PostPage {
+                rendered: take(p.rendered),
+                ..*p
+            })),
+            Page::Standalone(p) => Some(Page::Standalone(StandalonePage {
+                rendered: take(p.rendered),
+                ..*p
+            })),
+            Page::Feed(p) => Some(Page::Feed(FeedPage {
+                entries: p
+                    .entries
+                    .iter()
+                    .map(|e| FeedEntry {
+                        summary: e.summary,
+                        rendered: take(e.rendered),
+                    })
+                    .collect(),
+                ..*p
+            })),
+            _ => None,
+        }
     }
 
     /// The renderings whose content the page shows (a post's own, a feed's entries').
@@ -796,7 +823,14 @@ pub fn render_all(
                     });
                 }
                 let contents = round.get_or_render(&path, key, || {
-                    reuse.contents.load_all(page.renderings())?;
+                    // The content of what the page shows, read for this page only.
+                    let loaded = page
+                        .renderings()
+                        .into_iter()
+                        .map(|r| reuse.contents.loaded(r))
+                        .collect::<Result<Vec<_>>>()?;
+                    let swapped = page.with_renderings(&loaded);
+                    let page = swapped.as_ref().unwrap_or(&page);
                     let ctx = ctx.get_or_insert_with(|| base_ctx.clone());
                     ctx.insert("page", &page.context());
                     templates

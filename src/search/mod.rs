@@ -91,12 +91,17 @@ pub fn sources<'a>(
         .collect()
 }
 
-/// Each source's [`Record`], in order (what Pagefind is given on a cache miss).
-pub fn records(sources: &[Source<'_>]) -> Vec<Record> {
-    sources
+/// Each source's [`Record`], in order (what Pagefind is given on a cache miss). `contents`
+/// gives pages taken from the store their HTML, for the moment their record is made.
+pub fn records(sources: &[Source<'_>], contents: Contents<'_>) -> Result<Vec<Record>> {
+    let records = sources
         .par_iter()
-        .map(|s| Record::new(s.url, s.title, s.lang, s.rendered.html()))
-        .collect()
+        .map(|s| {
+            let r = contents.loaded(s.rendered)?;
+            Ok(Record::new(s.url, s.title, s.lang, r.html()))
+        })
+        .collect();
+    crate::error::collect_all(records)
 }
 
 /// The search bundle of a site whose indexed pages are `sources` (from [`sources`]): kept as
@@ -133,8 +138,7 @@ pub fn index(
     let (bundle, pages_indexed) = match cache.then(|| cache::read(&dir, &key)).flatten() {
         Some(files) => (files, 0),
         None => {
-            contents.load_all(sources.par_iter().map(|s| s.rendered))?;
-            let files = bundle::make(&records(sources))?;
+            let files = bundle::make(&records(sources, contents)?)?;
             if cache {
                 // A cache that cannot be written (a read-only checkout) only means the next
                 // build indexes again.
