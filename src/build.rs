@@ -366,7 +366,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         let prepared = cache.posts.parse(
             inputs,
             &renderer(&site, &cache.math, &highlighter, &post_index, &citations),
-        );
+        )?;
         let distinct: Vec<&crate::markdown::math::Formula> = prepared
             .formulas()
             .iter()

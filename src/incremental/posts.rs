@@ -131,18 +131,27 @@ impl PostCache {
     /// post, when there is no cache). `r.math` need not hold the formulas yet. `inputs` are the
     /// posts (see [`input`]) and any other Markdown the site renders (`pages/`), each under its
     /// own path.
-    pub fn parse<'p>(&self, inputs: &[Input<'p>], r: &Renderer<'_>) -> Prepared<'p> {
-        let posts: Vec<Prep<'p>> = inputs
+    ///
+    /// Fails only on what rendering any post needs and does not have: a bibliography that
+    /// does not parse (checked only when some post is to be rendered).
+    pub fn parse<'p>(&self, inputs: &[Input<'p>], r: &Renderer<'_>) -> Result<Prepared<'p>> {
+        let found: Vec<Option<Prep<'p>>> = inputs
             .par_iter()
             .map(|i| {
                 if self.hit(i, r).is_some() {
-                    return Prep::Reused(i.path);
+                    return Some(Prep::Reused(i.path));
                 }
-                match self.stored(i, r) {
-                    Some((rendered, keys)) => Prep::Stored(i.path, Box::new(rendered), keys),
-                    None => Prep::Fresh(Box::new(markdown::parse(*i, r))),
-                }
+                self.stored(i, r)
+                    .map(|(rendered, keys)| Prep::Stored(i.path, Box::new(rendered), keys))
             })
+            .collect();
+        if found.iter().any(Option::is_none) {
+            r.citations.prepare()?;
+        }
+        let posts: Vec<Prep<'p>> = found
+            .into_par_iter()
+            .zip(inputs)
+            .map(|(p, i)| p.unwrap_or_else(|| Prep::Fresh(Box::new(markdown::parse(*i, r)))))
             .collect();
         let mut formulas = Vec::new();
         let mut spans = Vec::with_capacity(posts.len());
@@ -157,11 +166,11 @@ impl PostCache {
             }
             spans.push(start..formulas.len());
         }
-        Prepared {
+        Ok(Prepared {
             posts,
             formulas,
             spans,
-        }
+        })
     }
 
     /// Second phase: renders the parsed posts, in site order with the reused ones. `r` must be
@@ -394,7 +403,9 @@ mod tests {
         let inputs: Vec<Input> = site.posts.iter().map(input).collect();
         let (posts, citations) = Default::default();
         let renderer = crate::build::renderer;
-        let prepared = cache.parse(&inputs, &renderer(site, math, &h, &posts, &citations));
+        let prepared = cache
+            .parse(&inputs, &renderer(site, math, &h, &posts, &citations))
+            .unwrap();
         math.render_missing(prepared.formulas());
         cache.finish(prepared, &renderer(site, math, &h, &posts, &citations))
     }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use hayagriva::Library;
 use hayagriva::io::BibLaTeXError;
@@ -14,37 +14,68 @@ use crate::error::{Error, Location, Result, line_col};
 /// The site's own bibliography when `site.toml` names none.
 pub const DEFAULT_FILE: &str = "references.bib";
 
-/// One parsed `.bib` file.
+/// One `.bib` file: read and hashed when the site loads, parsed only once a post that is not
+/// in the cache is rendered ([`Bib::check`]): a build that takes every post from the cache
+/// parses no bibliography.
 pub struct Bib {
     /// Relative to the site root, as messages show it.
     pub path: PathBuf,
-    pub library: Library,
+    text: String,
+    library: OnceLock<Library>,
     /// Of the file's bytes: what a post's render key holds instead of the entries.
     pub hash: blake3::Hash,
 }
 
-/// Parses `text` (the file `path`); a syntax or field error names the file, line and column.
-pub fn parse(path: &Path, text: &str) -> Result<Bib> {
-    let library = hayagriva::io::from_biblatex_str(text).map_err(|errors| {
-        let located = errors.into_iter().map(|e| {
-            let (span, what) = match &e {
-                BibLaTeXError::Parse(p) => (p.span.clone(), p.kind.to_string()),
-                BibLaTeXError::Type(t) => (t.span.clone(), t.kind.to_string()),
-            };
-            let (line, col) = line_col(text, span.start);
-            Error::at(Location::at(path, line, col), format!("BibTeX: {what}"))
-        });
-        Error::from_many(located.collect())
-            .unwrap_or_else(|| Error::at(Location::file(path), "BibTeX: cannot be read"))
-    })?;
-    Ok(Bib {
-        path: path.to_path_buf(),
-        library,
-        hash: blake3::hash(text.as_bytes()),
-    })
+impl Bib {
+    /// The file `path` with its `text`, not parsed yet.
+    pub fn read(path: &Path, text: String) -> Bib {
+        Bib {
+            path: path.to_path_buf(),
+            hash: blake3::hash(text.as_bytes()),
+            text,
+            library: OnceLock::new(),
+        }
+    }
+
+    /// Parses it (once); a syntax or field error names the file, line and column.
+    pub fn check(&self) -> Result<()> {
+        if self.library.get().is_some() {
+            return Ok(());
+        }
+        let library = hayagriva::io::from_biblatex_str(&self.text).map_err(|errors| {
+            let located = errors.into_iter().map(|e| {
+                let (span, what) = match &e {
+                    BibLaTeXError::Parse(p) => (p.span.clone(), p.kind.to_string()),
+                    BibLaTeXError::Type(t) => (t.span.clone(), t.kind.to_string()),
+                };
+                let (line, col) = line_col(&self.text, span.start);
+                Error::at(
+                    Location::at(&self.path, line, col),
+                    format!("BibTeX: {what}"),
+                )
+            });
+            Error::from_many(located.collect())
+                .unwrap_or_else(|| Error::at(Location::file(&self.path), "BibTeX: cannot be read"))
+        })?;
+        let _ = self.library.set(library);
+        Ok(())
+    }
+
+    /// Its entries: none before [`Bib::check`] succeeded (the Markdown stage checks every file
+    /// before it renders a post).
+    pub fn library(&self) -> Option<&Library> {
+        self.library.get()
+    }
 }
 
-/// Reads and parses each file once, however many posts name it.
+/// Reads and parses `text` (the file `path`) at once.
+pub fn parse(path: &Path, text: &str) -> Result<Bib> {
+    let bib = Bib::read(path, text.to_string());
+    bib.check()?;
+    Ok(bib)
+}
+
+/// Reads each file once, however many posts name it.
 #[derive(Default)]
 pub struct Loader {
     loaded: HashMap<PathBuf, Arc<Bib>>,
@@ -74,7 +105,7 @@ impl Loader {
                     ));
                 }
                 let text = crate::fs::read_to_string(&full)?;
-                let bib = Arc::new(parse(&rel, &text)?);
+                let bib = Arc::new(Bib::read(&rel, text));
                 self.loaded.insert(rel, bib.clone());
                 Ok(bib)
             })
@@ -115,7 +146,7 @@ mod tests {
             "@book{knuth84, author = {Knuth, Donald}, title = {The \\TeX book}, year = 1984}",
         )
         .unwrap();
-        assert!(bib.library.get("knuth84").is_some());
+        assert!(bib.library().unwrap().get("knuth84").is_some());
         assert_eq!(
             bib.hash,
             blake3::hash(

@@ -16,7 +16,7 @@ pub mod syntax;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use hayagriva::Entry;
 use hayagriva::archive::ArchivedStyle;
@@ -97,8 +97,11 @@ pub fn is_refs_div(id: Option<&str>) -> bool {
 #[derive(Default)]
 pub struct Citations {
     name: StyleName,
-    /// Parsed only when the site has a bibliography: CSL locales take a tenth of a second.
-    format: Option<Format>,
+    /// Made only when the site has a bibliography and a post to render (CSL locales take a
+    /// tenth of a second); see [`Citations::prepare`].
+    format: OnceLock<Format>,
+    /// The site folder, for the style's files.
+    root: PathBuf,
     site: Vec<Arc<Bib>>,
     /// Posts whose front matter names their own files, by source path.
     posts: HashMap<PathBuf, Vec<Arc<Bib>>>,
@@ -184,13 +187,29 @@ impl Citations {
             return Err(e);
         }
         if !c.site.is_empty() || !c.posts.is_empty() {
-            c.format = Some(Format::new(c.name, Some(root)));
+            c.root = root.to_path_buf();
             c.cache = root
                 .join(crate::build::CACHE_DIR)
                 .is_dir()
                 .then(|| root.join(cache::DIR));
         }
         Ok(c)
+    }
+
+    /// Parses every bibliography and makes the style, once: before a post is rendered (a build
+    /// that takes every post from the cache needs neither). A `.bib` mistake fails the build
+    /// at its file and line.
+    pub fn prepare(&self) -> Result<()> {
+        let bibs = self.site.iter().chain(self.posts.values().flatten());
+        let errors: Vec<Error> = bibs.filter_map(|b| b.check().err()).collect();
+        if let Some(e) = Error::from_many(errors) {
+            return Err(e);
+        }
+        if !self.site.is_empty() || !self.posts.is_empty() {
+            self.format
+                .get_or_init(|| Format::new(self.name, Some(&self.root)));
+        }
+        Ok(())
     }
 
     fn for_post(&self, path: &Path) -> &[Arc<Bib>] {
@@ -256,7 +275,9 @@ pub(super) fn cite<'a>(
                 .items
                 .iter()
                 .map(|item| {
-                    let entry = bibs.iter().find_map(|b| b.library.get(&item.key));
+                    let entry = bibs
+                        .iter()
+                        .find_map(|b| b.library().and_then(|l| l.get(&item.key)));
                     if entry.is_none() {
                         warnings.push(Error::at(
                             input.location(run.body_offset(item.at)),
@@ -273,7 +294,7 @@ pub(super) fn cite<'a>(
             });
         }
     }
-    let Some(format) = &citations.format else {
+    let Some(format) = citations.format.get() else {
         return events;
     };
     if found.is_empty() {
