@@ -229,6 +229,7 @@ fn close_store(store: Option<Arc<Store>>, prune: bool, warnings: &mut Vec<Error>
         return;
     };
     let path = store.path().to_path_buf();
+    warnings.extend(store.notes().into_iter().map(Error::System));
     if let Err(e) = store.finish(prune) {
         warnings.push(Error::System(format!(
             "{}: cannot save the cache ({e}); the next build renders again",

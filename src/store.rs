@@ -18,15 +18,25 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use crate::cache_entry::Kind;
 
-/// The store's file under the cache folder.
+/// The store's file under the cache folder: the small entries every build reads (each post's
+/// rendering without its HTML, each output folder's ledger) and the store's counters.
 pub const FILE: &str = "store.redb";
+
+/// The store's second file: the large entries a build reads only when it renders something
+/// (KaTeX's renderings, each post's HTML). Opened on first use, so a rebuild that renders
+/// nothing never reads it (redb's integrity check on open reads a file whole, and this one
+/// holds nearly all of the store's bytes).
+pub const BULK_FILE: &str = "renderings.redb";
+
+/// The kinds that live in [`BULK_FILE`]: which file an entry goes to is the store's decision.
+const BULK_KINDS: &[&str] = &["katex", "post-content"];
 
 /// Sealed entries by `<kind>/<key>`.
 const ENTRIES: TableDefinition<&str, &[u8]> = TableDefinition::new("entries");
@@ -51,9 +61,14 @@ const PAGE_CACHE_BYTES: usize = 16 << 20;
 pub struct Store {
     db: Database,
     path: PathBuf,
+    /// [`BULK_FILE`], once an entry of it is asked for (`None` inside: it could not be opened,
+    /// so its entries are misses and nothing is kept there).
+    bulk: OnceLock<Option<Database>>,
+    bulk_path: PathBuf,
     generation: u64,
-    /// Entries this build rendered, written by [`Store::finish`].
-    fresh: Mutex<Vec<(String, Vec<u8>)>>,
+    /// Entries this build rendered, by file (`true`: bulk), written by [`Store::flush`] or
+    /// [`Store::finish`].
+    fresh: Mutex<Vec<(bool, String, Vec<u8>)>>,
     /// Entries this build read or wrote.
     used: Mutex<HashSet<String>>,
     /// Entries that entries this build read depend on (a stored post's content and formulas),
@@ -63,6 +78,8 @@ pub struct Store {
     forgotten: Mutex<Vec<String>>,
     /// Whether [`Store::flush`] committed anything.
     flushed: std::sync::atomic::AtomicBool,
+    /// What went wrong with [`BULK_FILE`] (for the build's warnings, see [`Store::notes`]).
+    notes: Mutex<Vec<String>>,
 }
 
 /// What opening the store came to.
@@ -77,6 +94,25 @@ fn why(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
+fn is_bulk(name: &str) -> bool {
+    BULK_KINDS.iter().any(|k| {
+        name.strip_prefix(k)
+            .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
+/// Opens or creates one of the store's files. A file changed behind redb's back (a bad disk, a
+/// user's edit) fails here with an error instead of panicking later.
+fn open_file(path: &Path) -> Result<Database, redb::DatabaseError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    Database::builder()
+        .set_cache_size(PAGE_CACHE_BYTES)
+        .set_check_integrity_on_open(true)
+        .create(path)
+}
+
 impl Store {
     /// Opens (or creates) the store in `cache_dir`. A damaged file is replaced by an empty one,
     /// with `warnings` saying so; a store another process holds is waited for, then given up.
@@ -85,7 +121,7 @@ impl Store {
         let start = Instant::now();
         let mut pause = Duration::from_millis(20);
         loop {
-            match Self::try_open(&path) {
+            match Self::try_open(cache_dir) {
                 Ok(store) => return Opened::Store(store),
                 Err(redb::DatabaseError::DatabaseAlreadyOpen) if start.elapsed() < BUSY_WAIT => {
                     std::thread::sleep(pause);
@@ -103,7 +139,7 @@ impl Store {
                         path.display()
                     ));
                     let _ = std::fs::remove_file(&path);
-                    return match Self::try_open(&path) {
+                    return match Self::try_open(cache_dir) {
                         Ok(store) => Opened::Store(store),
                         Err(e) => Opened::Without(format!(
                             "{}: cannot create the cache ({e}); building without it",
@@ -115,56 +151,89 @@ impl Store {
         }
     }
 
-    fn try_open(path: &Path) -> Result<Store, redb::DatabaseError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let db = Database::builder()
-            .set_cache_size(PAGE_CACHE_BYTES)
-            // A file changed behind redb's back (a bad disk, a user's edit) fails here with an
-            // error instead of panicking later.
-            .set_check_integrity_on_open(true)
-            .create(path)?;
+    fn try_open(cache_dir: &Path) -> Result<Store, redb::DatabaseError> {
+        let path = cache_dir.join(FILE);
+        let db = open_file(&path)?;
         let generation = read_generation(&db)
             .map_err(|e| redb::DatabaseError::Storage(redb::StorageError::Corrupted(why(e))))?;
         Ok(Store {
             db,
-            path: path.to_path_buf(),
+            path,
+            bulk: OnceLock::new(),
+            bulk_path: cache_dir.join(BULK_FILE),
             generation,
             fresh: Mutex::default(),
             used: Mutex::default(),
             reached: Mutex::default(),
             forgotten: Mutex::default(),
             flushed: Default::default(),
+            notes: Mutex::default(),
         })
+    }
+
+    /// [`BULK_FILE`], opened the first time it is needed. Another quire cannot hold it (it
+    /// would hold [`FILE`] first); a damaged one is started afresh, with a note.
+    fn bulk(&self) -> Option<&Database> {
+        self.bulk
+            .get_or_init(|| {
+                let note = |n: String| {
+                    if let Ok(mut notes) = self.notes.lock() {
+                        notes.push(n);
+                    }
+                };
+                match open_file(&self.bulk_path) {
+                    Ok(db) => Some(db),
+                    Err(e) => {
+                        note(format!(
+                            "{}: the cache is damaged ({e}); starting an empty one",
+                            self.bulk_path.display()
+                        ));
+                        let _ = std::fs::remove_file(&self.bulk_path);
+                        open_file(&self.bulk_path)
+                            .map_err(|e| {
+                                note(format!(
+                                    "{}: cannot create the cache ({e}); going on without it",
+                                    self.bulk_path.display()
+                                ))
+                            })
+                            .ok()
+                    }
+                }
+            })
+            .as_ref()
+    }
+
+    /// The file `name` lives in, opening [`BULK_FILE`] if that is the one.
+    fn db_of(&self, name: &str) -> Option<&Database> {
+        if is_bulk(name) {
+            self.bulk()
+        } else {
+            Some(&self.db)
+        }
+    }
+
+    /// What went wrong with the store's second file this build, as warnings.
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.lock().map(|n| n.clone()).unwrap_or_default()
     }
 
     /// The payload stored for `key` of `kind`, if it verifies.
     pub fn get(&self, kind: Kind, key: &str) -> Option<Vec<u8>> {
         let name = entry_name(kind, key);
-        let sealed = self.read(&name).ok().flatten()?;
+        let sealed = read(self.db_of(&name)?, &name).ok().flatten()?;
         let payload = kind.open(key, &sealed).ok()?.to_vec();
         self.used.lock().ok()?.insert(name);
         Some(payload)
     }
 
-    fn read(&self, name: &str) -> Result<Option<Vec<u8>>, redb::Error> {
-        let txn = self.db.begin_read()?;
-        let table = match txn.open_table(ENTRIES) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
-        Ok(table.get(name)?.and_then(|v| unpack(v.value())))
-    }
-
-    /// Keeps `payload` for `key` of `kind`; written when the build [`finish`](Self::finish)es.
+    /// Keeps `payload` for `key` of `kind`; written when the build [`finish`](Self::finish)es
+    /// (or [`flush`](Self::flush)es).
     pub fn put(&self, kind: Kind, key: &str, payload: &[u8]) {
         let name = entry_name(kind, key);
         let packed = pack(&kind.seal(key, payload));
         if let (Ok(mut fresh), Ok(mut used)) = (self.fresh.lock(), self.used.lock()) {
             used.insert(name.clone());
-            fresh.push((name, packed));
+            fresh.push((is_bulk(&name), name, packed));
         }
     }
 
@@ -176,16 +245,24 @@ impl Store {
         if fresh.is_empty() {
             return Ok(());
         }
-        let txn = self.db.begin_write().map_err(why)?;
-        {
-            let mut entries = txn.open_table(ENTRIES).map_err(why)?;
-            for (name, sealed) in &fresh {
-                entries
-                    .insert(name.as_str(), sealed.as_slice())
-                    .map_err(why)?;
+        for bulk in [false, true] {
+            let mine: Vec<&(bool, String, Vec<u8>)> =
+                fresh.iter().filter(|(b, _, _)| *b == bulk).collect();
+            let db = if bulk { self.bulk() } else { Some(&self.db) };
+            let (Some(db), false) = (db, mine.is_empty()) else {
+                continue;
+            };
+            let txn = db.begin_write().map_err(why)?;
+            {
+                let mut entries = txn.open_table(ENTRIES).map_err(why)?;
+                for (_, name, sealed) in mine {
+                    entries
+                        .insert(name.as_str(), sealed.as_slice())
+                        .map_err(why)?;
+                }
             }
+            txn.commit().map_err(why)?;
         }
-        txn.commit().map_err(why)?;
         self.flushed
             .store(true, std::sync::atomic::Ordering::Relaxed);
         Ok(())
@@ -211,10 +288,11 @@ impl Store {
     /// Stores `bytes` as they are, sealed or not: how tests plant a damaged entry.
     #[cfg(test)]
     pub(crate) fn put_raw(&self, kind: Kind, key: &str, bytes: Vec<u8>) {
+        let name = entry_name(kind, key);
         self.fresh
             .lock()
             .unwrap()
-            .push((entry_name(kind, key), pack(&bytes)));
+            .push((is_bulk(&name), name, pack(&bytes)));
     }
 
     /// Commits what this build rendered and used. A build that stored nothing writes nothing
@@ -222,59 +300,89 @@ impl Store {
     /// grow old only across builds that change the store. Otherwise, with `prune` (a build that
     /// asked for every entry the site needs, not a preview rebuild that asked only for new
     /// ones) the generation advances and entries unused for [`KEEP_BUILDS`] such builds are
-    /// removed. Returns how many were.
+    /// removed, from both files. Returns how many were.
     pub fn finish(self, prune: bool) -> Result<usize, String> {
-        let fresh = self.fresh.into_inner().unwrap_or_default();
-        let forgotten = self.forgotten.into_inner().unwrap_or_default();
-        if fresh.is_empty() && forgotten.is_empty() && !self.flushed.into_inner() {
+        self.flush()?;
+        let forgotten = std::mem::take(&mut *self.forgotten.lock().map_err(why)?);
+        if forgotten.is_empty() && !self.flushed.load(std::sync::atomic::Ordering::Relaxed) {
             return Ok(0);
         }
-        let mut used = self.used.into_inner().unwrap_or_default();
-        for (kind, keys) in self.reached.into_inner().unwrap_or_default() {
+        let mut used = std::mem::take(&mut *self.used.lock().map_err(why)?);
+        for (kind, keys) in std::mem::take(&mut *self.reached.lock().map_err(why)?) {
             used.extend(keys.iter().map(|k| entry_name(kind, k)));
         }
         let generation = self.generation + u64::from(prune);
-        let txn = self.db.begin_write().map_err(why)?;
         let mut removed = 0;
+        // The bulk file first: the generation in the small one advances only once both agree.
+        let bulk_touched = used.iter().chain(&forgotten).any(|n| is_bulk(n));
+        let bulk = if bulk_touched {
+            self.bulk()
+        } else {
+            self.bulk.get().and_then(Option::as_ref)
+        };
+        for (db, is_main) in bulk
+            .map(|b| (b, false))
+            .into_iter()
+            .chain([(&self.db, true)])
         {
-            let mut entries = txn.open_table(ENTRIES).map_err(why)?;
-            let mut last_used = txn.open_table(USED).map_err(why)?;
-            for name in &forgotten {
-                entries.remove(name.as_str()).map_err(why)?;
-                last_used.remove(name.as_str()).map_err(why)?;
-            }
-            for (name, sealed) in &fresh {
-                entries
-                    .insert(name.as_str(), sealed.as_slice())
-                    .map_err(why)?;
-            }
-            for name in &used {
-                last_used.insert(name.as_str(), generation).map_err(why)?;
-            }
-            if prune {
-                let mut stale = Vec::new();
-                for row in last_used.iter().map_err(why)? {
-                    let (name, at) = row.map_err(why)?;
-                    if at.value() + KEEP_BUILDS < generation {
-                        stale.push(name.value().to_string());
-                    }
-                }
-                for name in &stale {
+            let mine = |n: &&String| is_bulk(n) != is_main;
+            let txn = db.begin_write().map_err(why)?;
+            {
+                let mut entries = txn.open_table(ENTRIES).map_err(why)?;
+                let mut last_used = txn.open_table(USED).map_err(why)?;
+                for name in forgotten.iter().filter(mine) {
                     entries.remove(name.as_str()).map_err(why)?;
                     last_used.remove(name.as_str()).map_err(why)?;
                 }
-                removed = stale.len();
-                let mut meta = txn.open_table(META).map_err(why)?;
-                meta.insert("generation", generation).map_err(why)?;
+                for name in used.iter().filter(mine) {
+                    last_used.insert(name.as_str(), generation).map_err(why)?;
+                }
+                if prune {
+                    let mut stale = Vec::new();
+                    for row in last_used.iter().map_err(why)? {
+                        let (name, at) = row.map_err(why)?;
+                        if at.value() + KEEP_BUILDS < generation {
+                            stale.push(name.value().to_string());
+                        }
+                    }
+                    for name in &stale {
+                        entries.remove(name.as_str()).map_err(why)?;
+                        last_used.remove(name.as_str()).map_err(why)?;
+                    }
+                    removed += stale.len();
+                    if is_main {
+                        let mut meta = txn.open_table(META).map_err(why)?;
+                        meta.insert("generation", generation).map_err(why)?;
+                    }
+                }
             }
+            txn.commit().map_err(why)?;
         }
-        txn.commit().map_err(why)?;
         Ok(removed)
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// The file entries of `kind` live in, for messages.
+    pub fn file_of(&self, kind: Kind) -> &Path {
+        if is_bulk(&entry_name(kind, "")) {
+            &self.bulk_path
+        } else {
+            &self.path
+        }
+    }
+}
+
+fn read(db: &Database, name: &str) -> Result<Option<Vec<u8>>, redb::Error> {
+    let txn = db.begin_read()?;
+    let table = match txn.open_table(ENTRIES) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(table.get(name)?.and_then(|v| unpack(v.value())))
 }
 
 fn read_generation(db: &Database) -> Result<u64, redb::Error> {

@@ -56,13 +56,16 @@ fn a_damaged_store_is_rebuilt_with_a_warning() {
     let opts = BuildOptions::new(&site);
     build(&opts).unwrap();
     let good = snapshot(&opts.output);
-    let file = store_file(&site);
-    let mut bytes = std::fs::read(&file).unwrap();
-    let len = bytes.len();
-    for b in &mut bytes[len / 3..len * 2 / 3] {
-        *b = 0x5A;
+    // Both files: the small one every build reads, and the renderings.
+    for name in [quire::store::FILE, quire::store::BULK_FILE] {
+        let file = site.join(".quire-cache").join(name);
+        let mut bytes = std::fs::read(&file).unwrap();
+        let len = bytes.len();
+        for b in &mut bytes[len / 3..len * 2 / 3] {
+            *b = 0x5A;
+        }
+        std::fs::write(&file, bytes).unwrap();
     }
-    std::fs::write(&file, bytes).unwrap();
 
     let built = build(&opts).unwrap().report;
     let damaged: Vec<String> = built
@@ -71,8 +74,9 @@ fn a_damaged_store_is_rebuilt_with_a_warning() {
         .map(|w| w.to_string())
         .filter(|w| w.contains("damaged"))
         .collect();
-    assert_eq!(damaged.len(), 1, "{:?}", built.warnings);
+    assert_eq!(damaged.len(), 2, "{:?}", built.warnings);
     assert!(damaged[0].contains("store.redb"), "{damaged:?}");
+    assert!(damaged[1].contains("renderings.redb"), "{damaged:?}");
     assert_eq!(built.formulas_rendered, 60, "everything rendered again");
     assert_eq!(snapshot(&opts.output), good);
     // And the store is whole again.

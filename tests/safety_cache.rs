@@ -40,7 +40,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 /// Every KaTeX entry of the packed store, by name, sealed (values are stored LZ4-compressed).
 fn katex_entries(site: &Path) -> Vec<(String, Vec<u8>)> {
     use redb::{ReadableDatabase, ReadableTable};
-    let db = redb::Database::open(site.join(".quire-cache").join(quire::store::FILE)).unwrap();
+    let db = redb::Database::open(site.join(".quire-cache").join(quire::store::BULK_FILE)).unwrap();
     let txn = db.begin_read().unwrap();
     let table = txn.open_table(ENTRIES).unwrap();
     table
@@ -71,7 +71,12 @@ fn katex_entry(site: &Path, tex: &str) -> (String, Vec<u8>) {
 
 /// Replaces the sealed bytes of the entry `name`, as a hand edit or a bug would.
 fn overwrite(site: &Path, name: &str, bytes: &[u8]) {
-    let db = redb::Database::open(site.join(".quire-cache").join(quire::store::FILE)).unwrap();
+    let file = if name.starts_with("katex/") || name.starts_with("post-content/") {
+        quire::store::BULK_FILE
+    } else {
+        quire::store::FILE
+    };
+    let db = redb::Database::open(site.join(".quire-cache").join(file)).unwrap();
     let txn = db.begin_write().unwrap();
     let packed = lz4_flex::compress_prepend_size(bytes);
     txn.open_table(ENTRIES)
@@ -210,7 +215,7 @@ fn slow_formula_under_the_size_limit_hits_the_time_limit() {
 /// Every entry of the packed store whose name starts with `prefix`, sealed.
 fn entries(site: &Path, prefix: &str) -> Vec<(String, Vec<u8>)> {
     use redb::{ReadableDatabase, ReadableTable};
-    let db = redb::Database::open(site.join(".quire-cache").join(quire::store::FILE)).unwrap();
+    let db = redb::Database::open(site.join(".quire-cache").join(quire::store::BULK_FILE)).unwrap();
     let txn = db.begin_read().unwrap();
     let table = txn.open_table(ENTRIES).unwrap();
     table
@@ -242,7 +247,9 @@ fn a_damaged_kept_post_is_never_published_and_the_next_build_renders_it_afresh()
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("store.redb") && err.contains("damaged") && err.contains("renders it afresh"),
+        err.contains("renderings.redb")
+            && err.contains("damaged")
+            && err.contains("renders it afresh"),
         "{err}"
     );
     assert!(!s.path().join("_site").exists(), "nothing published");

@@ -347,7 +347,7 @@ impl<'a> Contents<'a> {
             None => {
                 let at = self.store.map(|s| {
                     s.forget(HEAD, &key);
-                    s.path().display().to_string()
+                    s.file_of(CONTENT).display().to_string()
                 });
                 Err(Error::System(format!(
                     "{}: a kept rendering (post-content/{key}) is missing or damaged; it is dropped now, so building again renders it afresh",
@@ -525,7 +525,10 @@ mod tests {
             .load(&third[0])
             .unwrap_err()
             .to_string();
-        assert!(e.contains("damaged") && e.contains("store.redb"), "{e}");
+        assert!(
+            e.contains("damaged") && e.contains("renderings.redb"),
+            "{e}"
+        );
         Arc::into_inner(store).unwrap().finish(true).unwrap();
         let (fourth, rendered, _) = stored_build(dir.path(), &s);
         assert_eq!(rendered, 1, "rendered afresh");
