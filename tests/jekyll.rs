@@ -501,24 +501,26 @@ fn the_toc_stands_where_toc_was_without_no_toc_headings() {
 
 #[test]
 fn footnotes_abbreviations_definitions_code_and_links_match_jekyll() {
+    let mut notes_total = 0;
     for (url, want) in jekyll_pages() {
         let got = quire_page(url);
-        // kramdown names a note's id by its label (`fn:who`), quire by its number (`fn:1`).
-        assert_eq!(
-            got.footnotes.len(),
-            want["footnotes"].as_array().unwrap().len(),
-            "{url}"
-        );
-        assert!(
-            got.footnotes.iter().all(|id| id.starts_with("fn:")),
-            "{url}"
-        );
+        // kramdown's ids, by label (`fn:who`), and its references' (`fnref:who` → `#fn:who`).
+        let notes = strings(&want["footnotes"]);
+        assert_eq!(got.footnotes, notes, "{url}");
+        notes_total += notes.len();
+        let html = content(&built().out, url);
+        for id in &notes {
+            let label = id.strip_prefix("fn:").unwrap();
+            let reference = format!("id=\"fnref:{label}\"><a href=\"#fn:{label}\"");
+            assert!(html.contains(&reference), "{url}: {reference}");
+        }
         assert_eq!(got.abbr, pairs(&want["abbr"]), "{url}");
         assert_eq!(got.dt, strings(&want["dt"]), "{url}");
         assert_eq!(got.code, strings(&want["code"]), "{url}");
         assert_eq!(got.images, strings(&want["images"]), "{url}");
         assert_eq!(got.links, strings(&want["links"]), "{url}");
     }
+    assert_eq!(notes_total, 2);
 }
 
 #[test]
