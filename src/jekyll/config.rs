@@ -106,13 +106,29 @@ pub fn parse(text: &str, display_path: &Path) -> Result<Imported> {
     set(&mut config.timezone, &yaml.timezone);
     set(&mut config.excerpt_separator, &yaml.excerpt_separator);
     set(&mut config.lang, &yaml.lang);
+    let mut not_carried = Vec::new();
     config.author = match &yaml.author {
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Object(m)) => m
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .into(),
+        Some(Value::Object(m)) => {
+            for (key, value) in m {
+                match value {
+                    Value::String(s) => {
+                        config.jekyll.author.insert(key.clone(), s.clone());
+                    }
+                    Value::Number(_) | Value::Bool(_) => {
+                        config.jekyll.author.insert(key.clone(), value.to_string());
+                    }
+                    Value::Null => {}
+                    _ => not_carried.push(format!(
+                        "author.{key}: only text is kept of `author` (for site.author.{key})"
+                    )),
+                }
+            }
+            m.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .into()
+        }
         _ => String::new(),
     };
     let base = yaml.baseurl.as_deref().unwrap_or("").trim_end_matches('/');
@@ -127,7 +143,6 @@ pub fn parse(text: &str, display_path: &Path) -> Result<Imported> {
     config.paginate = yaml.paginate;
     config.jekyll.compat = true;
     config.markdown.kramdown = true;
-    let mut not_carried = Vec::new();
     for key in yaml.other.keys() {
         if !SAME_OR_MOOT.contains(&key.as_str()) {
             not_carried.push(format!("{key}: quire has no such setting"));
@@ -177,7 +192,7 @@ mod tests {
 
     #[test]
     fn jekyll_keys_become_quire_settings() {
-        let yaml = "title: Notes\ndescription: d\nurl: https://u.github.io\nbaseurl: /notes\npermalink: pretty\ntimezone: Asia/Shanghai\nexcerpt_separator: <!--cut-->\npaginate: 5\nlang: zh-CN\nauthor:\n  name: Ada\nexclude: [Gemfile, vendor]\nkramdown:\n  input: GFM\n  hard_wrap: false\ntheme: minima\nmarkdown: kramdown\n";
+        let yaml = "title: Notes\ndescription: d\nurl: https://u.github.io\nbaseurl: /notes\npermalink: pretty\ntimezone: Asia/Shanghai\nexcerpt_separator: <!--cut-->\npaginate: 5\nlang: zh-CN\nauthor:\n  name: Ada\n  email: ada@example.org\n  links: [a]\nexclude: [Gemfile, vendor]\nkramdown:\n  input: GFM\n  hard_wrap: false\ntheme: minima\nmarkdown: kramdown\n";
         let out = parse(yaml, Path::new("_config.yml")).unwrap();
         let c = &out.config;
         assert_eq!(c.title, "Notes");
@@ -193,10 +208,18 @@ mod tests {
             (Some(5), "zh-CN", "Ada")
         );
         assert!(c.jekyll.compat && c.markdown.kramdown);
+        assert_eq!(
+            c.jekyll.author,
+            BTreeMap::from([
+                ("email".to_string(), "ada@example.org".to_string()),
+                ("name".to_string(), "Ada".to_string())
+            ])
+        );
         assert_eq!(out.exclude, ["Gemfile", "vendor"]);
         assert_eq!(
             out.not_carried,
             [
+                "author.links: only text is kept of `author` (for site.author.links)",
                 "theme: quire has no such setting",
                 "kramdown.hard_wrap: quire does not follow this kramdown option"
             ]

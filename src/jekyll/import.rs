@@ -249,6 +249,15 @@ fn site_toml(config: &Config) -> Result<String> {
     }
     let mut jekyll = toml::Table::new();
     jekyll.insert("compat".into(), toml::Value::Boolean(true));
+    if !config.jekyll.author.is_empty() {
+        let author = config
+            .jekyll
+            .author
+            .iter()
+            .map(|(k, v)| (k.clone(), toml::Value::String(v.clone())))
+            .collect();
+        jekyll.insert("author".into(), toml::Value::Table(author));
+    }
     t.insert("jekyll".into(), toml::Value::Table(jekyll));
     let text = toml::to_string(&t).map_err(Error::internal)?;
     Ok(format!(
@@ -273,7 +282,7 @@ mod tests {
         write(
             s,
             "_config.yml",
-            "title: Notes\nurl: https://x.org\ntheme: minima\nexclude: [notes.txt]\n",
+            "title: Notes\nurl: https://x.org\ntheme: minima\nexclude: [notes.txt]\nauthor:\n  name: Ada\n  email: ada@x.org\n",
         );
         write(s, "_posts/2019-01-01-a.md", "---\ntitle: A\n---\nhi\n");
         write(s, "_drafts/d.md", "---\ntitle: D\n---\n");
@@ -314,6 +323,8 @@ mod tests {
             (parsed.title.as_str(), parsed.cname.as_deref()),
             ("Notes", Some("x.org"))
         );
+        assert_eq!(parsed.author, "Ada");
+        assert_eq!(parsed.jekyll.author["email"], "ada@x.org");
         let said = report.not_carried.join("\n");
         for part in ["theme", "_layouts/", "index.html", "notes.txt"] {
             assert!(said.contains(part), "{part}: {said}");

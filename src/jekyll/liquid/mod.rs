@@ -144,7 +144,6 @@ impl Liquid {
         let site = json!({
             "title": config.title,
             "description": config.description,
-            "author": config.author,
             "lang": config.lang,
             "url": config.url,
             "baseurl": base_path,
@@ -152,9 +151,13 @@ impl Liquid {
             "posts": posts.iter().map(post_variable).collect::<Vec<_>>(),
             "pages": pages.iter().map(page_variable).collect::<Vec<_>>(),
         });
+        let mut site = lax::Lax::from_json(&site);
+        if let lax::Lax::Object(fields) = &mut site {
+            fields.insert("author".into(), author(config));
+        }
         Ok(Liquid {
             parser,
-            site: Arc::new(lax::Lax::from_json(&site)),
+            site: Arc::new(site),
         })
     }
 
@@ -221,6 +224,16 @@ impl Liquid {
             body: rendered,
             warnings,
         }))
+    }
+}
+
+/// `site.author` as Jekyll has it: `_config.yml`'s map (`site.author.name`,
+/// `site.author.email`) when it was one, else the name (whose `.name` is nil, as in Jekyll).
+fn author(config: &Config) -> lax::Lax {
+    if config.jekyll.author.is_empty() {
+        lax::Lax::Name(liquid::model::Value::scalar(config.author.clone()))
+    } else {
+        lax::Lax::from_json(&json!(config.jekyll.author))
     }
 }
 
