@@ -357,7 +357,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         .iter()
         .flat_map(|r| r.animations.iter().copied())
         .collect();
-    for dir in ["static", crate::gifs::GIF_DIR] {
+    for dir in [crate::site::STATIC_DIR, crate::gifs::GIF_DIR] {
         crate::fs::refuse_links_outside(&site.root, &site.root.join(dir))?;
     }
     let gifs = crate::gifs::render(&site.root, &animations)?;
@@ -385,10 +385,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     files.extend(katex_files);
     files.extend(gifs.files);
 
-    let mut copies = vec![Copy {
-        from: site.root.join("static"),
-        to: PathBuf::new(),
-    }];
+    let mut copies = site.copied.clone();
     copies.extend(katex_copy);
     let copied = output::list_copies(&copies)?;
     let base_path = site.base_path();

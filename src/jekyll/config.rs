@@ -169,21 +169,59 @@ pub fn parse(text: &str, display_path: &Path) -> Result<Imported> {
     })
 }
 
-/// The site's configuration: `site.toml`, else `_config.yml` (Jekyll's, with compat on and a
-/// warning for each key quire does not follow), else the defaults.
-pub fn load(root: &Path) -> Result<(Config, Vec<Error>)> {
-    let yml = root.join(JEKYLL_CONFIG_FILE);
-    if root.join(CONFIG_FILE).exists() || !yml.is_file() {
-        return Ok((Config::load(root)?, Vec::new()));
+/// A Jekyll site's configuration as quire takes it: `_config.yml` (the defaults with compat on
+/// when there is none) and the custom domain of its `CNAME` file. What `import-jekyll` writes
+/// into `site.toml` and what the build of a Jekyll folder as it is uses.
+pub fn read_site(src: &Path) -> Result<Imported> {
+    let yml = src.join(JEKYLL_CONFIG_FILE);
+    let mut imported = if yml.is_file() {
+        parse(
+            &crate::fs::read_to_string(&yml)?,
+            Path::new(JEKYLL_CONFIG_FILE),
+        )?
+    } else {
+        parse("", Path::new(JEKYLL_CONFIG_FILE))?
+    };
+    let cname = src.join("CNAME");
+    if cname.is_file() {
+        imported.config.cname = Some(crate::fs::read_to_string(&cname)?.trim().to_string());
     }
-    let text = crate::fs::read_to_string(&yml)?;
-    let imported = parse(&text, Path::new(JEKYLL_CONFIG_FILE))?;
+    Ok(imported)
+}
+
+/// The site's configuration, and how its files are laid out.
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Config,
+    /// A warning for each `_config.yml` key quire does not follow.
+    pub warnings: Vec<Error>,
+    /// For a Jekyll folder built as it is (`_config.yml` and no `site.toml`): its `exclude`,
+    /// which [`super::tree::Tree::map`] needs to lay it out. `None` for quire's layout.
+    pub jekyll_exclude: Option<Vec<String>>,
+}
+
+/// The site's configuration: `site.toml`, else `_config.yml` (Jekyll's, with compat on and a
+/// warning for each key quire does not follow; the folder is then a Jekyll site read as it
+/// is), else the defaults.
+pub fn load(root: &Path) -> Result<Loaded> {
+    if root.join(CONFIG_FILE).exists() || !root.join(JEKYLL_CONFIG_FILE).is_file() {
+        return Ok(Loaded {
+            config: Config::load(root)?,
+            warnings: Vec::new(),
+            jekyll_exclude: None,
+        });
+    }
+    let imported = read_site(root)?;
     let warnings = imported
         .not_carried
         .iter()
         .map(|why| Error::at(Location::file(JEKYLL_CONFIG_FILE), why.clone()))
         .collect();
-    Ok((imported.config, warnings))
+    Ok(Loaded {
+        config: imported.config,
+        warnings,
+        jekyll_exclude: Some(imported.exclude),
+    })
 }
 
 #[cfg(test)]
@@ -242,17 +280,23 @@ mod tests {
             "title: From YAML\nfoo: 1\n",
         )
         .unwrap();
-        let (c, warnings) = load(dir.path()).unwrap();
-        assert_eq!(c.title, "From YAML");
-        assert_eq!(warnings.len(), 1);
+        std::fs::write(dir.path().join("CNAME"), "maths.example.org\n").unwrap();
+        let loaded = load(dir.path()).unwrap();
+        assert_eq!(loaded.config.title, "From YAML");
+        assert_eq!(loaded.config.cname.as_deref(), Some("maths.example.org"));
+        assert_eq!(loaded.jekyll_exclude, Some(Vec::new()));
+        assert_eq!(loaded.warnings.len(), 1);
         assert!(
-            warnings[0].to_string().starts_with("_config.yml: foo:"),
+            loaded.warnings[0]
+                .to_string()
+                .starts_with("_config.yml: foo:"),
             "{}",
-            warnings[0]
+            loaded.warnings[0]
         );
         std::fs::write(dir.path().join(CONFIG_FILE), "title = \"From TOML\"\n").unwrap();
-        let (c, warnings) = load(dir.path()).unwrap();
-        assert_eq!(c.title, "From TOML");
-        assert!(warnings.is_empty() && !c.jekyll.compat);
+        let loaded = load(dir.path()).unwrap();
+        assert_eq!(loaded.config.title, "From TOML");
+        assert!(loaded.warnings.is_empty() && !loaded.config.jekyll.compat);
+        assert!(loaded.jekyll_exclude.is_none());
     }
 }

@@ -256,7 +256,7 @@ pub fn nav(site: &Site, words: &Words) -> Vec<NavItem> {
     let about = site.pages.iter().find(|p| {
         ["pages/about.md", "pages/about.markdown"]
             .iter()
-            .any(|a| p.source == Path::new(a))
+            .any(|a| p.placed == Path::new(a))
     });
     if let Some(about) = about {
         items.push(NavItem {
@@ -690,7 +690,7 @@ pub fn render_all_cached(
     base_ctx.insert("site", &site_value);
     base_ctx.insert("t", words);
     let round = cache.round(templates, &(&site_value, words, &site.config));
-    let own = |name: &str| site.root.join("static").join(name).exists();
+    let own = |name: &str| site.has_own_file(name);
     let listings = Listings {
         summaries: &summaries,
         categories: &cats,

@@ -18,7 +18,7 @@ pub mod tags;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use liquid::partials::{LazyCompiler, PartialSource};
@@ -40,22 +40,38 @@ const MAX_LEFT_OUT: usize = 200;
 pub struct Includes(BTreeMap<String, String>);
 
 impl Includes {
+    /// Every file under `root/_includes/`.
     pub fn load(root: &Path) -> Result<Includes> {
         let dir = root.join(INCLUDES_DIR);
-        let mut files = BTreeMap::new();
         if !dir.is_dir() {
-            return Ok(Includes(files));
+            return Ok(Includes::default());
         }
+        let mut rels = Vec::new();
         for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
             let entry = entry.map_err(|e| {
                 Error::at(Location::file(INCLUDES_DIR), format!("cannot read: {e}"))
             })?;
-            if !entry.file_type().is_file() {
-                continue;
+            if entry.file_type().is_file() {
+                rels.push(
+                    entry
+                        .path()
+                        .strip_prefix(root)
+                        .unwrap_or(entry.path())
+                        .to_path_buf(),
+                );
             }
-            let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
-            let name = rel.to_string_lossy().replace('\\', "/");
-            files.insert(name, crate::fs::read_to_string(entry.path())?);
+        }
+        Includes::read(root, rels.iter().map(PathBuf::as_path))
+    }
+
+    /// The files at `rels` (relative to `root`, each under `_includes/`), named by their path
+    /// inside it.
+    pub fn read<'a>(root: &Path, rels: impl Iterator<Item = &'a Path>) -> Result<Includes> {
+        let mut files = BTreeMap::new();
+        for rel in rels {
+            let inside = rel.strip_prefix(INCLUDES_DIR).unwrap_or(rel);
+            let name = inside.to_string_lossy().replace('\\', "/");
+            files.insert(name, crate::fs::read_to_string(&root.join(rel))?);
         }
         Ok(Includes(files))
     }
@@ -520,13 +536,13 @@ fn blank(text: &mut String, range: std::ops::Range<usize>) {
 /// Evaluates the Liquid of every post and page (under `[jekyll] compat`), replacing each
 /// body with its expansion; returns what was left out, as warnings.
 pub fn expand_site(
-    root: &Path,
     config: &Config,
+    includes: Includes,
     posts: &mut [Post],
     pages: &mut [Standalone],
 ) -> Result<Vec<Error>> {
     use rayon::prelude::*;
-    let liquid = Liquid::new(config, Includes::load(root)?, posts, pages)?;
+    let liquid = Liquid::new(config, includes, posts, pages)?;
     let files: Vec<File<'_>> = posts
         .iter()
         .map(|p| File {
