@@ -865,17 +865,24 @@ fn what_is_not_carried_over_is_a_warning_naming_the_file() {
     }
 }
 
-/// `_drafts/` only with `--drafts`; a post's file and line in messages are its own in `_posts/`.
+/// `_drafts/` only with `--drafts`; a post's file and line in messages are its own in `_posts/`;
+/// the folder's own `robots.txt` is the site's, as `static/robots.txt` is.
 #[test]
-fn a_jekyll_folders_drafts_and_messages_are_its_own() {
+fn a_jekyll_folders_drafts_messages_and_robots_are_its_own() {
     let (dir, site) = jekyll_folder();
     write(
         &site.join("_drafts/an-idea.md"),
         "---\ntitle: An idea\ncategories: notes\n---\nSoon.\n",
     );
+    let robots = "User-agent: *\nDisallow: /notes/\n";
+    write(&site.join("robots.txt"), robots);
     let out = dir.path().join("out");
     let (ok, warnings) = build_warnings(&site, &out);
     assert!(ok && warnings.is_empty(), "{warnings:?}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("robots.txt")).unwrap(),
+        robots
+    );
     assert!(!files_of(&out).iter().any(|f| f.contains("an-idea")));
     let (ok, warnings) = build_warnings_with(&["--drafts"], &site, &out);
     assert!(ok && warnings.is_empty(), "{warnings:?}");
