@@ -81,7 +81,10 @@ pub fn list_copies(copies: &[Copy]) -> Result<CopiedFiles> {
     let mut files = BTreeMap::new();
     let mut dirs = Vec::new();
     for copy in copies {
-        if !copy.from.exists() {
+        // A missing folder copies nothing; so does a file where a folder was expected (a
+        // `static` file), which has no name of its own in the output.
+        let one_file = copy.from.is_file() && !copy.to.as_os_str().is_empty();
+        if !(copy.from.is_dir() || one_file) {
             continue;
         }
         for entry in walkdir::WalkDir::new(&copy.from).follow_links(true) {
@@ -688,6 +691,12 @@ mod tests {
         for (copy, not) in [(0, "sitemap.xml"), (1, "images"), (1, "images/b.png")] {
             assert!(!copies[copy].provides(Path::new(not)), "{not}");
         }
+        // A file where a folder is expected has no place in the output.
+        let misplaced = Copy {
+            from: root.join("images/a.png"),
+            to: PathBuf::new(),
+        };
+        assert!(list_copies(&[misplaced]).unwrap().files.is_empty());
     }
 
     fn file(p: &str, c: &str) -> OutputFile {
