@@ -432,7 +432,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         .iter()
         .flat_map(|r| r.animations.iter().copied())
         .collect();
-    for dir in ["static", crate::gifs::GIF_DIR] {
+    for dir in [crate::site::STATIC_DIR, crate::gifs::GIF_DIR] {
         crate::fs::refuse_links_outside(&site.root, &site.root.join(dir))?;
     }
     let gifs = crate::gifs::render(&site.root, &animations)?;
@@ -496,10 +496,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     files.extend(katex_files);
     files.extend(gifs.files);
 
-    let mut copies = vec![Copy {
-        from: site.root.join("static"),
-        to: PathBuf::new(),
-    }];
+    let mut copies = site.copied.clone();
     copies.extend(katex_copy);
     let mut copied = output::list_copies(&copies)?;
     // A page wins over a copied file at its path (as a generated file does): pages already

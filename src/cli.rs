@@ -144,7 +144,8 @@ impl GifArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct BuildArgs {
-    /// Site folder holding site.toml, posts/, templates/, static/ and gif/.
+    /// Site folder holding site.toml, posts/, templates/, static/ and gif/; or a Jekyll site
+    /// (_config.yml, _posts/, no site.toml), read as it is.
     #[arg(long, short, default_value = ".")]
     pub source: PathBuf,
     /// Where to write the site; replaced only when the build succeeds.

@@ -53,6 +53,11 @@ pub struct JekyllConfig {
     /// kramdown's Markdown (its math rules, IALs, `{:toc}`, extensions, abbreviations,
     /// definition lists) and Liquid in posts and pages, so such a site builds unchanged.
     pub compat: bool,
+    /// `_config.yml`'s `author` when it is a map (`{name: …, email: …}`): Liquid's
+    /// `site.author` is then this map (`site.author.name`, `site.author.email`), as in Jekyll.
+    /// The theme keeps using `author`, the name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub author: BTreeMap<String, String>,
 }
 
 impl Default for Config {

@@ -1,6 +1,7 @@
 //! [`Site`]: the configuration, the posts that will be published (newest first) and the
 //! standalone pages of `pages/`. Decides which posts are in (drafts, future, unpublished) and
-//! that no two share a URL.
+//! that no two share a URL. A Jekyll folder (`_config.yml`, no `site.toml`) is read in place,
+//! each file as [`crate::jekyll::tree`] places it.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -14,7 +15,13 @@ use crate::content::load;
 use crate::content::post::{Post, PostRules};
 use crate::content::standalone::Standalone;
 use crate::error::{Error, Location, Result, collect_all};
+use crate::jekyll::liquid::Includes;
+use crate::jekyll::tree::{Role, Tree};
 use crate::markdown::macros::{self, Macros};
+use crate::output::Copy;
+
+/// Files published as they are, in quire's layout.
+pub const STATIC_DIR: &str = "static";
 
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
@@ -34,6 +41,8 @@ pub struct Site {
     pub warnings: Vec<Error>,
     /// `pages/*.md`, by path.
     pub pages: Vec<Standalone>,
+    /// What goes into the output as it is: `static/`, or a Jekyll folder's static files.
+    pub copied: Vec<Copy>,
 }
 
 impl Site {
@@ -44,7 +53,12 @@ impl Site {
                 root.display()
             )));
         }
-        let (mut config, config_warnings) = crate::jekyll::config::load(root)?;
+        let loaded = crate::jekyll::config::load(root)?;
+        let mut config = loaded.config;
+        let layout = match loaded.jekyll_exclude {
+            None => Layout::Quire,
+            Some(exclude) => Layout::Jekyll(Tree::map(root, &exclude, None)?),
+        };
         if let Some(url) = &opts.base_url {
             config.url = url.clone();
         }
@@ -61,7 +75,7 @@ impl Site {
             permalink_at: &permalink_at,
             now: &now,
         };
-        let sources = load::read_all(root, load::find(root, opts.drafts)?)?;
+        let sources = layout.posts(root, opts.drafts)?;
         let posts = collect_all(
             sources
                 .into_par_iter()
@@ -69,7 +83,7 @@ impl Site {
                 .collect(),
         )
         .map_err(without_repeats)?;
-        let loaded = posts.len();
+        let read = posts.len();
         let mut posts: Vec<Post> = posts
             .into_iter()
             .filter(|p| opts.unpublished || p.published)
@@ -83,9 +97,9 @@ impl Site {
                 .then(a.source.cmp(&b.source))
         });
         check_collisions(&posts)?;
-        let mut site_warnings = config_warnings;
-        site_warnings.extend(warnings(root, loaded, posts.len()));
-        let pages = load::read_all(root, load::find_pages(root)?)?;
+        let mut site_warnings = loaded.warnings;
+        site_warnings.extend(warnings(root, &layout, read, posts.len()));
+        let pages = layout.pages(root)?;
         let mut pages: Vec<Standalone> =
             collect_all(pages.into_par_iter().map(Standalone::from_source).collect())?
                 .into_iter()
@@ -95,16 +109,27 @@ impl Site {
         // stage (and every render key) sees what it depends on, included files and all.
         if config.jekyll.compat {
             site_warnings.extend(crate::jekyll::liquid::expand_site(
-                root, &config, &mut posts, &mut pages,
+                &config,
+                layout.includes(root)?,
+                &mut posts,
+                &mut pages,
             )?);
         }
+        let copied = layout.copied(root);
         Ok(Site {
             root: root.to_path_buf(),
             config,
             posts,
             warnings: site_warnings,
             pages,
+            copied,
         })
+    }
+
+    /// Whether the site has a file of its own at `rel` in the output (a `static/robots.txt`),
+    /// which a page quire would make there gives way to.
+    pub fn has_own_file(&self, rel: &str) -> bool {
+        self.copied.iter().any(|c| c.provides(Path::new(rel)))
     }
 
     /// Every post's source path and URL, for links between posts' source files.
@@ -119,23 +144,102 @@ impl Site {
     }
 }
 
-/// The site's warnings, given how many post files were read and how many are published.
-fn warnings(root: &Path, loaded: usize, published: usize) -> Vec<Error> {
-    let posts_dir = Location::file(format!("{}/", load::POSTS_DIR));
+/// Where a site's files stand: quire's folders, or a Jekyll folder (`_config.yml` and no
+/// `site.toml`) read in place, each file where [`Tree::map`] says, the same call
+/// `import-jekyll` copies by.
+enum Layout {
+    Quire,
+    Jekyll(Tree),
+}
+
+impl Layout {
+    fn posts(&self, root: &Path, drafts: bool) -> Result<Vec<load::Source>> {
+        match self {
+            Layout::Quire => load::read_all(root, load::find(root, drafts)?),
+            Layout::Jekyll(tree) => {
+                let roles: &[Role] = match drafts {
+                    true => &[Role::Post, Role::Draft],
+                    false => &[Role::Post],
+                };
+                load::read_all_placed(root, Self::placed(tree, roles))
+            }
+        }
+    }
+
+    fn pages(&self, root: &Path) -> Result<Vec<load::Source>> {
+        match self {
+            Layout::Quire => load::read_all(root, load::find_pages(root)?),
+            Layout::Jekyll(tree) => load::read_all_placed(root, Self::placed(tree, &[Role::Page])),
+        }
+    }
+
+    /// The files of `roles`, each with the place quire's layout has it.
+    fn placed(tree: &Tree, roles: &[Role]) -> Vec<(PathBuf, PathBuf)> {
+        tree.entries
+            .iter()
+            .filter(|e| roles.contains(&e.role))
+            .map(|e| (e.from.clone(), e.to.clone()))
+            .collect()
+    }
+
+    fn includes(&self, root: &Path) -> Result<Includes> {
+        match self {
+            Layout::Quire => Includes::load(root),
+            Layout::Jekyll(tree) => Includes::read(
+                root,
+                tree.with_role(Role::Include).map(|e| e.from.as_path()),
+            ),
+        }
+    }
+
+    fn copied(&self, root: &Path) -> Vec<Copy> {
+        match self {
+            Layout::Quire => vec![Copy {
+                from: root.join(STATIC_DIR),
+                to: PathBuf::new(),
+            }],
+            Layout::Jekyll(tree) => tree
+                .with_role(Role::Static)
+                .map(|e| Copy {
+                    from: root.join(&e.from),
+                    to: e.to.strip_prefix(STATIC_DIR).unwrap_or(&e.to).to_path_buf(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The site's warnings, given how many post files were read and how many are published. A
+/// Jekyll folder gets import-jekyll's report of what is not carried over instead of the list
+/// of Markdown files outside `posts/` and `pages/`.
+fn warnings(root: &Path, layout: &Layout, read: usize, published: usize) -> Vec<Error> {
+    let (posts, new) = match layout {
+        Layout::Quire => (load::POSTS_DIR, "; `quire new \"Title\"` writes one"),
+        Layout::Jekyll(_) => (crate::jekyll::tree::POSTS, ""),
+    };
+    let posts_dir = Location::file(format!("{posts}/"));
     let mut warnings = Vec::new();
-    if loaded == 0 {
+    if read == 0 {
         warnings.push(Error::at(
             posts_dir,
-            "no posts found (a post is posts/YYYY-MM-DD-title.md; `quire new \"Title\"` writes one)",
+            format!("no posts found (a post is {posts}/YYYY-MM-DD-title.md{new})"),
         ));
     } else if published == 0 {
         warnings.push(Error::at(
             posts_dir,
             format!(
-                "no post is published: all {loaded} are dated in the future or have \
+                "no post is published: all {read} are dated in the future or have \
                  `published: false` (see --future and --unpublished)"
             ),
         ));
+    }
+    if let Layout::Jekyll(tree) = layout {
+        warnings.extend(
+            tree.left
+                .iter()
+                .map(|l| Error::at(Location::file(&l.path), l.why.clone())),
+        );
+        return warnings;
     }
     for rel in load::stray_markdown(root) {
         let hint = if load::is_in_jekyll_folder(&rel) {

@@ -501,24 +501,26 @@ fn the_toc_stands_where_toc_was_without_no_toc_headings() {
 
 #[test]
 fn footnotes_abbreviations_definitions_code_and_links_match_jekyll() {
+    let mut notes_total = 0;
     for (url, want) in jekyll_pages() {
         let got = quire_page(url);
-        // kramdown names a note's id by its label (`fn:who`), quire by its number (`fn:1`).
-        assert_eq!(
-            got.footnotes.len(),
-            want["footnotes"].as_array().unwrap().len(),
-            "{url}"
-        );
-        assert!(
-            got.footnotes.iter().all(|id| id.starts_with("fn:")),
-            "{url}"
-        );
+        // kramdown's ids, by label (`fn:who`), and its references' (`fnref:who` → `#fn:who`).
+        let notes = strings(&want["footnotes"]);
+        assert_eq!(got.footnotes, notes, "{url}");
+        notes_total += notes.len();
+        let html = content(&built().out, url);
+        for id in &notes {
+            let label = id.strip_prefix("fn:").unwrap();
+            let reference = format!("id=\"fnref:{label}\"><a href=\"#fn:{label}\"");
+            assert!(html.contains(&reference), "{url}: {reference}");
+        }
         assert_eq!(got.abbr, pairs(&want["abbr"]), "{url}");
         assert_eq!(got.dt, strings(&want["dt"]), "{url}");
         assert_eq!(got.code, strings(&want["code"]), "{url}");
         assert_eq!(got.images, strings(&want["images"]), "{url}");
         assert_eq!(got.links, strings(&want["links"]), "{url}");
     }
+    assert_eq!(notes_total, 2);
 }
 
 #[test]
@@ -589,13 +591,13 @@ fn import_build_and_check_pass_with_no_warning() {
 
 /// The warnings of building `site`, as the command line prints them.
 fn build_warnings(site: &Path, out: &Path) -> (bool, Vec<String>) {
-    let o = quire(&[
-        "build",
-        "-s",
-        site.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    build_warnings_with(&[], site, out)
+}
+
+/// As [`build_warnings`], with more flags.
+fn build_warnings_with(flags: &[&str], site: &Path, out: &Path) -> (bool, Vec<String>) {
+    let (s, o) = (site.to_str().unwrap(), out.to_str().unwrap());
+    let o = quire(&[&["build", "-s", s, "-o", o], flags].concat());
     let warnings = stderr(&o)
         .lines()
         .filter_map(|l| l.strip_prefix("warning: ").map(String::from))
@@ -741,4 +743,206 @@ fn warnings_after_liquid_point_at_the_source_line() {
              `width` must be quoted; it is shown as text"
         )]
     );
+}
+
+/// What Jekyll does not read, put where a build of the folder as it is could trip on it: its
+/// own old output in `_site/` (a page, a post, an HTML file) and, in `exclude:`, a folder with
+/// a page, a file and a post. Each holds `DECOY`.
+const DECOYS: &[(&str, &str)] = &[
+    ("_site/index.html", "<p>DECOY</p>"),
+    ("_site/decoy.md", "---\ntitle: Decoy\n---\nDECOY\n"),
+    (
+        "_site/_posts/2019-06-02-decoy.md",
+        "---\ntitle: Decoy\n---\nDECOY\n",
+    ),
+    ("private/secret.md", "---\ntitle: Secret\n---\nDECOY\n"),
+    ("todo.txt", "DECOY\n"),
+    (
+        "_posts/2019-06-01-excluded.md",
+        "---\ntitle: Excluded\n---\nDECOY\n",
+    ),
+];
+
+/// The fixture as Jekyll has it (no `site.toml`), copied into a temp folder with [`DECOYS`]:
+/// (temp, site folder).
+fn jekyll_folder() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    copy_dir(&fixture(), &site);
+    assert!(!site.join("site.toml").exists());
+    let config = site.join("_config.yml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.ends_with("  - Gemfile.lock\n"), "{text}");
+    let more = "  - private/\n  - todo.txt\n  - _posts/2019-06-01-excluded.md\n";
+    std::fs::write(&config, format!("{text}{more}")).unwrap();
+    for (rel, text) in DECOYS {
+        write(&site.join(rel), text);
+    }
+    (dir, site)
+}
+
+/// `quire build` straight on the Jekyll folder: Jekyll's URLs, the same site as the import
+/// route's byte for byte, no warning, no decoy read or copied, the source untouched.
+#[test]
+fn a_jekyll_folder_builds_as_it_is_into_the_imported_site() {
+    let (dir, site) = jekyll_folder();
+    let before = snapshot(&site);
+    let out = dir.path().join("out");
+    let (ok, warnings) = build_warnings(&site, &out);
+    assert!(ok && warnings.is_empty(), "{warnings:?}");
+    // Only quire's cache was added to the source.
+    let after: BTreeMap<_, _> = snapshot(&site)
+        .into_iter()
+        .filter(|(p, _)| !p.starts_with(".quire-cache"))
+        .collect();
+    assert_eq!(after, before);
+    for url in jekyll_urls() {
+        assert!(out.join(file_of(&url)).is_file(), "{url}");
+    }
+    let files = files_of(&out);
+    for f in &files {
+        let bytes = std::fs::read(out.join(f)).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains("DECOY"), "{f}");
+    }
+    for gone in [
+        "todo.txt", "private", "decoy", "secret", "excluded", "_site",
+    ] {
+        assert!(!files.iter().any(|f| f.contains(gone)), "{gone}: {files:?}");
+    }
+    // The import route's site (its own build, with no warning either): the same files, the
+    // same bytes, search index included.
+    let imported = &built().out;
+    assert_eq!(files, files_of(imported));
+    for f in &files {
+        assert!(
+            std::fs::read(out.join(f)).unwrap() == std::fs::read(imported.join(f)).unwrap(),
+            "{f} differs from the imported site's"
+        );
+    }
+}
+
+/// The same report both ways: what a build of the folder warns about is what `import-jekyll`
+/// lists as not carried over (which also names what Jekyll itself does not publish).
+#[test]
+fn what_is_not_carried_over_is_a_warning_naming_the_file() {
+    let (dir, site) = jekyll_folder();
+    for (rel, text) in [
+        ("_layouts/post.html", "{{ content }}"),
+        ("_data/people.yml", "- Ada\n"),
+        ("_plugins/x.rb", "# plugin\n"),
+        ("index.html", "---\nlayout: home\n---\n"),
+        ("feed.xml", "---\nlayout: null\n---\n<feed/>\n"),
+    ] {
+        write(&site.join(rel), text);
+    }
+    let (ok, warnings) = build_warnings(&site, &dir.path().join("out"));
+    assert!(ok, "{warnings:?}");
+    let named: Vec<&str> = warnings
+        .iter()
+        .map(|w| w.split(": ").next().unwrap())
+        .collect();
+    assert_eq!(
+        named,
+        ["_data/", "_layouts/", "_plugins/", "feed.xml", "index.html"],
+        "{warnings:?}"
+    );
+    let import = quire(&[
+        "import-jekyll",
+        site.to_str().unwrap(),
+        dir.path().join("imported").to_str().unwrap(),
+    ]);
+    assert!(import.status.success(), "{}", stderr(&import));
+    let listed: Vec<String> = String::from_utf8_lossy(&import.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("  ").map(String::from))
+        .collect();
+    for w in &warnings {
+        assert!(listed.contains(w), "{w}: {listed:?}");
+    }
+    // Jekyll's own leaving out is listed by import only.
+    for quiet in ["private/: in `exclude`", "todo.txt: in `exclude`"] {
+        assert!(listed.iter().any(|l| l == quiet), "{quiet}: {listed:?}");
+    }
+}
+
+/// `_drafts/` only with `--drafts`; a post's file and line in messages are its own in `_posts/`;
+/// the folder's own `robots.txt` is the site's, as `static/robots.txt` is.
+#[test]
+fn a_jekyll_folders_drafts_messages_and_robots_are_its_own() {
+    let (dir, site) = jekyll_folder();
+    write(
+        &site.join("_drafts/an-idea.md"),
+        "---\ntitle: An idea\ncategories: notes\n---\nSoon.\n",
+    );
+    let robots = "User-agent: *\nDisallow: /notes/\n";
+    write(&site.join("robots.txt"), robots);
+    let out = dir.path().join("out");
+    let (ok, warnings) = build_warnings(&site, &out);
+    assert!(ok && warnings.is_empty(), "{warnings:?}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("robots.txt")).unwrap(),
+        robots
+    );
+    assert!(!files_of(&out).iter().any(|f| f.contains("an-idea")));
+    let (ok, warnings) = build_warnings_with(&["--drafts"], &site, &out);
+    assert!(ok && warnings.is_empty(), "{warnings:?}");
+    assert!(
+        files_of(&out)
+            .iter()
+            .any(|f| f.starts_with("notes/") && f.ends_with("/an-idea/index.html")),
+        "{:?}",
+        files_of(&out)
+    );
+    let post = site.join("_posts/2020-05-20-liquid-tour.md");
+    edit(
+        &post,
+        "Every post, by title:",
+        "{% gist 1 %}\nEvery post, by title:",
+    );
+    let line = line_of(&post, "{% gist");
+    let (ok, warnings) = build_warnings(&site, &out);
+    assert!(ok, "{warnings:?}");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with(&format!("_posts/2020-05-20-liquid-tour.md:{line}:")),
+        "{warnings:?}"
+    );
+}
+
+/// `author` as a map in `_config.yml`: `site.author.name` and `site.author.email` in a page,
+/// built as it is and through import-jekyll (which keeps the map in `site.toml`).
+#[test]
+fn a_map_author_reads_as_site_author_name_and_email_both_ways() {
+    let (dir, site) = jekyll_folder();
+    edit(
+        &site.join("_config.yml"),
+        "author: Ada Example\n",
+        "author:\n  name: Ada Example\n  email: ada@example.org\n",
+    );
+    edit(
+        &site.join("about.md"),
+        "written by {{ site.author }}.",
+        "written by {{ site.author.name }} ({{ site.author.email }}).",
+    );
+    let direct = dir.path().join("direct");
+    let (ok, warnings) = build_warnings(&site, &direct);
+    assert!(ok && warnings.is_empty(), "{warnings:?}");
+    let imported = dir.path().join("imported");
+    let import = quire(&[
+        "import-jekyll",
+        site.to_str().unwrap(),
+        imported.to_str().unwrap(),
+    ]);
+    assert!(import.status.success(), "{}", stderr(&import));
+    let via_import = dir.path().join("via-import");
+    let (ok, warnings) = build_warnings(&imported, &via_import);
+    assert!(ok && warnings.is_empty(), "{warnings:?}");
+    for out in [&direct, &via_import] {
+        let html = content(out, "/about/");
+        assert!(
+            html.contains("written by Ada Example (ada@example.org)."),
+            "{}: {html}",
+            out.display()
+        );
+    }
 }

@@ -77,13 +77,6 @@ fn fragments(out: &Path) -> Vec<Value> {
     all
 }
 
-fn files_under(dir: &Path) -> Vec<String> {
-    snapshot(dir)
-        .into_keys()
-        .map(|p| p.to_string_lossy().replace('\\', "/"))
-        .collect()
-}
-
 #[test]
 fn index_holds_every_searchable_page_with_math_as_tex_and_sections_by_heading_id() {
     let dir = site("title = \"T\"\nlang = \"zh-CN\"\n");
@@ -93,7 +86,7 @@ fn index_holds_every_searchable_page_with_math_as_tex_and_sections_by_heading_id
         "two posts and the about page"
     );
     let out = dir.path().join("out");
-    let files = files_under(&out.join("pagefind"));
+    let files = files_of(&out.join("pagefind"));
     for want in ["pagefind.js", "pagefind-worker.js", "pagefind-entry.json"] {
         assert!(files.iter().any(|f| f == want), "{want} not in {files:?}");
     }

@@ -14,8 +14,10 @@ pub const PAGES_DIR: &str = "pages";
 pub struct Source {
     /// Path relative to the site root (`posts/2018-12-31-x.md`): what messages show.
     pub rel: PathBuf,
-    /// Path relative to `posts/`, for Jekyll's `post.path`-like uses.
-    pub in_posts: PathBuf,
+    /// Where quire's layout has the file: `rel` itself, but for a Jekyll folder built as it
+    /// is, where `_posts/x.md` stands for `posts/x.md` and `about.md` for `pages/about.md`
+    /// (`jekyll::tree`). What a file is (a draft) and a page's URL follow from this.
+    pub placed: PathBuf,
     pub draft: bool,
     pub text: String,
 }
@@ -170,11 +172,22 @@ pub fn is_repository_doc(file_name: &str) -> bool {
 
 /// Reads the listed files in parallel; every unreadable file is reported, not just the first.
 pub fn read_all(root: &Path, rels: Vec<PathBuf>) -> Result<Vec<Source>> {
-    use rayon::prelude::*;
-    collect_all(rels.into_par_iter().map(|rel| read(root, rel)).collect())
+    read_all_placed(root, rels.into_iter().map(|r| (r.clone(), r)).collect())
 }
 
-pub fn read(root: &Path, rel: PathBuf) -> Result<Source> {
+/// As [`read_all`], for files standing where quire's layout does not have them: each is
+/// `(rel, placed)` (see [`Source::placed`]).
+pub fn read_all_placed(root: &Path, files: Vec<(PathBuf, PathBuf)>) -> Result<Vec<Source>> {
+    use rayon::prelude::*;
+    collect_all(
+        files
+            .into_par_iter()
+            .map(|(rel, placed)| read(root, rel, placed))
+            .collect(),
+    )
+}
+
+fn read(root: &Path, rel: PathBuf, placed: PathBuf) -> Result<Source> {
     let text = crate::fs::read_to_string(&root.join(&rel)).map_err(|e| match e {
         crate::error::Error::Io { source, .. } => crate::error::Error::Io {
             path: rel.clone(),
@@ -182,21 +195,27 @@ pub fn read(root: &Path, rel: PathBuf) -> Result<Source> {
         },
         other => other,
     })?;
-    Ok(source(rel, text))
+    Ok(placed_source(rel, placed, text))
 }
 
 /// A post file's text as [`read`] makes it a [`Source`]: the byte order mark dropped, draft or
 /// not from its folder. Public so the fuzz targets take the same path without the disk.
 pub fn source(rel: PathBuf, text: String) -> Source {
-    let in_posts = rel.strip_prefix(POSTS_DIR).unwrap_or(&rel).to_path_buf();
-    let draft = in_posts.starts_with(DRAFTS_DIR);
+    placed_source(rel.clone(), rel, text)
+}
+
+/// As [`source`], for a file that quire's layout has at `placed`.
+pub fn placed_source(rel: PathBuf, placed: PathBuf, text: String) -> Source {
+    let draft = placed
+        .strip_prefix(POSTS_DIR)
+        .is_ok_and(|p| p.starts_with(DRAFTS_DIR));
     let text = text
         .strip_prefix('\u{feff}')
         .map(String::from)
         .unwrap_or(text);
     Source {
         rel,
-        in_posts,
+        placed,
         draft,
         text,
     }

@@ -182,7 +182,7 @@ mod tests {
         };
         let src = Source {
             rel: rel.into(),
-            in_posts: rel.trim_start_matches("posts/").into(),
+            placed: rel.into(),
             draft: false,
             text: text.into(),
         };

@@ -20,6 +20,9 @@ pub const PAGES_DIR: &str = "pages";
 pub struct Standalone {
     /// Relative to the site root, e.g. `pages/about.md`.
     pub source: PathBuf,
+    /// Where quire's layout has it: `source`, but for a Jekyll folder built as it is, whose
+    /// `about.md` stands for `pages/about.md` (see [`Source::placed`]).
+    pub placed: PathBuf,
     /// The whole file; the body starts at `body_offset`.
     pub text: String,
     pub body_offset: usize,
@@ -41,7 +44,7 @@ impl Standalone {
         let at_key = |key: &str| front_matter::key_location(split.as_ref(), &src.rel, key);
         let url = match &fm.permalink {
             Some(p) => p.clone(),
-            None => default_url(&src.rel),
+            None => default_url(&src.placed),
         };
         if let Err(why) = crate::urls::output_path(&url) {
             let at = match &fm.permalink {
@@ -70,6 +73,7 @@ impl Standalone {
             extra: fm.extra,
             url,
             source: src.rel,
+            placed: src.placed,
             text: src.text,
         })
     }
@@ -118,6 +122,17 @@ mod tests {
             ("/notes/my%20notes/", "笔记")
         );
         assert_eq!(page("pages/notes/index.md", "").unwrap().url, "/notes/");
+        // A Jekyll folder's `pages/x.md`, built as it is, is quire's `pages/pages/x.md`.
+        let jekyll = crate::content::load::placed_source(
+            "pages/x.md".into(),
+            "pages/pages/x.md".into(),
+            String::new(),
+        );
+        let p = Standalone::from_source(jekyll).unwrap();
+        assert_eq!(
+            (p.url.as_str(), p.source.as_path()),
+            ("/pages/x/", Path::new("pages/x.md"))
+        );
         assert_eq!(
             page("pages/x.md", "---\npermalink: /me.html\n---\n")
                 .unwrap()

@@ -106,13 +106,29 @@ pub fn parse(text: &str, display_path: &Path) -> Result<Imported> {
     set(&mut config.timezone, &yaml.timezone);
     set(&mut config.excerpt_separator, &yaml.excerpt_separator);
     set(&mut config.lang, &yaml.lang);
+    let mut not_carried = Vec::new();
     config.author = match &yaml.author {
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Object(m)) => m
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .into(),
+        Some(Value::Object(m)) => {
+            for (key, value) in m {
+                match value {
+                    Value::String(s) => {
+                        config.jekyll.author.insert(key.clone(), s.clone());
+                    }
+                    Value::Number(_) | Value::Bool(_) => {
+                        config.jekyll.author.insert(key.clone(), value.to_string());
+                    }
+                    Value::Null => {}
+                    _ => not_carried.push(format!(
+                        "author.{key}: only text is kept of `author` (for site.author.{key})"
+                    )),
+                }
+            }
+            m.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .into()
+        }
         _ => String::new(),
     };
     let base = yaml.baseurl.as_deref().unwrap_or("").trim_end_matches('/');
@@ -127,7 +143,6 @@ pub fn parse(text: &str, display_path: &Path) -> Result<Imported> {
     config.paginate = yaml.paginate;
     config.jekyll.compat = true;
     config.markdown.kramdown = true;
-    let mut not_carried = Vec::new();
     for key in yaml.other.keys() {
         if !SAME_OR_MOOT.contains(&key.as_str()) {
             not_carried.push(format!("{key}: quire has no such setting"));
@@ -154,21 +169,59 @@ pub fn parse(text: &str, display_path: &Path) -> Result<Imported> {
     })
 }
 
-/// The site's configuration: `site.toml`, else `_config.yml` (Jekyll's, with compat on and a
-/// warning for each key quire does not follow), else the defaults.
-pub fn load(root: &Path) -> Result<(Config, Vec<Error>)> {
-    let yml = root.join(JEKYLL_CONFIG_FILE);
-    if root.join(CONFIG_FILE).exists() || !yml.is_file() {
-        return Ok((Config::load(root)?, Vec::new()));
+/// A Jekyll site's configuration as quire takes it: `_config.yml` (the defaults with compat on
+/// when there is none) and the custom domain of its `CNAME` file. What `import-jekyll` writes
+/// into `site.toml` and what the build of a Jekyll folder as it is uses.
+pub fn read_site(src: &Path) -> Result<Imported> {
+    let yml = src.join(JEKYLL_CONFIG_FILE);
+    let mut imported = if yml.is_file() {
+        parse(
+            &crate::fs::read_to_string(&yml)?,
+            Path::new(JEKYLL_CONFIG_FILE),
+        )?
+    } else {
+        parse("", Path::new(JEKYLL_CONFIG_FILE))?
+    };
+    let cname = src.join("CNAME");
+    if cname.is_file() {
+        imported.config.cname = Some(crate::fs::read_to_string(&cname)?.trim().to_string());
     }
-    let text = crate::fs::read_to_string(&yml)?;
-    let imported = parse(&text, Path::new(JEKYLL_CONFIG_FILE))?;
+    Ok(imported)
+}
+
+/// The site's configuration, and how its files are laid out.
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Config,
+    /// A warning for each `_config.yml` key quire does not follow.
+    pub warnings: Vec<Error>,
+    /// For a Jekyll folder built as it is (`_config.yml` and no `site.toml`): its `exclude`,
+    /// which [`super::tree::Tree::map`] needs to lay it out. `None` for quire's layout.
+    pub jekyll_exclude: Option<Vec<String>>,
+}
+
+/// The site's configuration: `site.toml`, else `_config.yml` (Jekyll's, with compat on and a
+/// warning for each key quire does not follow; the folder is then a Jekyll site read as it
+/// is), else the defaults.
+pub fn load(root: &Path) -> Result<Loaded> {
+    if root.join(CONFIG_FILE).exists() || !root.join(JEKYLL_CONFIG_FILE).is_file() {
+        return Ok(Loaded {
+            config: Config::load(root)?,
+            warnings: Vec::new(),
+            jekyll_exclude: None,
+        });
+    }
+    let imported = read_site(root)?;
     let warnings = imported
         .not_carried
         .iter()
         .map(|why| Error::at(Location::file(JEKYLL_CONFIG_FILE), why.clone()))
         .collect();
-    Ok((imported.config, warnings))
+    Ok(Loaded {
+        config: imported.config,
+        warnings,
+        jekyll_exclude: Some(imported.exclude),
+    })
 }
 
 #[cfg(test)]
@@ -177,7 +230,7 @@ mod tests {
 
     #[test]
     fn jekyll_keys_become_quire_settings() {
-        let yaml = "title: Notes\ndescription: d\nurl: https://u.github.io\nbaseurl: /notes\npermalink: pretty\ntimezone: Asia/Shanghai\nexcerpt_separator: <!--cut-->\npaginate: 5\nlang: zh-CN\nauthor:\n  name: Ada\nexclude: [Gemfile, vendor]\nkramdown:\n  input: GFM\n  hard_wrap: false\ntheme: minima\nmarkdown: kramdown\n";
+        let yaml = "title: Notes\ndescription: d\nurl: https://u.github.io\nbaseurl: /notes\npermalink: pretty\ntimezone: Asia/Shanghai\nexcerpt_separator: <!--cut-->\npaginate: 5\nlang: zh-CN\nauthor:\n  name: Ada\n  email: ada@example.org\n  links: [a]\nexclude: [Gemfile, vendor]\nkramdown:\n  input: GFM\n  hard_wrap: false\ntheme: minima\nmarkdown: kramdown\n";
         let out = parse(yaml, Path::new("_config.yml")).unwrap();
         let c = &out.config;
         assert_eq!(c.title, "Notes");
@@ -193,10 +246,18 @@ mod tests {
             (Some(5), "zh-CN", "Ada")
         );
         assert!(c.jekyll.compat && c.markdown.kramdown);
+        assert_eq!(
+            c.jekyll.author,
+            BTreeMap::from([
+                ("email".to_string(), "ada@example.org".to_string()),
+                ("name".to_string(), "Ada".to_string())
+            ])
+        );
         assert_eq!(out.exclude, ["Gemfile", "vendor"]);
         assert_eq!(
             out.not_carried,
             [
+                "author.links: only text is kept of `author` (for site.author.links)",
                 "theme: quire has no such setting",
                 "kramdown.hard_wrap: quire does not follow this kramdown option"
             ]
@@ -219,17 +280,23 @@ mod tests {
             "title: From YAML\nfoo: 1\n",
         )
         .unwrap();
-        let (c, warnings) = load(dir.path()).unwrap();
-        assert_eq!(c.title, "From YAML");
-        assert_eq!(warnings.len(), 1);
+        std::fs::write(dir.path().join("CNAME"), "maths.example.org\n").unwrap();
+        let loaded = load(dir.path()).unwrap();
+        assert_eq!(loaded.config.title, "From YAML");
+        assert_eq!(loaded.config.cname.as_deref(), Some("maths.example.org"));
+        assert_eq!(loaded.jekyll_exclude, Some(Vec::new()));
+        assert_eq!(loaded.warnings.len(), 1);
         assert!(
-            warnings[0].to_string().starts_with("_config.yml: foo:"),
+            loaded.warnings[0]
+                .to_string()
+                .starts_with("_config.yml: foo:"),
             "{}",
-            warnings[0]
+            loaded.warnings[0]
         );
         std::fs::write(dir.path().join(CONFIG_FILE), "title = \"From TOML\"\n").unwrap();
-        let (c, warnings) = load(dir.path()).unwrap();
-        assert_eq!(c.title, "From TOML");
-        assert!(warnings.is_empty() && !c.jekyll.compat);
+        let loaded = load(dir.path()).unwrap();
+        assert_eq!(loaded.config.title, "From TOML");
+        assert!(loaded.warnings.is_empty() && !loaded.config.jekyll.compat);
+        assert!(loaded.jekyll_exclude.is_none());
     }
 }

@@ -1,7 +1,8 @@
 //! `quire import-jekyll SRC DEST`: a Jekyll site's sources copied into a new quire site, laid
-//! out as quire reads them, with a `site.toml` made from `_config.yml` (compat on). SRC is
-//! only read; DEST must be missing or empty, and each file is created new, never replacing
-//! one. What has no place in a quire site is listed, not dropped in silence.
+//! out as quire reads them (each file where [`Tree::map`] places it), with a `site.toml` made
+//! from `_config.yml` (compat on). SRC is only read; DEST must be missing or empty, and each
+//! file is created new, never replacing one. What has no place in a quire site is listed, not
+//! dropped in silence: the same list a build of SRC as it is warns about.
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +10,8 @@ use crate::config::{CONFIG_FILE, Config};
 use crate::error::{Error, Result};
 use crate::scaffold::create_new;
 
-use super::config::{JEKYLL_CONFIG_FILE, parse};
+use super::config::{JEKYLL_CONFIG_FILE, read_site};
+use super::tree::{POSTS, Tree};
 
 /// What an import did.
 #[derive(Debug, Default)]
@@ -20,33 +22,8 @@ pub struct Report {
     pub not_carried: Vec<String>,
 }
 
-/// Folders that move to a place of their own: (Jekyll's, quire's).
-const MOVED: &[(&str, &str)] = &[
-    ("_posts", "posts"),
-    ("_drafts", "posts/_drafts"),
-    ("_includes", "_includes"),
-    ("assets", "static/assets"),
-    ("images", "static/images"),
-];
-
-/// Jekyll's own machinery or output: nothing of the site's content.
-const MOOT: &[&str] = &[
-    "_site",
-    ".jekyll-cache",
-    ".jekyll-metadata",
-    ".sass-cache",
-    ".git",
-    ".github",
-    ".bundle",
-    "vendor",
-    "node_modules",
-    "Gemfile",
-    "Gemfile.lock",
-    JEKYLL_CONFIG_FILE,
-];
-
 pub fn import(src: &Path, dest: &Path) -> Result<Report> {
-    if !src.join(JEKYLL_CONFIG_FILE).is_file() && !src.join("_posts").is_dir() {
+    if !src.join(JEKYLL_CONFIG_FILE).is_file() && !src.join(POSTS).is_dir() {
         return Err(Error::Usage(format!(
             "{} is not a Jekyll site (it has neither _config.yml nor _posts/)",
             src.display()
@@ -65,159 +42,28 @@ pub fn import(src: &Path, dest: &Path) -> Result<Report> {
         }
     }
     std::fs::create_dir_all(dest).map_err(|e| Error::io(dest, e))?;
-    let dest_real = real(dest);
     let mut report = Report::default();
-    let mut config = Config::default();
-    config.jekyll.compat = true;
-    let mut exclude = Vec::new();
-    let yml = src.join(JEKYLL_CONFIG_FILE);
-    if yml.is_file() {
-        let imported = parse(
-            &crate::fs::read_to_string(&yml)?,
-            Path::new(JEKYLL_CONFIG_FILE),
-        )?;
-        config = imported.config;
-        exclude = imported.exclude;
-        report.not_carried.extend(
-            imported
-                .not_carried
-                .into_iter()
-                .map(|w| format!("{JEKYLL_CONFIG_FILE}: {w}")),
-        );
+    let imported = read_site(src)?;
+    report.not_carried.extend(
+        imported
+            .not_carried
+            .into_iter()
+            .map(|w| format!("{JEKYLL_CONFIG_FILE}: {w}")),
+    );
+    // DEST may be inside SRC: never read it.
+    let tree = Tree::map(src, &imported.exclude, Some(dest))?;
+    let left = tree.left.iter().chain(&tree.unpublished);
+    report.not_carried.extend(left.map(ToString::to_string));
+    for entry in &tree.entries {
+        let from = src.join(&entry.from);
+        let bytes = std::fs::read(&from).map_err(|e| Error::io(&from, e))?;
+        create_new(dest, &entry.to, &bytes)?;
+        report.written.push(entry.to.clone());
     }
-    let cname = src.join("CNAME");
-    if cname.is_file() {
-        config.cname = Some(crate::fs::read_to_string(&cname)?.trim().to_string());
-    }
-    let mut entries: Vec<_> = std::fs::read_dir(src)
-        .map_err(|e| Error::io(src, e))?
-        .filter_map(|e| e.ok())
-        .collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let path = entry.path();
-        if real(&path) == dest_real {
-            continue; // DEST inside SRC
-        }
-        if MOOT.contains(&name.as_str()) || name == "CNAME" {
-            continue;
-        }
-        if exclude.iter().any(|x| x.trim_matches('/') == name) {
-            report.not_carried.push(format!("{name}: in `exclude`"));
-            continue;
-        }
-        let kind = entry.file_type().map_err(|e| Error::io(&path, e))?;
-        if kind.is_symlink() {
-            report.not_carried.push(format!("{name}: a symbolic link"));
-            continue;
-        }
-        if let Some((_, to)) = MOVED.iter().find(|(from, _)| *from == name) {
-            copy_tree(&path, dest, Path::new(to), &dest_real, &mut report)?;
-        } else if kind.is_dir() && (name.starts_with('_') || name.starts_with('.')) {
-            report.not_carried.push(format!(
-                "{name}/: {}",
-                match name.as_str() {
-                    "_layouts" =>
-                        "layouts are Liquid templates; quire's theme is Tera (templates/)",
-                    "_sass" => "Sass is not compiled by quire",
-                    "_data" => "`site.data` is not available",
-                    "_plugins" => "Ruby plugins do not run",
-                    _ => "a Jekyll folder quire does not read",
-                }
-            ));
-        } else if kind.is_dir() {
-            copy_tree(
-                &path,
-                dest,
-                &Path::new("static").join(&name),
-                &dest_real,
-                &mut report,
-            )?;
-        } else if name.starts_with('.') {
-            report.not_carried.push(format!("{name}: a hidden file"));
-        } else {
-            top_level_file(&path, &name, dest, &mut report)?;
-        }
-    }
-    let toml = site_toml(&config)?;
+    let toml = site_toml(&imported.config)?;
     create_new(dest, Path::new(CONFIG_FILE), toml)?;
     report.written.push(PathBuf::from(CONFIG_FILE));
     Ok(report)
-}
-
-fn real(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
-}
-
-/// A page (Markdown with front matter) goes to `pages/`; the index and 404 quire writes
-/// itself; another file is static.
-fn top_level_file(path: &Path, name: &str, dest: &Path, report: &mut Report) -> Result<()> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let has_front_matter = bytes.starts_with(b"---\n") || bytes.starts_with(b"---\r\n");
-    let ext = Path::new(name)
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("");
-    let stem = Path::new(name)
-        .file_stem()
-        .and_then(|e| e.to_str())
-        .unwrap_or("");
-    let to = match (has_front_matter, ext) {
-        (true, _) if matches!(stem, "index" | "404") => {
-            report.not_carried.push(format!(
-                "{name}: quire writes its own {} page (templates/{}.html to change it)",
-                stem,
-                if stem == "404" { "404" } else { "index" }
-            ));
-            return Ok(());
-        }
-        (true, "md" | "markdown") => Path::new("pages").join(format!("{stem}.md")),
-        (true, _) => {
-            report.not_carried.push(format!(
-                "{name}: a page that is not Markdown (quire's pages/ are Markdown)"
-            ));
-            return Ok(());
-        }
-        (false, _) => Path::new("static").join(name),
-    };
-    create_new(dest, &to, &bytes)?;
-    report.written.push(to);
-    Ok(())
-}
-
-/// Copies the folder `from` to `dest/to`, files only, symbolic links reported.
-fn copy_tree(
-    from: &Path,
-    dest: &Path,
-    to: &Path,
-    dest_real: &Path,
-    report: &mut Report,
-) -> Result<()> {
-    let walk = walkdir::WalkDir::new(from)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| real(e.path()) != dest_real);
-    for entry in walk {
-        let entry =
-            entry.map_err(|e| Error::Usage(format!("cannot read {}: {e}", from.display())))?;
-        let rel = entry.path().strip_prefix(from).unwrap_or(entry.path());
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        if entry.file_type().is_symlink() {
-            report
-                .not_carried
-                .push(format!("{}: a symbolic link", entry.path().display()));
-            continue;
-        }
-        // quire reads `.md` and `.markdown` alike; the name stays.
-        let target = to.join(rel);
-        let bytes = std::fs::read(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
-        create_new(dest, &target, &bytes)?;
-        report.written.push(target);
-    }
-    Ok(())
 }
 
 /// Only what differs from quire's defaults, so the file reads like one a person wrote.
@@ -249,6 +95,15 @@ fn site_toml(config: &Config) -> Result<String> {
     }
     let mut jekyll = toml::Table::new();
     jekyll.insert("compat".into(), toml::Value::Boolean(true));
+    if !config.jekyll.author.is_empty() {
+        let author = config
+            .jekyll
+            .author
+            .iter()
+            .map(|(k, v)| (k.clone(), toml::Value::String(v.clone())))
+            .collect();
+        jekyll.insert("author".into(), toml::Value::Table(author));
+    }
     t.insert("jekyll".into(), toml::Value::Table(jekyll));
     let text = toml::to_string(&t).map_err(Error::internal)?;
     Ok(format!(
@@ -273,7 +128,7 @@ mod tests {
         write(
             s,
             "_config.yml",
-            "title: Notes\nurl: https://x.org\ntheme: minima\nexclude: [notes.txt]\n",
+            "title: Notes\nurl: https://x.org\ntheme: minima\nexclude: [notes.txt]\nauthor:\n  name: Ada\n  email: ada@x.org\n",
         );
         write(s, "_posts/2019-01-01-a.md", "---\ntitle: A\n---\nhi\n");
         write(s, "_drafts/d.md", "---\ntitle: D\n---\n");
@@ -314,6 +169,8 @@ mod tests {
             (parsed.title.as_str(), parsed.cname.as_deref()),
             ("Notes", Some("x.org"))
         );
+        assert_eq!(parsed.author, "Ada");
+        assert_eq!(parsed.jekyll.author["email"], "ada@x.org");
         let said = report.not_carried.join("\n");
         for part in ["theme", "_layouts/", "index.html", "notes.txt"] {
             assert!(said.contains(part), "{part}: {said}");

@@ -2,8 +2,9 @@
 //!
 //! pulldown-cmark names a note's anchor after its label (`#1`), which a heading can also
 //! produce, and writes no link back. Here notes are numbered by first reference, anchored at
-//! `fn:N`/`fnref:N` (kramdown's ids; a heading id never holds a `:`), listed at the end of
-//! the post with a link back to each reference. With sidenotes on, each first reference is also
+//! `fn:N`/`fnref:N` (kramdown's form; a heading id never holds a `:`), listed at the end of
+//! the post with a link back to each reference. Under `[jekyll] compat` the ids are kramdown's
+//! own, by label ([`Ids::Labels`]), so links written by hand to `#fn:note` still land. With sidenotes on, each first reference is also
 //! followed by a copy of its note that the stylesheet floats into the margin on wide screens
 //! (and hides elsewhere, where the list at the end shows instead): no script involved.
 
@@ -21,7 +22,50 @@ pub const SIDENOTE_END_MARK: &str = "<!--/sidenote-->";
 /// How a note's reference begins, so an excerpt can leave it out.
 pub const REFERENCE_OPEN: &str = "<sup class=\"fnref\"";
 
-pub(super) fn footnotes<'a>(events: Vec<Spanned<'a>>, sidenotes: bool) -> Vec<Spanned<'a>> {
+/// How a note's ids are made; the number shown is the note's number either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Ids {
+    /// `fn:N` and `fnref:N`, then `fnref:N:2`, `fnref:N:3` for later references.
+    Numbers,
+    /// kramdown's: `fn:LABEL` and `fnref:LABEL`, then `fnref:LABEL:1`, `fnref:LABEL:2`. Such a
+    /// label holds no `:`, so no two ids meet. A label kramdown would not take as a note's
+    /// (`[^my note]`, `[^a:b]`) has no kramdown id to keep: it gets `fn::N`, which no label
+    /// can give.
+    Labels,
+}
+
+impl Ids {
+    /// What follows `fn:` and `fnref:` for the note `label`, numbered `n`.
+    fn key(self, label: &str, n: usize) -> String {
+        match self {
+            Ids::Labels if is_kramdown_label(label) => label.to_string(),
+            Ids::Labels => format!(":{n}"),
+            Ids::Numbers => n.to_string(),
+        }
+    }
+
+    /// The id of the `k`th reference (from 1) to the note `key`.
+    fn reference(self, key: &str, k: usize) -> String {
+        match (self, k) {
+            (_, 1) => format!("fnref:{key}"),
+            (Ids::Numbers, k) => format!("fnref:{key}:{k}"),
+            (Ids::Labels, k) => format!("fnref:{key}:{}", k - 1),
+        }
+    }
+}
+
+/// kramdown's footnote name: a word character, then word characters and `-` (Ruby's `\w` on
+/// UTF-8 text takes letters and digits of every script).
+fn is_kramdown_label(label: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    label.starts_with(word) && label.chars().all(|c| word(c) || c == '-')
+}
+
+pub(super) fn footnotes<'a>(
+    events: Vec<Spanned<'a>>,
+    sidenotes: bool,
+    ids: Ids,
+) -> Vec<Spanned<'a>> {
     if !events
         .iter()
         .any(|s| matches!(s.event, Event::FootnoteReference(_)))
@@ -64,15 +108,12 @@ pub(super) fn footnotes<'a>(events: Vec<Spanned<'a>>, sidenotes: bool) -> Vec<Sp
         });
         let k = seen.entry(n).or_insert(0);
         *k += 1;
-        let id = if *k == 1 {
-            format!("fnref:{n}")
-        } else {
-            format!("fnref:{n}:{k}")
-        };
+        let key = ids.key(&label, n);
+        let id = ids.reference(&key, *k);
         let at = s.range.clone();
         out.push(Spanned {
             event: Event::InlineHtml(CowStr::from(format!(
-                "{REFERENCE_OPEN} id=\"{id}\"><a href=\"#fn:{n}\" role=\"doc-noteref\">{n}</a></sup>"
+                "{REFERENCE_OPEN} id=\"{id}\"><a href=\"#fn:{key}\" role=\"doc-noteref\">{n}</a></sup>"
             ))),
             range: at.clone(),
             mark: None,
@@ -107,12 +148,14 @@ pub(super) fn footnotes<'a>(events: Vec<Spanned<'a>>, sidenotes: bool) -> Vec<Sp
     )));
     for (i, label) in order.iter().enumerate() {
         let n = i + 1;
-        out.push(html(format!("<li id=\"fn:{n}\">\n")));
+        let key = ids.key(label, n);
+        out.push(html(format!("<li id=\"fn:{key}\">\n")));
         let mut body = definitions.remove(label).unwrap_or_default();
         let back = Spanned {
             event: Event::InlineHtml(CowStr::from(format!(
-                " <a href=\"#fnref:{n}\" class=\"footnote-backref\" role=\"doc-backlink\" \
-                 aria-label=\"Back to reference {n}\">↩</a>"
+                " <a href=\"#{}\" class=\"footnote-backref\" role=\"doc-backlink\" \
+                 aria-label=\"Back to reference {n}\">↩</a>",
+                ids.reference(&key, 1)
             ))),
             range: end..end,
             mark: None,
@@ -175,7 +218,9 @@ mod tests {
         let mut html = String::new();
         push_html(
             &mut html,
-            footnotes(events, sidenotes).into_iter().map(|s| s.event),
+            footnotes(events, sidenotes, Ids::Numbers)
+                .into_iter()
+                .map(|s| s.event),
         );
         html
     }
@@ -224,5 +269,62 @@ mod tests {
     #[test]
     fn posts_without_notes_are_untouched() {
         assert!(!run("Plain [text].\n", true).contains("footnotes"));
+    }
+}
+
+#[cfg(test)]
+mod kramdown_ids {
+    use super::*;
+    use pulldown_cmark::html::push_html;
+
+    fn run(md: &str) -> String {
+        let mut html = String::new();
+        let events = footnotes(Spanned::parse(md), false, Ids::Labels);
+        push_html(&mut html, events.into_iter().map(|s| s.event));
+        html
+    }
+
+    #[test]
+    fn ids_are_labels_numbers_stay_in_order_of_first_reference() {
+        let html = run("# fn\n\nA[^note] B[^1] C[^note] D[^note].\n\n[^1]: One.\n[^note]: Note.\n");
+        for want in [
+            "<sup class=\"fnref\" id=\"fnref:note\"><a href=\"#fn:note\" role=\"doc-noteref\">1</a></sup>",
+            "<sup class=\"fnref\" id=\"fnref:1\"><a href=\"#fn:1\" role=\"doc-noteref\">2</a></sup>",
+            // kramdown counts later references from 1.
+            "id=\"fnref:note:1\"><a href=\"#fn:note\" role=\"doc-noteref\">1</a>",
+            "id=\"fnref:note:2\"",
+            "<li id=\"fn:note\">\n<p>Note. <a href=\"#fnref:note\" class=\"footnote-backref\"",
+            "<li id=\"fn:1\">\n<p>One. <a href=\"#fnref:1\"",
+        ] {
+            assert!(html.contains(want), "{want}\n{html}");
+        }
+        assert!(html.find("id=\"fn:note\"").unwrap() < html.find("id=\"fn:1\"").unwrap());
+    }
+
+    /// Every id on the page is different, whatever the labels: kramdown's shape or not, or
+    /// one that looks like another's repeat (`a:1`). (Heading ids hold no `:`.)
+    #[test]
+    fn ids_never_meet() {
+        let md = "X[^a] X[^a] X[^a-1] X[^my note] X[^a:1] X[^2] X[^笔记] X[^-x].\n\n\
+                  [^a]: a\n[^a-1]: b\n[^my note]: c\n[^a:1]: d\n[^2]: e\n[^笔记]: f\n[^-x]: g\n";
+        let html = run(md);
+        let ids: Vec<&str> = html
+            .split(" id=\"")
+            .skip(1)
+            .map(|rest| &rest[..rest.find('"').unwrap()])
+            .collect();
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len(), "{ids:?}");
+        for id in ["fn:a", "fnref:a:1", "fn:a-1", "fn:2", "fn:笔记"] {
+            assert!(ids.contains(&id), "{id}: {ids:?}");
+        }
+        // Not kramdown's: numbered after a second colon, links and all.
+        assert!(html.contains("href=\"#fn::3\""), "{html}");
+        for id in ["fn::3", "fnref::3", "fn::4", "fn::7"] {
+            assert!(ids.contains(&id), "{id}: {ids:?}");
+        }
+        assert!(!ids.iter().any(|id| id.contains(' ')), "{ids:?}");
     }
 }

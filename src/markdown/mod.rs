@@ -349,7 +349,13 @@ pub fn parse<'a>(input: Input<'a>, r: &Renderer<'_>) -> Parsed<'a> {
     };
     let events = xref::cross_reference(events, &fences, &input, &settings, &mut found);
     let events = citations::cite(events, &input, r.citations, r.lang, &mut found.warnings);
-    let events = footnotes::footnotes(events, r.config.sidenotes);
+    // kramdown's ids under compat: a Jekyll site's links to `#fn:label` keep working.
+    let ids = if r.config.kramdown {
+        footnotes::Ids::Labels
+    } else {
+        footnotes::Ids::Numbers
+    };
+    let events = footnotes::footnotes(events, r.config.sidenotes, ids);
     errors.extend(found.errors);
     found.warnings.extend(
         problems

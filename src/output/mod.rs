@@ -36,11 +36,23 @@ pub struct OutputFile {
     pub contents: Vec<u8>,
 }
 
-/// A source folder copied as is (`static/` → `/`, `gif/` → `/gif/`).
+/// A source folder copied as is (`static/` → `/`, `gif/` → `/gif/`), or one file (a Jekyll
+/// folder's `images/a.png` → `/images/a.png`).
 #[derive(Debug, Clone)]
 pub struct Copy {
     pub from: PathBuf,
     pub to: PathBuf,
+}
+
+impl Copy {
+    /// Whether this copy puts a file at `rel` in the output.
+    pub fn provides(&self, rel: &Path) -> bool {
+        match rel.strip_prefix(&self.to) {
+            Ok(rest) if rest.as_os_str().is_empty() => self.from.is_file(),
+            Ok(rest) => self.from.is_dir() && self.from.join(rest).is_file(),
+            Err(_) => false,
+        }
+    }
 }
 
 /// One file of a copied folder.
@@ -70,7 +82,10 @@ pub fn list_copies(copies: &[Copy]) -> Result<CopiedFiles> {
     let mut files = BTreeMap::new();
     let mut dirs = Vec::new();
     for copy in copies {
-        if !copy.from.is_dir() {
+        // A missing folder copies nothing; so does a file where a folder was expected (a
+        // `static` file), which has no name of its own in the output.
+        let one_file = copy.from.is_file() && !copy.to.as_os_str().is_empty();
+        if !(copy.from.is_dir() || one_file) {
             continue;
         }
         for entry in walkdir::WalkDir::new(&copy.from).follow_links(true) {
@@ -830,6 +845,38 @@ fn remove_marked(dir: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copy_is_a_folder_or_one_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        crate::fs::write(&root.join("static/robots.txt"), "r").unwrap();
+        crate::fs::write(&root.join("images/a.png"), "png").unwrap();
+        let copies = [
+            Copy {
+                from: root.join("static"),
+                to: PathBuf::new(),
+            },
+            Copy {
+                from: root.join("images/a.png"),
+                to: "images/a.png".into(),
+            },
+        ];
+        let listed = list_copies(&copies).unwrap();
+        let paths: Vec<&Path> = listed.files.iter().map(|c| c.path.as_path()).collect();
+        assert_eq!(paths, [Path::new("images/a.png"), Path::new("robots.txt")]);
+        assert!(copies[0].provides(Path::new("robots.txt")));
+        assert!(copies[1].provides(Path::new("images/a.png")));
+        for (copy, not) in [(0, "sitemap.xml"), (1, "images"), (1, "images/b.png")] {
+            assert!(!copies[copy].provides(Path::new(not)), "{not}");
+        }
+        // A file where a folder is expected has no place in the output.
+        let misplaced = Copy {
+            from: root.join("images/a.png"),
+            to: PathBuf::new(),
+        };
+        assert!(list_copies(&[misplaced]).unwrap().files.is_empty());
+    }
 
     fn file(p: &str, c: &str) -> OutputFile {
         OutputFile {

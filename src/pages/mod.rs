@@ -272,7 +272,7 @@ pub fn nav(site: &Site, words: &Words) -> Vec<NavItem> {
     let about = site.pages.iter().find(|p| {
         ["pages/about.md", "pages/about.markdown"]
             .iter()
-            .any(|a| p.source == Path::new(a))
+            .any(|a| p.placed == Path::new(a))
     });
     if let Some(about) = about {
         items.push(NavItem {
@@ -781,7 +781,7 @@ pub fn render_all(
     let round = reuse
         .cache
         .round(templates, &(&site_value, words, &site.config), reuse.output);
-    let own = |name: &str| site.root.join("static").join(name).exists();
+    let own = |name: &str| site.has_own_file(name);
     let listings = Listings {
         summaries: &summaries,
         categories: &cats,

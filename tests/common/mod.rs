@@ -102,6 +102,14 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         .collect()
 }
 
+/// Every file under `dir`, relative to it, as `/`-separated strings, sorted.
+pub fn files_of(dir: &Path) -> Vec<String> {
+    snapshot(dir)
+        .into_keys()
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .collect()
+}
+
 pub const SEED_POST: &str = "posts/2018-12-31-deep-learning-interview-questions.md";
 pub const SEED_URL: &str = "/jekyll/update/2018/12/31/deep-learning-interview-questions.html";
 pub const SEED_PAGE: &str = "jekyll/update/2018/12/31/deep-learning-interview-questions.html";

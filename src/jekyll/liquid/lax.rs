@@ -3,6 +3,10 @@
 //! error ("Unknown index"). [`Lax`] is the `site` and `page` variables as a value that answers
 //! nil for a missing key, so a template reads them as Jekyll's does; every other value
 //! (assigned, captured, a filter's result) is the crate's own.
+//!
+//! A key asked of a text is still the crate's error, but for one value, [`Lax::Name`]:
+//! `site.author` given as a plain name, which posts and includes written for Jekyll's
+//! `{name: …, email: …}` form read as `site.author.name` (often `| default: site.author`).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -19,6 +23,10 @@ pub enum Lax {
     Scalar(Value),
     Array(Vec<Lax>),
     Object(BTreeMap<String, Lax>),
+    /// A text that is also a record with nothing set: every key is nil (but `size`, the
+    /// text's length). Only for `site.author` as a name; a text anywhere else keeps the
+    /// crate's reading, so two texts are never compared as records.
+    Name(Value),
     /// A large value (`site`) shared by every file's globals instead of copied.
     Shared(Arc<Lax>),
 }
@@ -59,38 +67,38 @@ impl ValueView for Lax {
     }
     fn render(&self) -> DisplayCow<'_> {
         match self.inner() {
-            Lax::Scalar(v) => v.render(),
+            Lax::Scalar(v) | Lax::Name(v) => v.render(),
             v => DisplayCow::Owned(Box::new(v.to_value().render().to_string())),
         }
     }
     fn source(&self) -> DisplayCow<'_> {
         match self.inner() {
-            Lax::Scalar(v) => v.source(),
+            Lax::Scalar(v) | Lax::Name(v) => v.source(),
             v => DisplayCow::Owned(Box::new(v.to_value().source().to_string())),
         }
     }
     fn type_name(&self) -> &'static str {
         match self.inner() {
-            Lax::Scalar(v) => v.type_name(),
+            Lax::Scalar(v) | Lax::Name(v) => v.type_name(),
             Lax::Array(_) => "array",
             _ => "object",
         }
     }
     fn query_state(&self, state: State) -> bool {
         match self.inner() {
-            Lax::Scalar(v) => v.query_state(state),
+            Lax::Scalar(v) | Lax::Name(v) => v.query_state(state),
             v => v.to_value().query_state(state),
         }
     }
     fn to_kstr(&self) -> KStringCow<'_> {
         match self.inner() {
-            Lax::Scalar(v) => v.to_kstr(),
+            Lax::Scalar(v) | Lax::Name(v) => v.to_kstr(),
             v => KStringCow::from_string(v.render().to_string()),
         }
     }
     fn to_value(&self) -> Value {
         match self.inner() {
-            Lax::Scalar(v) => v.clone(),
+            Lax::Scalar(v) | Lax::Name(v) => v.clone(),
             Lax::Array(a) => Value::Array(a.iter().map(Lax::to_value).collect()),
             Lax::Object(m) => Value::Object(
                 m.iter()
@@ -102,7 +110,7 @@ impl ValueView for Lax {
     }
     fn as_scalar(&self) -> Option<ScalarCow<'_>> {
         match self.inner() {
-            Lax::Scalar(v) => v.as_scalar(),
+            Lax::Scalar(v) | Lax::Name(v) => v.as_scalar(),
             _ => None,
         }
     }
@@ -114,7 +122,7 @@ impl ValueView for Lax {
     }
     fn as_object(&self) -> Option<&dyn ObjectView> {
         match self.inner() {
-            v @ Lax::Object(_) => Some(v),
+            v @ (Lax::Object(_) | Lax::Name(_)) => Some(v),
             _ => None,
         }
     }
@@ -162,6 +170,7 @@ impl ObjectView for Lax {
     fn size(&self) -> i64 {
         match self.inner() {
             Lax::Object(m) => m.len() as i64,
+            Lax::Name(v) => v.to_kstr().len() as i64,
             _ => 0,
         }
     }
@@ -191,10 +200,12 @@ impl ObjectView for Lax {
         true
     }
     fn get<'s>(&'s self, index: &str) -> Option<&'s dyn ValueView> {
-        let Lax::Object(m) = self.inner() else {
-            return None;
+        let found = match self.inner() {
+            Lax::Object(m) => m.get(index),
+            Lax::Name(_) => None,
+            _ => return None,
         };
-        match m.get(index) {
+        match found {
             Some(v) => Some(v),
             // Left to Liquid, which counts the keys.
             None if index == "size" => None,

@@ -18,7 +18,7 @@ pub mod tags;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use liquid::partials::{LazyCompiler, PartialSource};
@@ -40,22 +40,38 @@ const MAX_LEFT_OUT: usize = 200;
 pub struct Includes(BTreeMap<String, String>);
 
 impl Includes {
+    /// Every file under `root/_includes/`.
     pub fn load(root: &Path) -> Result<Includes> {
         let dir = root.join(INCLUDES_DIR);
-        let mut files = BTreeMap::new();
         if !dir.is_dir() {
-            return Ok(Includes(files));
+            return Ok(Includes::default());
         }
+        let mut rels = Vec::new();
         for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
             let entry = entry.map_err(|e| {
                 Error::at(Location::file(INCLUDES_DIR), format!("cannot read: {e}"))
             })?;
-            if !entry.file_type().is_file() {
-                continue;
+            if entry.file_type().is_file() {
+                rels.push(
+                    entry
+                        .path()
+                        .strip_prefix(root)
+                        .unwrap_or(entry.path())
+                        .to_path_buf(),
+                );
             }
-            let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
-            let name = rel.to_string_lossy().replace('\\', "/");
-            files.insert(name, crate::fs::read_to_string(entry.path())?);
+        }
+        Includes::read(root, rels.iter().map(PathBuf::as_path))
+    }
+
+    /// The files at `rels` (relative to `root`, each under `_includes/`), named by their path
+    /// inside it.
+    pub fn read<'a>(root: &Path, rels: impl Iterator<Item = &'a Path>) -> Result<Includes> {
+        let mut files = BTreeMap::new();
+        for rel in rels {
+            let inside = rel.strip_prefix(INCLUDES_DIR).unwrap_or(rel);
+            let name = inside.to_string_lossy().replace('\\', "/");
+            files.insert(name, crate::fs::read_to_string(&root.join(rel))?);
         }
         Ok(Includes(files))
     }
@@ -144,7 +160,6 @@ impl Liquid {
         let site = json!({
             "title": config.title,
             "description": config.description,
-            "author": config.author,
             "lang": config.lang,
             "url": config.url,
             "baseurl": base_path,
@@ -152,9 +167,13 @@ impl Liquid {
             "posts": posts.iter().map(post_variable).collect::<Vec<_>>(),
             "pages": pages.iter().map(page_variable).collect::<Vec<_>>(),
         });
+        let mut site = lax::Lax::from_json(&site);
+        if let lax::Lax::Object(fields) = &mut site {
+            fields.insert("author".into(), author(config));
+        }
         Ok(Liquid {
             parser,
-            site: Arc::new(lax::Lax::from_json(&site)),
+            site: Arc::new(site),
         })
     }
 
@@ -221,6 +240,16 @@ impl Liquid {
             body: rendered,
             warnings,
         }))
+    }
+}
+
+/// `site.author` as Jekyll has it: `_config.yml`'s map (`site.author.name`,
+/// `site.author.email`) when it was one, else the name (whose `.name` is nil, as in Jekyll).
+fn author(config: &Config) -> lax::Lax {
+    if config.jekyll.author.is_empty() {
+        lax::Lax::Name(liquid::model::Value::scalar(config.author.clone()))
+    } else {
+        lax::Lax::from_json(&json!(config.jekyll.author))
     }
 }
 
@@ -507,13 +536,13 @@ fn blank(text: &mut String, range: std::ops::Range<usize>) {
 /// Evaluates the Liquid of every post and page (under `[jekyll] compat`), replacing each
 /// body with its expansion; returns what was left out, as warnings.
 pub fn expand_site(
-    root: &Path,
     config: &Config,
+    includes: Includes,
     posts: &mut [Post],
     pages: &mut [Standalone],
 ) -> Result<Vec<Error>> {
     use rayon::prelude::*;
-    let liquid = Liquid::new(config, Includes::load(root)?, posts, pages)?;
+    let liquid = Liquid::new(config, includes, posts, pages)?;
     let files: Vec<File<'_>> = posts
         .iter()
         .map(|p| File {

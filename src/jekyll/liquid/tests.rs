@@ -122,3 +122,45 @@ fn unknown_tags_and_filters_are_left_out_with_a_warning_each() {
     let lines: Vec<&str> = out.body.lines().map(str::trim).collect();
     assert_eq!(lines, ["", "HELLO", "", "rest"]);
 }
+
+#[test]
+fn site_author_is_the_name_or_jekylls_map() {
+    let with = |yaml: &str| {
+        let config = crate::jekyll::config::parse(yaml, Path::new("_config.yml"))
+            .unwrap()
+            .config;
+        let l = Liquid::new(&config, Includes::default(), &[], &[]).unwrap();
+        body(
+            &l,
+            "[{{ site.author }}] [{{ site.author.name }}] [{{ site.author.email }}]",
+        )
+    };
+    assert_eq!(with("author: Ada Example\n"), "[Ada Example] [] []");
+    // A plain name still reads as text: Jekyll's idiom for either form, its length, a test.
+    let config = crate::jekyll::config::parse("author: Ada Example\n", Path::new("_config.yml"))
+        .unwrap()
+        .config;
+    let l = Liquid::new(&config, Includes::default(), &[], &[]).unwrap();
+    assert_eq!(
+        body(
+            &l,
+            "{{ site.author.name | default: site.author }} {{ site.author.size }} {{ site.author | upcase }}{% if site.author == \"Ada Example\" %} same{% endif %}{% if site.author == site.title %} wrong{% endif %}"
+        ),
+        "Ada Example 11 ADA EXAMPLE same"
+    );
+    let map = with("author:\n  name: Ada Example\n  email: ada@example.org\n");
+    assert!(map.ends_with("[Ada Example] [ada@example.org]"), "{map}");
+    // As in Jekyll, a map without an email has none.
+    assert!(with("author:\n  name: Ada\n").ends_with("[Ada] []"));
+    // quire's own `site.toml` names the author with a string; `[jekyll] author` is the map.
+    let toml = Config::parse(
+        "author = \"Ada\"\n[jekyll]\ncompat = true\nauthor = { name = \"Ada\", email = \"a@x.org\" }\n",
+        Path::new("site.toml"),
+    )
+    .unwrap();
+    let l = Liquid::new(&toml, Includes::default(), &[], &[]).unwrap();
+    assert_eq!(
+        body(&l, "{{ site.author.name }} {{ site.author.email }}"),
+        "Ada a@x.org"
+    );
+}
