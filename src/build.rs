@@ -285,7 +285,7 @@ const POST_BATCH: usize = 64;
 
 /// The Markdown stage's inputs for `site`. Made twice per build, around the KaTeX prepass,
 /// which needs the math cache to itself in between.
-pub(crate) fn renderer<'a>(
+pub fn renderer<'a>(
     site: &'a Site,
     math: &'a crate::markdown::math::MathCache,
     highlighter: &'a Highlighter,
@@ -302,6 +302,39 @@ pub(crate) fn renderer<'a>(
     }
 }
 
+/// The site's bibliographies and citation style, for [`renderer`].
+pub fn citations(site: &Site) -> Result<Citations> {
+    Citations::load(
+        &site.root,
+        &site.config,
+        site.posts.iter().map(|p| PostBibliography {
+            source: &p.source,
+            text: &p.text,
+            bibliography: p.extra.get("bibliography"),
+        }),
+    )
+}
+
+/// What the Markdown stage renders: the posts, then the standalone pages of `pages/`, one
+/// stage for both. Pages have no `macros:` of their own (yet): they get `no_macros` (empty),
+/// and so the site's.
+pub fn inputs<'a>(
+    site: &'a Site,
+    no_macros: &'a Arc<crate::markdown::macros::Macros>,
+) -> Vec<Input<'a>> {
+    site.posts
+        .iter()
+        .map(crate::incremental::posts::input)
+        .chain(site.pages.iter().map(|p| Input {
+            path: &p.source,
+            text: &p.text,
+            body_offset: p.body_offset,
+            title: &p.title,
+            macros: no_macros,
+        }))
+        .collect()
+}
+
 fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     let progress = Progress::new(opts.progress);
     output::check_output_dir(&opts.source, &opts.output)?;
@@ -315,31 +348,10 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     prepare_cache(&site.root);
     let highlighter = Highlighter::default();
     let post_index = site.post_index();
-    let citations = Citations::load(
-        &site.root,
-        &site.config,
-        site.posts.iter().map(|p| PostBibliography {
-            source: &p.source,
-            text: &p.text,
-            bibliography: p.extra.get("bibliography"),
-        }),
-    )?;
+    let citations = citations(&site)?;
     // Parsed once: the formulas come from the same events that `finish` turns into HTML.
-    // Posts, then the standalone pages of `pages/`: one Markdown stage for both.
-    // Pages have no `macros:` of their own (yet): the site's apply.
     let no_macros = Default::default();
-    let inputs: Vec<Input> = site
-        .posts
-        .iter()
-        .map(crate::incremental::posts::input)
-        .chain(site.pages.iter().map(|p| Input {
-            path: &p.source,
-            text: &p.text,
-            body_offset: p.body_offset,
-            title: &p.title,
-            macros: &no_macros,
-        }))
-        .collect();
+    let inputs = inputs(&site, &no_macros);
     // A one-off build keeps everything it renders in the store, and takes from it every post
     // whose rendering it holds: opened first. The preview keeps its renderings in memory and
     // opens the store only when an edit added a formula it does not hold (below).

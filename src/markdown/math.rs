@@ -248,8 +248,9 @@ fn check_size(f: &Formula, config: &MathConfig) -> Result<(), MathError> {
     Ok(())
 }
 
-/// KaTeX's options for `f`: the site's macros, then the post's (which win).
-fn opts(f: &Formula, config: &MathConfig) -> Result<katex::Opts, String> {
+/// KaTeX's options for `f`: the site's macros, then the post's (which win). Public so that
+/// `examples/katex_limit.rs` drives the engine with exactly these.
+pub fn opts(f: &Formula, config: &MathConfig) -> Result<katex::Opts, String> {
     let mut b = katex::Opts::builder();
     b.display_mode(f.display)
         .throw_on_error(true)
