@@ -28,24 +28,42 @@ const UNUSED: &[&str] = &[
     "pagefind-highlight.js",
 ];
 
-/// Indexes `records` with Pagefind: the bundle's files, sorted by path. Pagefind is async
-/// (tokio); it runs here on a runtime of its own, on the calling thread.
+/// Indexes `records` with Pagefind: the bundle's files, sorted by path.
+#[cfg(test)]
 pub fn make(records: &[Record]) -> Result<Vec<BundleFile>> {
+    make_from(
+        records
+            .chunks(RECORDS_AT_ONCE.max(1))
+            .map(|c| Ok(c.to_vec())),
+    )
+}
+
+/// Records made at once for Pagefind (in parallel), then given to it and dropped: a site's
+/// records are never all held.
+pub const RECORDS_AT_ONCE: usize = 64;
+
+/// As [`make`], from `batches` of records made as they are asked for (a failed batch stops
+/// the indexing with its error). Pagefind is async (tokio); it runs here on a runtime of its
+/// own, on the calling thread.
+pub fn make_from(batches: impl Iterator<Item = Result<Vec<Record>>>) -> Result<Vec<BundleFile>> {
     let failed = |e: &dyn std::fmt::Display| Error::System(format!("search index: {e}"));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| failed(&e))?;
     let files = runtime.block_on(async {
-        let mut index = PagefindIndex::new(Some(PagefindServiceConfig::builder().build()))?;
-        for r in records {
-            index
-                .add_html_file(None, Some(r.url.clone()), r.html.clone())
-                .await?;
+        let mut index = PagefindIndex::new(Some(PagefindServiceConfig::builder().build()))
+            .map_err(|e| failed(&e))?;
+        for batch in batches {
+            for r in batch? {
+                index
+                    .add_html_file(None, Some(r.url), r.html)
+                    .await
+                    .map_err(|e| failed(&e))?;
+            }
         }
-        index.get_files().await
+        index.get_files().await.map_err(|e| failed(&e))
     });
-    let mut files: Vec<BundleFile> = files
-        .map_err(|e| failed(&e))?
+    let mut files: Vec<BundleFile> = files?
         .into_iter()
         .filter(|f| !UNUSED.iter().any(|u| f.filename == PathBuf::from(u)))
         .map(|f| BundleFile {

@@ -138,7 +138,10 @@ pub fn index(
     let (bundle, pages_indexed) = match cache.then(|| cache::read(&dir, &key)).flatten() {
         Some(files) => (files, 0),
         None => {
-            let files = bundle::make(&records(sources, contents)?)?;
+            let batches = sources
+                .chunks(bundle::RECORDS_AT_ONCE)
+                .map(|chunk| records(chunk, contents));
+            let files = bundle::make_from(batches)?;
             if cache {
                 // A cache that cannot be written (a read-only checkout) only means the next
                 // build indexes again.
