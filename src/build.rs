@@ -191,7 +191,7 @@ fn open_store(root: &Path, warnings: &mut Vec<Error>) -> Option<Arc<Store>> {
     let mut notes = Vec::new();
     let opened = Store::open(&root.join(CACHE_DIR), &mut notes);
     let store = match opened {
-        Opened::Store(s) => Some(Arc::new(s)),
+        Opened::Store(s) => Some(Arc::from(s)),
         Opened::Without(why) => {
             notes.push(why);
             None

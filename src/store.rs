@@ -84,7 +84,8 @@ pub struct Store {
 
 /// What opening the store came to.
 pub enum Opened {
-    Store(Store),
+    /// Boxed: a store is large next to a message.
+    Store(Box<Store>),
     /// No cache for this build, and why (for a warning).
     Without(String),
 }
@@ -122,7 +123,7 @@ impl Store {
         let mut pause = Duration::from_millis(20);
         loop {
             match Self::try_open(cache_dir) {
-                Ok(store) => return Opened::Store(store),
+                Ok(store) => return Opened::Store(Box::new(store)),
                 Err(redb::DatabaseError::DatabaseAlreadyOpen) if start.elapsed() < BUSY_WAIT => {
                     std::thread::sleep(pause);
                     pause = (pause * 2).min(Duration::from_millis(250));
@@ -140,7 +141,7 @@ impl Store {
                     ));
                     let _ = std::fs::remove_file(&path);
                     return match Self::try_open(cache_dir) {
-                        Ok(store) => Opened::Store(store),
+                        Ok(store) => Opened::Store(Box::new(store)),
                         Err(e) => Opened::Without(format!(
                             "{}: cannot create the cache ({e}); building without it",
                             path.display()
@@ -426,7 +427,7 @@ mod tests {
 
     fn open(dir: &Path, warnings: &mut Vec<String>) -> Store {
         match Store::open(dir, warnings) {
-            Opened::Store(s) => s,
+            Opened::Store(s) => *s,
             Opened::Without(why) => panic!("{why}"),
         }
     }

@@ -476,7 +476,7 @@ mod tests {
 
     fn open(dir: &std::path::Path) -> Arc<Store> {
         match Store::open(dir, &mut Vec::new()) {
-            crate::store::Opened::Store(s) => Arc::new(s),
+            crate::store::Opened::Store(s) => Arc::from(s),
             crate::store::Opened::Without(why) => panic!("{why}"),
         }
     }

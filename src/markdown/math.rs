@@ -553,7 +553,7 @@ mod tests {
 
     fn open_store(dir: &Path) -> Arc<Store> {
         match Store::open(dir, &mut Vec::new()) {
-            crate::store::Opened::Store(s) => Arc::new(s),
+            crate::store::Opened::Store(s) => Arc::from(s),
             crate::store::Opened::Without(why) => panic!("{why}"),
         }
     }
