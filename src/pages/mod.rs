@@ -381,6 +381,16 @@ impl Page<'_> {
         self.kind().context()
     }
 
+    /// Its layout (a post's or page's `layout:`), as its context gives it, without making the
+    /// context (whose content may not be loaded).
+    pub fn layout(&self) -> String {
+        match self {
+            Page::Post(p) => p.layout.to_string(),
+            Page::Standalone(p) => p.layout.to_string(),
+            _ => self.context().layout.to_string(),
+        }
+    }
+
     /// Its URL, as its context gives it; a feed's without making its entries (whose content
     /// may not be loaded before the feed is rendered).
     pub fn url(&self) -> String {
@@ -808,7 +818,7 @@ pub fn render_all(
                         layout_at,
                         format!(
                             "layout `{}`: no template {template} (looked in templates/ and the built-in theme: {})",
-                            page.context().layout,
+                            page.layout(),
                             templates.names().join(", ")
                         ),
                     ));
