@@ -39,20 +39,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// Every KaTeX entry of the packed store, by name, sealed (values are stored LZ4-compressed).
 fn katex_entries(site: &Path) -> Vec<(String, Vec<u8>)> {
-    use redb::{ReadableDatabase, ReadableTable};
-    let db = redb::Database::open(site.join(".quire-cache").join(quire::store::BULK_FILE)).unwrap();
-    let txn = db.begin_read().unwrap();
-    let table = txn.open_table(ENTRIES).unwrap();
-    table
-        .iter()
-        .unwrap()
-        .map(|row| {
-            let (k, v) = row.unwrap();
-            let sealed = lz4_flex::decompress_size_prepended(v.value()).unwrap();
-            (k.value().to_string(), sealed)
-        })
-        .filter(|(k, _)| k.starts_with("katex/"))
-        .collect()
+    entries(site, "katex/")
 }
 
 const ENTRIES: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("entries");

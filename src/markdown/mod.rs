@@ -447,18 +447,11 @@ impl<'a> Parsed<'a> {
         let title_html = title_html(&input, r.math, &mut warnings);
         let (html, source_map) = write_html(&events, &input);
         let excerpt = first_paragraph(&events);
-        Rendered {
-            key,
-            title_html,
-            toc,
-            excerpt,
-            has_math,
-            warnings,
-            errors: errs,
-            animations,
-            content: Default::default(),
-        }
-        .with_content(Content { html, source_map })
+        let mut rendered =
+            Rendered::without_content(key, title_html, toc, excerpt, has_math, animations);
+        rendered.warnings = warnings;
+        rendered.errors = errs;
+        rendered.with_content(Content { html, source_map })
     }
 }
 
