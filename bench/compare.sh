@@ -43,16 +43,6 @@ LIMIT="$ROOT/target/release/examples/katex_limit"
 
 JEKYLL=$(command -v jekyll || true)
 
-# measure CMD...: "<wall ms> <max RSS KB> <CPU ms>" of one run (GNU time for memory and CPU
-# time). CPU time (user + system) is given too because a shared machine's load stretches wall
-# time but hardly CPU time.
-measure() {
-  local s e t
-  s=$(date +%s%N)
-  t=$(/usr/bin/time -f '%M %U %S' "$@" 2>&1 >/dev/null | tail -1)
-  e=$(date +%s%N)
-  echo "$(( (e - s) / 1000000 )) $(awk '{printf "%d %d", $1, ($2 + $3) * 1000}' <<<"$t")"
-}
 
 # runs PREPARE CMD...: RUNS measurements, PREPARE (a function) before each; prints
 # "<median wall ms> <median MB> <median CPU ms>".
@@ -67,18 +57,7 @@ runs() {
   printf '%s %.0f %s\n' "$ms" "$mb" "$cpu"
 }
 
-# katex_count TOOL DIR: formulas KaTeX rendered at build time into DIR, in its HTML form (what
-# quire writes by default); stops the comparison when TOOL left any of the corpus's out.
 EXPECTED=$(( POSTS * FORMULAS ))
-katex_count() {
-  local n
-  n=$(grep -ro 'class="katex-html"' "$2" | wc -l)
-  if [ "$n" -lt "$EXPECTED" ]; then
-    echo "error: $1 rendered $n formulas with KaTeX in $2, the posts hold $EXPECTED; the comparison would be unfair" >&2
-    exit 1
-  fi
-  echo "$n"
-}
 size_mb() { du -sb "$1" | awk '{printf "%.1f", $1 / 1048576}'; }
 
 # The post every tool's "one-post edit" appends to (its own copy of it), and the line appended:

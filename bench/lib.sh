@@ -42,3 +42,27 @@ TOML
   echo '{{ transform.ToMath .Inner (dict "displayMode" (eq .Type "block") "throwOnError" false "output" "htmlAndMathml") }}' \
     > "$2/layouts/_markup/render-passthrough.html"
 }
+
+# measure CMD...: "<wall ms> <max RSS KB> <CPU ms>" of one run (GNU time for memory and CPU
+# time). CPU time (user + system) is given too because a shared machine's load stretches wall
+# time but hardly CPU time.
+measure() {
+  local s e t
+  s=$(date +%s%N)
+  t=$(/usr/bin/time -f '%M %U %S' "$@" 2>&1 >/dev/null | tail -1)
+  e=$(date +%s%N)
+  echo "$(( (e - s) / 1000000 )) $(awk '{printf "%d %d", $1, ($2 + $3) * 1000}' <<<"$t")"
+}
+
+# katex_count TOOL DIR: formulas KaTeX rendered at build time into DIR, in its HTML form (what
+# quire writes by default); stops the comparison when TOOL left any of the corpus's out
+# ($EXPECTED: the formulas the posts hold).
+katex_count() {
+  local n
+  n=$(grep -ro 'class="katex-html"' "$2" | wc -l)
+  if [ "$n" -lt "$EXPECTED" ]; then
+    echo "error: $1 rendered $n formulas with KaTeX in $2, the posts hold $EXPECTED; the comparison would be unfair" >&2
+    exit 1
+  fi
+  echo "$n"
+}

@@ -278,6 +278,12 @@ pub fn build_on(
     pool.install(|| build_here(opts, cache))
 }
 
+/// New formulas the preview renders rather than look for in the store: opening it (redb
+/// reads and checks its header and tables; a 1,000-post site's store is tens of megabytes)
+/// takes about 100 ms, as long as KaTeX takes for some 90 formulas on two cores, and a save
+/// usually adds one or two.
+const RENDER_RATHER_THAN_OPEN: usize = 64;
+
 /// Posts a build with the cache renders at once: enough formulas to keep every thread busy,
 /// few enough that holding their parsed events, formulas and HTML costs little memory (they
 /// go to the store after each batch), and that the progress bar moves.
@@ -387,10 +393,12 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
             .into_iter()
             .collect();
         counted.add(&distinct, &prepared, &cache.math, batched);
-        if store.get().is_none()
-            && opts.cache
-            && distinct.iter().any(|f| cache.math.get(f).is_none())
-        {
+        // The preview opens the store only for more new formulas than it takes to open it.
+        let missing = distinct
+            .iter()
+            .filter(|f| cache.math.get(f).is_none())
+            .count();
+        if !one_off && store.get().is_none() && opts.cache && missing > RENDER_RATHER_THAN_OPEN {
             store.0 = open_store(&site.root, &mut cache_warnings);
         }
         cache.math.set_disk(store.0.clone());
@@ -492,6 +500,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         opts.cache,
         contents,
         in_output,
+        cache.search.as_mut(),
     )?;
     if let Some(key) = search.key {
         let bundle = search

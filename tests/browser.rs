@@ -547,6 +547,22 @@ async fn check_page(client: &Client, server: &Server, site: &Path) {
     })
     .await;
 
+    // The search index, made in the background, comes in a build of its own; this page has
+    // not loaded the index, so it takes the new version without reloading.
+    client
+        .execute("window.__quireMarker = 'kept'; return true", vec![])
+        .await
+        .unwrap();
+    let caught_up = "const s = document.querySelector('script[data-quire-version]'); \
+        return fetch('/__quire/status').then(r => r.json()).then(st => [ \
+          (st.changed || []).length > 0 && st.changed.every(p => p.startsWith('/pagefind/')), \
+          Number(s.dataset.quireVersion) === st.version, window.__quireMarker || null])";
+    let after = poll(client, "the search index's build", caught_up, |v| {
+        v[0] == json!(true) && v[1] == json!(true)
+    })
+    .await;
+    assert_eq!(after[2], json!("kept"), "reloaded for the index alone");
+
     // A broken front matter shows the overlay, naming the file and line; fixing it clears it.
     let post = site.join(SEED_POST);
     let good = std::fs::read_to_string(&post).unwrap();

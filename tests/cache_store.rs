@@ -127,10 +127,11 @@ fn the_old_per_formula_folder_is_removed() {
     assert!(store_file(&site).is_file());
 }
 
-/// The preview opens the store only when an edit adds a formula it has not rendered yet: a save
-/// that adds none neither waits for another quire holding the store nor warns about it.
+/// The preview opens the store only when an edit adds more formulas than it has rendered than
+/// it would take to open the store: a save that adds a formula or two neither waits for
+/// another quire holding the store nor warns about it.
 #[test]
-fn the_preview_opens_the_store_only_for_new_formulas() {
+fn the_preview_opens_the_store_only_for_many_new_formulas() {
     use quire::build::build_with_cache;
     use quire::incremental::BuildCache;
     let tmp = tempfile::tempdir().unwrap();
@@ -149,20 +150,23 @@ fn the_preview_opens_the_store_only_for_new_formulas() {
             .iter()
             .any(|w| w.to_string().contains("another quire process"))
     };
+    let post = site.join("posts/2020-01-01-p3.md");
     write(
-        &site.join("posts/2020-01-01-p3.md"),
+        &post,
         "---\ntitle: P3 again\n---\nInline $x_{3} + \\alpha$.\n",
     );
     let same_formulas = build_with_cache(&opts, &mut cache).unwrap().report;
     assert!(!busy(&same_formulas), "{:?}", same_formulas.warnings);
-    write(
-        &site.join("posts/2020-01-01-p3.md"),
-        "---\ntitle: P3 again\n---\nA new one: $y^{99}$.\n",
-    );
+    write(&post, "---\ntitle: P3 again\n---\nA new one: $y^{99}$.\n");
     let new_formula = build_with_cache(&opts, &mut cache).unwrap().report;
-    assert!(busy(&new_formula), "{:?}", new_formula.warnings);
+    assert!(!busy(&new_formula), "{:?}", new_formula.warnings);
+    assert_eq!(new_formula.formulas_rendered, 1);
+    let many: String = (0..200).map(|i| format!("${i}^{{{i}}}$ ")).collect();
+    write(&post, &format!("---\ntitle: P3 again\n---\n{many}\n"));
+    let many_new = build_with_cache(&opts, &mut cache).unwrap().report;
+    assert!(busy(&many_new), "{:?}", many_new.warnings);
     assert_eq!(
-        new_formula.formulas_rendered, 1,
+        many_new.formulas_rendered, 200,
         "rendered without the cache"
     );
     drop(holder);

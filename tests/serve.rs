@@ -44,22 +44,16 @@ fn an_appended_line_is_served_and_announced() {
     let page = server.get(SEED_URL);
     assert!(page.body.contains(marker), "the new text is served");
     assert_eq!(reload.data["version"].as_u64(), Some(version + 1));
-    let changed: Vec<&str> = reload.data["changed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    // The search index holds the new line too.
-    assert!(
-        changed.iter().any(|p| p.starts_with("/pagefind/")),
-        "{changed:?}"
-    );
+    let changed = |event: &common::serve::Event| -> Vec<String> {
+        event.data["changed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
     assert_eq!(
-        changed
-            .into_iter()
-            .filter(|p| !p.starts_with("/pagefind/"))
-            .collect::<Vec<_>>(),
+        changed(&reload),
         [
             "/feed/jekyll.xml",
             "/feed/update.xml",
@@ -67,7 +61,26 @@ fn an_appended_line_is_served_and_announced() {
             SEED_URL
         ],
         "only the edited post's page and the feeds carrying its content changed (its excerpt \
-         did not)"
+         did not); the search index follows"
+    );
+    // Made in the background, the index comes in a build of its own that changes it alone,
+    // and which the live-reload script does not reload a page for.
+    let index = events
+        .wait_for(PATIENCE, |e| e.name == "reload")
+        .expect("a second build, for the search index");
+    assert_eq!(index.data["version"].as_u64(), Some(version + 2));
+    let index_files = changed(&index);
+    assert!(
+        !index_files.is_empty() && index_files.iter().all(|p| p.starts_with("/pagefind/")),
+        "{index_files:?}"
+    );
+    // Changed files are written or removed: the new index's fragments are among them.
+    assert!(
+        index_files
+            .iter()
+            .filter(|p| p.ends_with(".pf_fragment"))
+            .any(|p| server.get(p).status == 200),
+        "the new index is served: {index_files:?}"
     );
 }
 

@@ -47,6 +47,8 @@ pub struct BuildCache {
     synced: Option<SyncedDir>,
     /// Output paths the last write changed; `None` after a staged write (everything).
     changed: Option<Vec<PathBuf>>,
+    /// The preview server's search index, made off the reload path; `None`: made by the build.
+    pub search: Option<crate::search::Background>,
 }
 
 impl BuildCache {
@@ -60,6 +62,16 @@ impl BuildCache {
         }
     }
 
+    /// As [`Self::for_preview`], but a changed search index is made on a thread of its own
+    /// while the last one is served, and `index_ready` called when it is done (for the server
+    /// to build again, which writes it): no save waits for Pagefind.
+    pub fn for_server(index_ready: std::sync::Arc<dyn Fn() + Send + Sync>) -> Self {
+        BuildCache {
+            search: Some(crate::search::Background::new(index_ready)),
+            ..Self::for_preview()
+        }
+    }
+
     /// Whether results are kept for a next build (the preview) or this is a one-off build.
     pub fn is_preview(&self) -> bool {
         self.synced.is_some()
@@ -67,7 +79,7 @@ impl BuildCache {
 
     /// The output stage: a staged write and swap, or an in-place sync for the preview.
     /// `kept` are files of `previous` (the output as the build found it) known to be right as
-    /// they are; the preview, which remembers its pages itself, has none.
+    /// they are: by the output's ledger, or, in the preview, by the page cache.
     pub fn write(
         &mut self,
         output: &Path,
@@ -78,8 +90,7 @@ impl BuildCache {
     ) -> Result<()> {
         match &mut self.synced {
             Some(s) => {
-                debug_assert!(kept.is_empty(), "the preview keeps no files by ledger");
-                self.changed = Some(s.sync(output, files, copied, &self.pages.reused())?);
+                self.changed = Some(s.sync(output, files, kept, copied)?);
             }
             None => {
                 output::write_site(output, previous, files, kept, copied, progress)?;
@@ -123,14 +134,26 @@ mod tests {
             .collect()
     }
 
+    /// A site in `dir` with a `site.toml`, and the options of a preview and of a fresh build
+    /// of it, each into its own folder.
+    fn preview_and_fresh(dir: &Path) -> (PathBuf, BuildOptions, BuildOptions) {
+        let site = dir.join("site");
+        crate::fs::write(&site.join("site.toml"), "title = \"T\"\n").unwrap();
+        let mut preview = BuildOptions::new(&site);
+        preview.output = dir.join("preview");
+        let mut fresh = BuildOptions::new(&site);
+        fresh.output = dir.join("fresh");
+        (site, preview, fresh)
+    }
+
     /// The one property that matters: after any sequence of edits, the preview's incremental
     /// output is byte-for-byte what a fresh `quire build` makes.
     #[test]
     fn incremental_output_equals_a_fresh_build_after_every_edit() {
         let dir = tempfile::tempdir().unwrap();
-        let site = dir.path().join("site");
+        let (site, preview, fresh) = preview_and_fresh(dir.path());
+        let preview_out = preview.output.clone();
         let write = |rel: &str, text: &str| crate::fs::write(&site.join(rel), text).unwrap();
-        write("site.toml", "title = \"T\"\n");
         write(
             "posts/2020-01-01-a.md",
             "---\ntitle: A\ncategories: x\n---\nFirst $a$.\n\nMore $b^2$.\n",
@@ -139,11 +162,6 @@ mod tests {
             "posts/2020-01-02-b.md",
             "---\ntitle: B\ncategories: y\n---\nBee $$c$$\n\n```rust\nfn f() {}\n```\n",
         );
-        let preview_out = dir.path().join("preview");
-        let mut preview = BuildOptions::new(&site);
-        preview.output = preview_out.clone();
-        let mut fresh = BuildOptions::new(&site);
-        fresh.output = dir.path().join("fresh");
         let mut cache = BuildCache::for_preview();
 
         // What to do, then how many posts and pages that must render again.
@@ -261,6 +279,73 @@ mod tests {
                     path.display()
                 );
             }
+        }
+    }
+
+    /// The server's search index is made in the background: a build right after an edit
+    /// serves the last index and everything else new; once the new index is ready (the server
+    /// is told), the next build writes it, and the output is a fresh build's again.
+    #[test]
+    fn the_servers_search_index_follows_each_edit_off_the_reload_path() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        let dir = tempfile::tempdir().unwrap();
+        let (site, preview, fresh) = preview_and_fresh(dir.path());
+        let write = |rel: &str, text: &str| crate::fs::write(&site.join(rel), text).unwrap();
+        write(
+            "posts/2020-01-01-a.md",
+            "---\ntitle: A\n---\nFirst words.\n",
+        );
+        let told = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&told);
+        let mut cache = BuildCache::for_server(Arc::new(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }));
+        let index = |files: &BTreeMap<PathBuf, Vec<u8>>| -> BTreeMap<PathBuf, Vec<u8>> {
+            files
+                .iter()
+                .filter(|(p, _)| p.starts_with(crate::search::BUNDLE_DIR))
+                .map(|(p, b)| (p.clone(), b.clone()))
+                .collect()
+        };
+        let without_index = |files: BTreeMap<PathBuf, Vec<u8>>| -> BTreeMap<PathBuf, Vec<u8>> {
+            files
+                .into_iter()
+                .filter(|(p, _)| !p.starts_with(crate::search::BUNDLE_DIR))
+                .collect()
+        };
+
+        // The first build has no index to stand in: it makes one.
+        build_with_cache(&preview, &mut cache).unwrap();
+        build(&fresh).unwrap();
+        assert_eq!(snapshot(&preview.output), snapshot(&fresh.output));
+        assert_eq!(told.load(Ordering::SeqCst), 0);
+
+        for (i, words) in ["Second words.", "Third, 第三."].into_iter().enumerate() {
+            let before = index(&snapshot(&preview.output));
+            write(
+                "posts/2020-01-01-a.md",
+                &format!("---\ntitle: A\n---\n{words}\n"),
+            );
+            let built = build_with_cache(&preview, &mut cache).unwrap();
+            assert_eq!(built.report.search_indexed, 0, "nothing indexed on the way");
+            build(&fresh).unwrap();
+            let now = snapshot(&preview.output);
+            assert_eq!(index(&now), before, "the last index stands in");
+            assert_eq!(
+                without_index(now),
+                without_index(snapshot(&fresh.output)),
+                "every page is new"
+            );
+            cache.search.as_mut().unwrap().wait().unwrap();
+            assert_eq!(told.load(Ordering::SeqCst), i + 1, "the server is told");
+            build_with_cache(&preview, &mut cache).unwrap();
+            assert_eq!(
+                snapshot(&preview.output),
+                snapshot(&fresh.output),
+                "with the new index written, after edit {i}"
+            );
         }
     }
 }

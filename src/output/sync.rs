@@ -25,17 +25,18 @@ pub struct SyncedDir {
 }
 
 impl SyncedDir {
-    /// Makes `output` hold exactly `files` plus the `copied` files they do not replace, as
-    /// [`super::write_site`] would. `unchanged` names files the
-    /// caller knows are byte-identical to the last sync's (pages reused from the page cache):
-    /// they are not even hashed, which matters when a site's pages total 100 MB. Returns the
-    /// site-relative paths written or removed, sorted.
+    /// Makes `output` hold exactly `files`, `kept` and the `copied` files they do not replace,
+    /// as [`super::write_site`] would. `kept` are files the caller knows hold what the last
+    /// sync wrote to them (pages whose keys did not change, see
+    /// [`crate::incremental::pages`]): they are neither given, hashed nor written, which
+    /// matters when a site's pages total 170 MB. Returns the site-relative paths written or
+    /// removed, sorted.
     pub fn sync(
         &mut self,
         output: &Path,
         files: &[OutputFile],
+        kept: &[PathBuf],
         copied: &CopiedFiles,
-        unchanged: &HashSet<PathBuf>,
     ) -> Result<Vec<PathBuf>> {
         if self.root.as_deref() != Some(output) {
             self.adopt(output)?;
@@ -43,7 +44,21 @@ impl SyncedDir {
         // Every sync, in case the folder was emptied under the server: an unmarked folder is
         // one the next build refuses to write into.
         crate::output::mark(output)?;
-        let generated_paths: HashSet<&Path> = files.iter().map(|f| f.path.as_path()).collect();
+        let kept: Vec<(&PathBuf, blake3::Hash)> = kept
+            .iter()
+            .map(|p| match self.generated.get(p) {
+                Some(h) => Ok((p, *h)),
+                None => Err(Error::internal(format_args!(
+                    "{} was to be kept in the preview's output, but was never written there",
+                    p.display()
+                ))),
+            })
+            .collect::<Result<_>>()?;
+        let generated_paths: HashSet<&Path> = files
+            .iter()
+            .map(|f| f.path.as_path())
+            .chain(kept.iter().map(|(p, _)| p.as_path()))
+            .collect();
         for dir in &copied.dirs {
             crate::fs::create_dir_all(&inside(output, dir)?)?;
         }
@@ -59,13 +74,7 @@ impl SyncedDir {
 
         let hashed: Vec<(&OutputFile, blake3::Hash)> = files
             .par_iter()
-            .map(|f| {
-                let known = unchanged
-                    .contains(&f.path)
-                    .then(|| self.generated.get(&f.path).copied())
-                    .flatten();
-                (f, known.unwrap_or_else(|| blake3::hash(&f.contents)))
-            })
+            .map(|f| (f, blake3::hash(&f.contents)))
             .collect();
         let write_jobs: Vec<&(&OutputFile, blake3::Hash)> = hashed
             .iter()
@@ -111,6 +120,7 @@ impl SyncedDir {
         self.generated = hashed
             .into_iter()
             .map(|(f, h)| (f.path.clone(), h))
+            .chain(kept.into_iter().map(|(p, h)| (p.clone(), h)))
             .collect();
         self.copied = copied;
         changed.sort();
@@ -183,13 +193,11 @@ mod tests {
             to: PathBuf::new(),
         }];
         let mut sync = SyncedDir::default();
-        let none = HashSet::new();
-        let mut sync_to = |files: &[_]| {
-            sync.sync(&out, files, &list_copies(&copies).unwrap(), &none)
-                .unwrap()
+        let mut sync_kept = |files: &[_], kept: &[&str]| {
+            sync.sync(&out, files, &paths(kept), &list_copies(&copies).unwrap())
         };
 
-        let changed = sync_to(&[file("a.html", "1"), file("b/c.html", "2")]);
+        let changed = sync_kept(&[file("a.html", "1"), file("b/c.html", "2")], &[]).unwrap();
         assert_eq!(changed, paths(&["a.html", "b/c.html", "s.txt"]));
         assert_eq!(std::fs::read_to_string(out.join("a.html")).unwrap(), "1");
         assert_eq!(
@@ -197,17 +205,35 @@ mod tests {
             "static"
         );
 
-        let changed = sync_to(&[file("a.html", "1"), file("b/c.html", "2")]);
+        let changed = sync_kept(&[file("a.html", "1"), file("b/c.html", "2")], &[]).unwrap();
         assert!(changed.is_empty(), "{changed:?}");
 
-        let changed = sync_to(&[file("a.html", "1 again")]);
+        let changed = sync_kept(&[file("a.html", "1 again")], &[]).unwrap();
         assert_eq!(changed, paths(&["a.html", "b/c.html"]));
         assert!(!out.join("b/c.html").exists());
 
         std::fs::remove_file(src.join("s.txt")).unwrap();
-        let changed = sync_to(&[file("a.html", "1 again")]);
+        let changed = sync_kept(&[file("a.html", "1 again")], &[]).unwrap();
         assert_eq!(changed, paths(&["s.txt"]));
         assert!(!out.join("s.txt").exists());
+
+        // A kept file stays as the last sync wrote it, and is no stale file.
+        let changed = sync_kept(&[file("a.html", "1 again"), file("d.html", "4")], &[]).unwrap();
+        assert_eq!(changed, paths(&["d.html"]));
+        let changed = sync_kept(&[file("d.html", "5")], &["a.html"]).unwrap();
+        assert_eq!(changed, paths(&["d.html"]));
+        assert_eq!(
+            std::fs::read_to_string(out.join("a.html")).unwrap(),
+            "1 again"
+        );
+        let changed = sync_kept(&[], &["a.html", "d.html"]).unwrap();
+        assert!(changed.is_empty(), "{changed:?}");
+        let changed = sync_kept(&[file("a.html", "1 again")], &[]).unwrap();
+        assert_eq!(changed, paths(&["d.html"]), "kept, then no longer made");
+        assert!(
+            sync_kept(&[], &["never-written.html"]).is_err(),
+            "a file can only be kept where it was written"
+        );
 
         let leftovers: Vec<_> = walkdir::WalkDir::new(&out)
             .into_iter()
@@ -222,13 +248,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         crate::fs::write(&dir.path().join("old.html"), "old").unwrap();
         let mut sync = SyncedDir::default();
-        let none = HashSet::new();
         let changed = sync
             .sync(
                 dir.path(),
                 &[file("new.html", "n")],
+                &[],
                 &CopiedFiles::default(),
-                &none,
             )
             .unwrap();
         assert_eq!(changed, paths(&["new.html", "old.html"]));

@@ -832,7 +832,7 @@ pub fn render_all(
                         key: file_key,
                     });
                 }
-                let contents = round.get_or_render(&path, key, || {
+                let contents = round.render(&path, key, || {
                     // The content of what the page shows, read for this page only.
                     let loaded = page
                         .renderings()

@@ -36,20 +36,27 @@ pub fn key(sources: &[Source<'_>]) -> String {
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     h.update(&(sources.len() as u64).to_le_bytes());
     for s in sources {
-        for field in [s.url, s.title, s.lang] {
-            h.update(&(field.len() as u64).to_le_bytes());
-            h.update(field.as_bytes());
-        }
-        // The rendering key stands for the HTML it was made into; a rendering without one
-        // (never reused) is keyed by its HTML.
-        match s.rendered.key {
-            Some(key) => h.update(b"k").update(key.as_bytes()),
-            None => h
-                .update(b"h")
-                .update(blake3::hash(s.rendered.html().as_bytes()).as_bytes()),
-        };
+        h.update(source_key(s).as_bytes());
     }
     h.finalize().to_hex().to_string()
+}
+
+/// The key of one page's record: its URL, title, language and rendering key.
+pub fn source_key(s: &Source<'_>) -> blake3::Hash {
+    let mut h = blake3::Hasher::new();
+    for field in [s.url, s.title, s.lang] {
+        h.update(&(field.len() as u64).to_le_bytes());
+        h.update(field.as_bytes());
+    }
+    // The rendering key stands for the HTML it was made into; a rendering without one (never
+    // reused) is keyed by its HTML.
+    match s.rendered.key {
+        Some(key) => h.update(b"k").update(key.as_bytes()),
+        None => h
+            .update(b"h")
+            .update(blake3::hash(s.rendered.html().as_bytes()).as_bytes()),
+    };
+    h.finalize()
 }
 
 fn entry(dir: &Path) -> PathBuf {

@@ -7,9 +7,12 @@
 //! rendering key), so a build whose pages did not change reads no page's text, indexes nothing
 //! and writes the same bytes.
 
+mod background;
 mod bundle;
 mod cache;
 mod record;
+
+pub use background::Background;
 
 use std::path::{Path, PathBuf};
 
@@ -109,13 +112,16 @@ pub fn records(sources: &[Source<'_>], contents: Contents<'_>) -> Result<Vec<Rec
 /// [`crate::output::ledger`]), else from `.quire-cache/search/` when it holds their index,
 /// else made by Pagefind and stored there. `cache: false` (`--no-cache`) neither reads nor
 /// writes the cache. Nothing at all when `[search] enabled = false`. `contents` gives pages
-/// taken from the store their HTML, read only when Pagefind is to index them.
+/// taken from the store their HTML, read only when Pagefind is to index them. With
+/// `background` (the preview), an index that must be made is made on a thread of its own, and
+/// the last one stands in for it until it is ready (see [`Background`]).
 pub fn index(
     site: &Site,
     sources: &[Source<'_>],
     cache: bool,
     contents: Contents<'_>,
     output: Option<(&Ledger, &Previous)>,
+    background: Option<&mut Background>,
 ) -> Result<Indexed> {
     if !site.config.search.enabled {
         return Ok(Indexed::default());
@@ -135,8 +141,8 @@ pub fn index(
             pages_indexed: 0,
         });
     }
-    let (bundle, pages_indexed) = match cache.then(|| cache::read(&dir, &key)).flatten() {
-        Some(files) => (files, 0),
+    let made_now = || match cache.then(|| cache::read(&dir, &key)).flatten() {
+        Some(files) => Ok((files, 0)),
         None => {
             let batches = sources
                 .chunks(bundle::RECORDS_AT_ONCE)
@@ -147,7 +153,19 @@ pub fn index(
                 // build indexes again.
                 let _ = cache::write(&dir, &key, &files);
             }
-            (files, sources.len())
+            Ok((files, sources.len()))
+        }
+    };
+    let (bundle, pages_indexed, file_key) = match background {
+        Some(bg) => {
+            let (files, indexed) =
+                bg.bundle(sources, contents, cache.then(|| dir.clone()), made_now)?;
+            // Perhaps the last index, standing in: it has no key to record.
+            (files, indexed, None)
+        }
+        None => {
+            let (files, indexed) = made_now()?;
+            (files, indexed, file_key)
         }
     };
     let mut files: Vec<OutputFile> = bundle

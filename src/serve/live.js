@@ -3,7 +3,7 @@
 (() => {
   "use strict";
   const script = document.currentScript;
-  const version = Number(script && script.dataset.quireVersion);
+  let version = Number(script && script.dataset.quireVersion);
   const OVERLAY_ID = "quire-overlay";
 
   function clear() {
@@ -44,8 +44,29 @@
     document.body.appendChild(box);
   }
 
+  // The build right after this page's changed only the search index (made in the background
+  // after an edit): the page shows nothing of it, unless it has loaded the old index, whose
+  // files are gone now.
+  function onlyTheIndex(status) {
+    const index = status.base_path + "/pagefind/";
+    const usedIndex = performance
+      .getEntriesByType("resource")
+      .some((r) => new URL(r.name, location.href).pathname.startsWith(index));
+    return (
+      status.version === version + 1 &&
+      Array.isArray(status.changed) &&
+      status.changed.length > 0 &&
+      status.changed.every((p) => p.startsWith(index)) &&
+      !usedIndex
+    );
+  }
+
   function onStatus(event) {
     const status = JSON.parse(event.data);
+    if (onlyTheIndex(status)) {
+      version = status.version;
+      if (script) script.dataset.quireVersion = String(version);
+    }
     if (status.version !== version) {
       source.close();
       location.reload();

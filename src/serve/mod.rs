@@ -75,7 +75,7 @@ async fn serve(opts: &ServeOptions) -> Result<()> {
     };
 
     let (watcher, changes) = watch::SourceWatcher::start(&opts.source)?;
-    let mut rebuilder = rebuild::Rebuilder::new(build_opts.clone());
+    let mut rebuilder = rebuild::Rebuilder::new(build_opts.clone(), watcher.sender());
     let first = rebuilder.build().await;
     // Until a build succeeds, nothing is served under any base path but the root.
     let initial = rebuild::next_status(&Status::default(), &first);

@@ -38,20 +38,31 @@ pub struct Rebuilder {
     opts: Arc<BuildOptions>,
     cache: Option<BuildCache>,
     pool: Option<Arc<rayon::ThreadPool>>,
+    index_ready: Arc<dyn Fn() + Send + Sync>,
 }
 
 impl Rebuilder {
-    pub fn new(opts: BuildOptions) -> Self {
+    /// `changes` is the stream the rebuild loop reads: a search index made in the background
+    /// announces itself there ([`Change::SearchIndex`]), so the next build writes it.
+    pub fn new(opts: BuildOptions, changes: mpsc::UnboundedSender<Change>) -> Self {
+        let index_ready: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
+            // The receiver is gone only while the server shuts down.
+            let _ = changes.send(Change::SearchIndex);
+        });
         Rebuilder {
             opts: Arc::new(opts),
-            cache: Some(BuildCache::for_preview()),
+            cache: Some(BuildCache::for_server(Arc::clone(&index_ready))),
             pool: None,
+            index_ready,
         }
     }
 
     pub async fn build(&mut self) -> Outcome {
         let opts = Arc::clone(&self.opts);
-        let mut cache = self.cache.take().unwrap_or_else(BuildCache::for_preview);
+        let mut cache = match self.cache.take() {
+            Some(cache) => cache,
+            None => BuildCache::for_server(Arc::clone(&self.index_ready)),
+        };
         let start = Instant::now();
         let pool = match &self.pool {
             Some(pool) => Ok(Arc::clone(pool)),

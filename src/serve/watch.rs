@@ -38,12 +38,15 @@ pub enum Change {
     Template(PathBuf),
     Static(PathBuf),
     Gif(PathBuf),
+    /// Not a file: the search index made in the background is ready to be written.
+    SearchIndex,
 }
 
 impl Change {
     pub fn path(&self) -> &Path {
         match self {
             Change::Config => Path::new(CONFIG_FILE),
+            Change::SearchIndex => Path::new("the new search index"),
             Change::Macros(p)
             | Change::Post(p)
             | Change::Page(p)
@@ -145,6 +148,8 @@ pub struct SourceWatcher {
     macros: Arc<RwLock<PathBuf>>,
     /// The folder watched for it besides those above, if any.
     macros_dir: Option<PathBuf>,
+    /// Where changes go, for changes that are not files' (see [`Self::sender`]).
+    changes: mpsc::UnboundedSender<Change>,
 }
 
 /// The macros file `site.toml` names now; the default while `site.toml` cannot be read (the
@@ -159,6 +164,7 @@ impl SourceWatcher {
         // Events carry absolute paths; so must the root they are compared with.
         let root = std::path::absolute(root).map_err(|e| Error::io(root, e))?;
         let (tx, rx) = mpsc::unbounded_channel();
+        let changes = tx.clone();
         let event_root = root.clone();
         let macros = Arc::new(RwLock::new(macros_file(&root)));
         let event_macros = Arc::clone(&macros);
@@ -178,6 +184,7 @@ impl SourceWatcher {
             watcher,
             macros,
             macros_dir: None,
+            changes,
         };
         w.watcher
             .watch(&w.root, RecursiveMode::NonRecursive)
@@ -192,6 +199,11 @@ impl SourceWatcher {
     /// Watches again any of the watched folders that a batch shows was created (or replaced):
     /// a watch is on a folder, not on its name. After a change to `site.toml` or on the way to
     /// the macros file, follows the macros file to where `site.toml` now puts it.
+    /// A way to add a change to the stream this watcher feeds, from any thread.
+    pub fn sender(&self) -> mpsc::UnboundedSender<Change> {
+        self.changes.clone()
+    }
+
     pub fn refresh(&mut self, batch: &[Change]) -> Result<()> {
         for dir in WATCHED_DIRS {
             if batch.iter().any(|c| c.path() == Path::new(dir)) {
