@@ -427,6 +427,9 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         rendered.extend(done);
     }
     let formulas = counted.total();
+    if one_off {
+        rayon::broadcast(|_| crate::markdown::math::stop_engine());
+    }
     cache.posts.set_store(None);
     drop(inputs);
     if !one_off {
@@ -470,6 +473,17 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     let ledger = store.get().map(|s| Ledger::load(s, &opts.output));
     let in_output = ledger.as_ref().map(|l| (l, &previous));
     let contents = Contents::new(store.get());
+    // Search (src/search): a record per post and page, then the index, or its cached copy.
+    // Before the pages: Pagefind holds every page's words until it writes the index, and
+    // rendering the pages holds the `site` value; one after the other, a build never holds both.
+    let search = crate::search::index(
+        &site,
+        &crate::search::sources(&site, &rendered, &page_rendered),
+        opts.cache,
+        contents,
+        in_output,
+        cache.search.as_mut(),
+    )?;
     let base_path = site.base_path();
     // A one-off build puts each page into the staged site as soon as it is rendered.
     let sink = one_off.then(|| output::PageSink::new(&opts.output, &previous, &base_path));
@@ -493,15 +507,6 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         .count();
     let page_paths: Vec<PathBuf> = pages.iter().map(|p| p.path.clone()).collect();
     let (mut files, mut kept, mut keyed) = split_pages(pages);
-    // Search (src/search): a record per post and page, then the index, or its cached copy.
-    let search = crate::search::index(
-        &site,
-        &crate::search::sources(&site, &rendered, &page_rendered),
-        opts.cache,
-        contents,
-        in_output,
-        cache.search.as_mut(),
-    )?;
     if let Some(key) = search.key {
         let bundle = search
             .files

@@ -55,7 +55,7 @@ pub const BUSY_WAIT: Duration = Duration::from_secs(3);
 
 /// redb's page cache. Its default (1 GiB) would let a large site's cache count against the
 /// build's memory; reads here touch each entry once, so a small cache loses nothing.
-const PAGE_CACHE_BYTES: usize = 16 << 20;
+const PAGE_CACHE_BYTES: usize = 4 << 20;
 
 /// The open store of one build.
 pub struct Store {

@@ -24,6 +24,10 @@
     });
   }
 
+  // Pagefind cuts its excerpt at a word, and in Chinese the word before may be a comma's:
+  // an excerpt does not start with punctuation that closes or separates.
+  var LEADING = /^[\s，。；：、！？）」』】》,.;:!?)\]}]+/;
+
   function hit(d) {
     var sections = (d.sub_results || []).filter(function (s) {
       return s.url !== d.url && s.url.indexOf("#") > 0;
@@ -31,7 +35,7 @@
     var html = '<li class="search-hit"><a class="search-title" href="' + escape(d.url) + '">' +
       escape(d.meta.title || d.url) + "</a>" +
       // Pagefind's excerpt: the page's text, escaped, with the matches in <mark>.
-      '<p class="search-excerpt">' + d.excerpt + "</p>";
+      '<p class="search-excerpt">' + d.excerpt.replace(LEADING, "") + "</p>";
     if (sections.length) {
       html += '<ul class="search-sections">' + sections.map(function (s) {
         return '<li><a href="' + escape(s.url) + '">' + escape(s.title) + "</a></li>";

@@ -593,7 +593,8 @@ async fn search_finds_seed_post(client: &Client, selector: &str, query: &str) ->
         "const links = [...document.querySelectorAll('{form} .search-results a')];\
          const box = document.querySelector('{form} .search-results');\
          const r = box.getBoundingClientRect();\
-         return {{visible: !box.hidden && r.height > 0, hrefs: links.map(a => a.getAttribute('href')), text: box.textContent}};"
+         const excerpts = [...box.querySelectorAll('.search-excerpt')].map(p => p.textContent);\
+         return {{visible: !box.hidden && r.height > 0, hrefs: links.map(a => a.getAttribute('href')), text: box.textContent, excerpts}};"
     );
     let seed = SEED_PAGE;
     let found = poll(client, &format!("results for {query}"), &script, |v| {
@@ -604,6 +605,13 @@ async fn search_finds_seed_post(client: &Client, selector: &str, query: &str) ->
             })
     })
     .await;
+    for excerpt in found["excerpts"].as_array().unwrap() {
+        let first = excerpt.as_str().unwrap_or_default().chars().next();
+        assert!(
+            !first.is_some_and(|c| c.is_whitespace() || "，。；：、！？）,.;:!?)".contains(c)),
+            "an excerpt starts with punctuation: {excerpt}"
+        );
+    }
     let text = found["text"].as_str().unwrap_or_default().to_lowercase();
     assert!(
         text.contains(&query.to_lowercase()),

@@ -365,6 +365,14 @@ thread_local! {
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
 }
 
+/// Stops the calling thread's render thread, if it has one: its QuickJS engine (KaTeX and its
+/// heap, megabytes each) is freed as the thread ends. A one-off build calls it on every build
+/// thread once all its formulas are rendered, so the pages and the search index that follow do
+/// not share memory with idle engines. Rendering again starts a new one.
+pub fn stop_engine() {
+    WORKER.with(|cell| drop(cell.borrow_mut().take()));
+}
+
 fn render_on_worker(
     tex: &str,
     opts: katex::Opts,

@@ -62,9 +62,11 @@ impl SyncedDir {
         for dir in &copied.dirs {
             crate::fs::create_dir_all(&inside(output, dir)?)?;
         }
+        // A kept file, like a given one, wins over a copied file at its path.
         let copied: HashMap<PathBuf, Copied> = copied
             .not_in(files)
             .into_iter()
+            .filter(|c| !generated_paths.contains(c.path.as_path()))
             .map(|c| (c.path.clone(), c.clone()))
             .collect();
         let copy_jobs: Vec<&Copied> = copied
