@@ -62,7 +62,7 @@ size_mb() { du -sb "$1" | awk '{printf "%.1f", $1 / 1048576}'; }
 
 # The post every tool's "one-post edit" appends to (its own copy of it), and the line appended:
 # a new sentence with a new formula each time, so every tool renders one formula afresh.
-EDIT_POST=$(cd "$WORK/site/posts" && find . -name '*.md' | sort | head -1)
+EDIT_POST=$(cd "$WORK/site/posts" && find . -name '*.md' | sort | sed -n 1p)
 EDITS=0
 edit_line() { EDITS=$((EDITS + 1)); printf '\nEdit %d adds $e_{%d}$.\n' "$EDITS" "$EDITS" >> "$1/$EDIT_POST"; }
 
