@@ -263,7 +263,7 @@ pub fn build(opts: &BuildOptions) -> Result<Built> {
 }
 
 /// As [`build`], reusing what earlier builds rendered and writing as `cache` says (the preview
-/// server keeps a [`BuildCache::for_preview`] alive between builds).
+/// server keeps a [`BuildCache::for_server`] alive between builds).
 pub fn build_with_cache(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     build_on(&thread_pool()?, opts, cache)
 }

@@ -1,7 +1,9 @@
 //! The preview's incremental path (`quire serve`) against one-off builds: random sequences of the
 //! edits an author makes, applied to a small site; after EVERY edit the preview's output folder,
-//! rebuilt through one long-lived `BuildCache::for_preview()` as the server keeps it, must equal
-//! a fresh `quire build` of the same sources byte for byte. A user relies on this: what the
+//! rebuilt through one long-lived `BuildCache::for_preview()` (the server's caches, with the
+//! search index made in the build rather than in the background: the background index has its
+//! own test in `incremental::tests`), must equal a fresh `quire build` of the same sources byte
+//! for byte. A user relies on this: what the
 //! preview shows is what `quire build` will publish.
 //!
 //! When an edit breaks the build, both builds must fail with the same message and the preview's
