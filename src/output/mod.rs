@@ -126,10 +126,13 @@ pub fn list_copies(copies: &[Copy]) -> Result<CopiedFiles> {
 }
 
 impl CopiedFiles {
-    /// The files a generated file at the same path does not replace.
-    pub fn not_in<'a>(&'a self, files: &[OutputFile]) -> Vec<&'a Copied> {
-        let generated: std::collections::HashSet<&Path> =
-            files.iter().map(|f| f.path.as_path()).collect();
+    /// The files that neither a generated file nor a kept one at the same path replaces.
+    pub fn not_in<'a>(&'a self, files: &[OutputFile], kept: &[PathBuf]) -> Vec<&'a Copied> {
+        let generated: std::collections::HashSet<&Path> = files
+            .iter()
+            .map(|f| f.path.as_path())
+            .chain(kept.iter().map(PathBuf::as_path))
+            .collect();
         self.files
             .iter()
             .filter(|c| !generated.contains(c.path.as_path()))
@@ -334,7 +337,7 @@ pub fn write_site(
     copied: &CopiedFiles,
     progress: &Progress,
 ) -> Result<()> {
-    let not_replaced = copied.not_in(files);
+    let not_replaced = copied.not_in(files, kept);
     let total = not_replaced.len() + files.len() + kept.len();
     if previous.is_exactly(files, kept, &not_replaced, &copied.dirs) {
         // Nothing to write, link, swap or remove: the output already is this site.
@@ -410,7 +413,7 @@ impl<'p> Stage<'p> {
         copied: &CopiedFiles,
         progress: &Progress,
     ) -> Result<()> {
-        let not_replaced = copied.not_in(files);
+        let not_replaced = copied.not_in(files, kept);
         progress.stage("files", not_replaced.len() + files.len() + kept.len());
         for dir in &copied.dirs {
             crate::fs::create_dir_all(&inside(&self.dir, dir)?)?;

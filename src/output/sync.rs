@@ -44,7 +44,7 @@ impl SyncedDir {
         // Every sync, in case the folder was emptied under the server: an unmarked folder is
         // one the next build refuses to write into.
         crate::output::mark(output)?;
-        let kept: Vec<(&PathBuf, blake3::Hash)> = kept
+        let kept_hashes: Vec<(&PathBuf, blake3::Hash)> = kept
             .iter()
             .map(|p| match self.generated.get(p) {
                 Some(h) => Ok((p, *h)),
@@ -57,16 +57,14 @@ impl SyncedDir {
         let generated_paths: HashSet<&Path> = files
             .iter()
             .map(|f| f.path.as_path())
-            .chain(kept.iter().map(|(p, _)| p.as_path()))
+            .chain(kept.iter().map(PathBuf::as_path))
             .collect();
         for dir in &copied.dirs {
             crate::fs::create_dir_all(&inside(output, dir)?)?;
         }
-        // A kept file, like a given one, wins over a copied file at its path.
         let copied: HashMap<PathBuf, Copied> = copied
-            .not_in(files)
+            .not_in(files, kept)
             .into_iter()
-            .filter(|c| !generated_paths.contains(c.path.as_path()))
             .map(|c| (c.path.clone(), c.clone()))
             .collect();
         let copy_jobs: Vec<&Copied> = copied
@@ -122,7 +120,7 @@ impl SyncedDir {
         self.generated = hashed
             .into_iter()
             .map(|(f, h)| (f.path.clone(), h))
-            .chain(kept.into_iter().map(|(p, h)| (p.clone(), h)))
+            .chain(kept_hashes.into_iter().map(|(p, h)| (p.clone(), h)))
             .collect();
         self.copied = copied;
         changed.sort();

@@ -60,20 +60,20 @@ impl Background {
         }
     }
 
-    /// The bundle to write now for a site whose indexed pages are `sources`: the one made from
-    /// them when it is ready, else the last one while the new one is made. `first` makes the
-    /// first index, which there is no older one to stand in for (on the calling thread, from
-    /// the disk cache when it holds it).
+    /// The bundle to write now for a site whose indexed pages are `sources` (`key`: their
+    /// [`cache::key`]): the one made from them when it is ready, else the last one while the
+    /// new one is made. `first` makes the first index, which there is no older one to stand in
+    /// for (on the calling thread, from the disk cache when it holds it).
     /// `disk` is the cache folder an index made here is stored in too (none with
     /// `--no-cache`). Returns the bundle and how many pages were indexed for it now.
     pub fn bundle(
         &mut self,
+        key: String,
         sources: &[Source<'_>],
         contents: Contents<'_>,
         disk: Option<PathBuf>,
         first: impl FnOnce() -> Result<(Vec<BundleFile>, usize)>,
     ) -> Result<(Vec<BundleFile>, usize)> {
-        let key = cache::key(sources);
         self.collect()?;
         let Some((current_key, current)) = &self.current else {
             let (files, indexed) = first()?;

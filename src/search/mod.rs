@@ -158,8 +158,13 @@ pub fn index(
     };
     let (bundle, pages_indexed, file_key) = match background {
         Some(bg) => {
-            let (files, indexed) =
-                bg.bundle(sources, contents, cache.then(|| dir.clone()), made_now)?;
+            let (files, indexed) = bg.bundle(
+                key.clone(),
+                sources,
+                contents,
+                cache.then(|| dir.clone()),
+                made_now,
+            )?;
             // Perhaps the last index, standing in: it has no key to record.
             (files, indexed, None)
         }

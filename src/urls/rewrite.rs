@@ -25,7 +25,7 @@ pub fn rewrite_site(files: &mut Vec<OutputFile>, copied: &CopiedFiles, base: &st
         return Ok(());
     }
     let texts: Vec<OutputFile> = copied
-        .not_in(files)
+        .not_in(files, &[])
         .into_iter()
         .filter(|c| is_html(&c.path) || is_css(&c.path))
         .map(|c| {
