@@ -305,6 +305,7 @@ pub fn renderer<'a>(
         lang: &site.config.lang,
         posts,
         citations,
+        key: Default::default(),
     }
 }
 
@@ -345,9 +346,13 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     let progress = Progress::new(opts.progress);
     output::check_output_dir(&opts.source, &opts.output)?;
     output::recover(&opts.output)?;
-    let site = Site::load(&opts.source, &opts.load)?;
-    let templates =
-        Templates::load(&opts.source, &site.base_path())?.with_site_url(&site.config.url);
+    let site = Site::load_memo(&opts.source, &opts.load, &cache.parsed)?;
+    let templates = Templates::load_memo(
+        &opts.source,
+        &site.base_path(),
+        &site.config.url,
+        &mut cache.templates,
+    )?;
 
     cache.math.reconfigure(&site.config.math);
     // Before anything is cached there (the store, or GIFs, which `--no-cache` leaves cached).
@@ -392,7 +397,13 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
             .collect::<std::collections::HashSet<_>>()
             .into_iter()
             .collect();
-        counted.add(&distinct, &prepared, &cache.math, batched);
+        counted.add(
+            &distinct,
+            prepared.reused_formulas(&cache.posts),
+            &prepared,
+            &cache.math,
+            batched,
+        );
         // The preview opens the store only for more new formulas than it takes to open it.
         let missing = distinct
             .iter()
@@ -604,21 +615,32 @@ struct FormulaCount {
 }
 
 impl FormulaCount {
-    fn add(
+    /// `fresh`: the batch's distinct formulas to render; `reused`: those of the posts it took
+    /// from the preview's memory.
+    fn add<'a>(
         &mut self,
-        fresh: &[&crate::markdown::math::Formula],
+        fresh: &[&'a crate::markdown::math::Formula],
+        reused: impl Iterator<Item = &'a crate::markdown::math::Formula>,
         prepared: &crate::incremental::posts::Prepared<'_>,
         math: &crate::markdown::math::MathCache,
         batched: bool,
     ) {
         let mut stored = prepared.stored_formulas().peekable();
         if !batched && stored.peek().is_none() && self.keys.is_empty() {
-            // The preview's case: no hashing on every save.
-            self.plain += fresh.len();
+            // The preview's case: no store keys worked out on every save.
+            let all: std::collections::HashSet<&crate::markdown::math::Formula> =
+                fresh.iter().copied().chain(reused).collect();
+            self.plain += all.len();
             return;
         }
         self.keys.extend(stored.map(str::to_string));
-        self.keys.extend(fresh.iter().map(|f| math.stored_key(f)));
+        self.keys.extend(
+            fresh
+                .iter()
+                .copied()
+                .chain(reused)
+                .map(|f| math.stored_key(f)),
+        );
     }
 
     fn total(&self) -> usize {

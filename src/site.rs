@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::config::{CONFIG_FILE, Config, MathConfig};
 use crate::content::load;
-use crate::content::post::{Post, PostRules};
+use crate::content::post::{Post, PostMemo, PostRules};
 use crate::content::standalone::Standalone;
 use crate::error::{Error, Location, Result, collect_all};
 use crate::jekyll::liquid::Includes;
@@ -47,6 +47,11 @@ pub struct Site {
 
 impl Site {
     pub fn load(root: &Path, opts: &LoadOptions) -> Result<Site> {
+        Self::load_memo(root, opts, &PostMemo::default())
+    }
+
+    /// As [`Site::load`], taking each post whose file did not change from `memo`.
+    pub fn load_memo(root: &Path, opts: &LoadOptions, memo: &PostMemo) -> Result<Site> {
         if !root.is_dir() {
             return Err(Error::Usage(format!(
                 "source folder {} does not exist or is not a folder (see --source)",
@@ -76,13 +81,15 @@ impl Site {
             now: &now,
         };
         let sources = layout.posts(root, opts.drafts)?;
+        let rules_key = rules.key();
         let posts = collect_all(
             sources
                 .into_par_iter()
-                .map(|s| Post::from_source(s, &rules))
+                .map(|s| memo.post(s, &rules, &rules_key))
                 .collect(),
         )
         .map_err(without_repeats)?;
+        memo.keep_only(posts.iter().map(|p| p.source.as_path()));
         let read = posts.len();
         let mut posts: Vec<Post> = posts
             .into_iter()

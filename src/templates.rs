@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::error::Error as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::{Error, Location, Result};
 
@@ -58,41 +59,43 @@ impl Templates {
     /// Loads the defaults, then every `*.html`, `*.xml` and `*.txt` under `root/templates/` over
     /// them.
     pub fn load(root: &Path, base_path: &str) -> Result<Templates> {
-        let mut sources: BTreeMap<String, (PathBuf, String)> = DEFAULT_TEMPLATES
-            .iter()
-            .map(|(name, text)| {
-                (
-                    name.to_string(),
-                    (
-                        PathBuf::from(format!("(built-in theme) {name}")),
-                        text.to_string(),
-                    ),
-                )
-            })
-            .collect();
-        let dir = root.join(TEMPLATES_DIR);
-        if dir.is_dir() {
-            for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
-                let entry = entry.map_err(|e| crate::fs::walk_error(&dir, e))?;
-                let path = entry.path();
-                if !entry.file_type().is_file()
-                    || !path
-                        .extension()
-                        .and_then(|e| e.to_str())
-                        .is_some_and(|e| TEMPLATE_EXTENSIONS.contains(&e))
-                {
-                    continue;
-                }
-                let name = path
-                    .strip_prefix(&dir)
-                    .unwrap_or(path)
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                let rel = Path::new(TEMPLATES_DIR).join(&name);
-                let text = crate::fs::read_to_string(path)?;
-                sources.insert(name, (rel, text));
-            }
+        Self::compile(sources(root)?, base_path)
+    }
+
+    /// As [`Templates::load`] then [`Templates::with_site_url`], but compiled only when the
+    /// template files, the base path or the site URL differ from the last call's with `memo`:
+    /// the preview reads the files on every save, and Tera's parsing is what costs.
+    pub fn load_memo(
+        root: &Path,
+        base_path: &str,
+        site_url: &str,
+        memo: &mut TemplateMemo,
+    ) -> Result<Arc<Templates>> {
+        let sources = sources(root)?;
+        let mut h = blake3::Hasher::new();
+        let mut part = |s: &str| {
+            h.update(&(s.len() as u64).to_le_bytes());
+            h.update(s.as_bytes());
+        };
+        part(base_path);
+        part(site_url);
+        for (name, (rel, text)) in &sources {
+            part(name);
+            part(&rel.to_string_lossy());
+            part(text);
         }
+        let key = h.finalize();
+        if let Some((k, t)) = &memo.0
+            && *k == key
+        {
+            return Ok(Arc::clone(t));
+        }
+        let templates = Arc::new(Self::compile(sources, base_path)?.with_site_url(site_url));
+        memo.0 = Some((key, Arc::clone(&templates)));
+        Ok(templates)
+    }
+
+    fn compile(sources: BTreeMap<String, (PathBuf, String)>, base_path: &str) -> Result<Templates> {
         let origins: HashMap<String, PathBuf> = sources
             .iter()
             .map(|(name, (rel, _))| (name.clone(), rel.clone()))
@@ -193,6 +196,52 @@ impl Templates {
     }
 }
 
+/// The templates by name: the built-in theme's, each replaced or joined by the site's own file
+/// of that name under `root/templates/`, with where it came from.
+fn sources(root: &Path) -> Result<BTreeMap<String, (PathBuf, String)>> {
+    let mut sources: BTreeMap<String, (PathBuf, String)> = DEFAULT_TEMPLATES
+        .iter()
+        .map(|(name, text)| {
+            (
+                name.to_string(),
+                (
+                    PathBuf::from(format!("(built-in theme) {name}")),
+                    text.to_string(),
+                ),
+            )
+        })
+        .collect();
+    let dir = root.join(TEMPLATES_DIR);
+    if dir.is_dir() {
+        for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+            let entry = entry.map_err(|e| crate::fs::walk_error(&dir, e))?;
+            let path = entry.path();
+            if !entry.file_type().is_file()
+                || !path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| TEMPLATE_EXTENSIONS.contains(&e))
+            {
+                continue;
+            }
+            let name = path
+                .strip_prefix(&dir)
+                .unwrap_or(path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let rel = Path::new(TEMPLATES_DIR).join(&name);
+            let text = crate::fs::read_to_string(path)?;
+            sources.insert(name, (rel, text));
+        }
+    }
+    Ok(sources)
+}
+
+/// The templates the last [`Templates::load_memo`] compiled, under a hash of what they were
+/// compiled from.
+#[derive(Default)]
+pub struct TemplateMemo(Option<(blake3::Hash, Arc<Templates>)>);
+
 /// Tera puts the useful part of a message in its source chain.
 fn chain(e: &tera::Error) -> String {
     let mut msg = e.to_string();
@@ -265,6 +314,36 @@ impl tera::Filter for BasePathFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_memo_compiles_again_only_when_a_template_base_path_or_url_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let own = dir.path().join("templates/page.html");
+        crate::fs::write(&own, "one {{ url(path='/x/', absolute=true) }}").unwrap();
+        let mut memo = TemplateMemo::default();
+        let render = |t: &Templates| {
+            t.render("page.html", &tera::Context::new(), Path::new("p"))
+                .unwrap()
+        };
+        let a = Templates::load_memo(dir.path(), "", "", &mut memo).unwrap();
+        assert_eq!(render(&a), "one /x/");
+        let same = Templates::load_memo(dir.path(), "", "", &mut memo).unwrap();
+        assert!(
+            Arc::ptr_eq(&a, &same),
+            "nothing changed: not compiled again"
+        );
+        let url = "https://u.github.io/blog";
+        let based = Templates::load_memo(dir.path(), "/blog", url, &mut memo).unwrap();
+        assert_eq!(render(&based), "one https://u.github.io/blog/x/");
+        crate::fs::write(&own, "two").unwrap();
+        let edited = Templates::load_memo(dir.path(), "/blog", url, &mut memo).unwrap();
+        assert_eq!(render(&edited), "two");
+        crate::fs::write(&own, "{% if %}").unwrap();
+        let e = Templates::load_memo(dir.path(), "/blog", url, &mut memo)
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("templates/page.html"), "{e}");
+    }
 
     #[test]
     fn site_template_overrides_default_and_errors_name_files() {

@@ -26,6 +26,81 @@ pub struct PostRules<'a> {
     pub now: &'a Zoned,
 }
 
+impl PostRules<'_> {
+    /// What a post made by these rules can depend on, hashed: the time zone and the permalink
+    /// style (`now` only dates an undated draft, and such drafts are never memoised).
+    pub fn key(&self) -> blake3::Hash {
+        let mut h = blake3::Hasher::new();
+        h.update(format!("{:?}\0", self.timezone).as_bytes());
+        h.update(self.permalink.as_bytes());
+        h.finalize()
+    }
+}
+
+/// Posts parsed by an earlier build, by file. The preview reads every post on each save, but
+/// parses again (front matter, dates, URL) only those whose text, place or rules changed. A
+/// one-off build holds none (`PostMemo::default()`).
+#[derive(Default)]
+pub struct PostMemo {
+    enabled: bool,
+    by_file: std::sync::Mutex<std::collections::HashMap<PathBuf, (blake3::Hash, Post)>>,
+}
+
+impl PostMemo {
+    pub fn enabled() -> Self {
+        PostMemo {
+            enabled: true,
+            ..Default::default()
+        }
+    }
+
+    /// [`Post::from_source`], or its result for the same source and rules last time.
+    pub fn post(
+        &self,
+        src: Source,
+        rules: &PostRules<'_>,
+        rules_key: &blake3::Hash,
+    ) -> Result<Post> {
+        if !self.enabled || src.draft {
+            return Post::from_source(src, rules);
+        }
+        let mut h = blake3::Hasher::new();
+        h.update(rules_key.as_bytes());
+        for part in [src.rel.as_os_str(), src.placed.as_os_str()] {
+            let part = part.as_encoded_bytes();
+            h.update(&(part.len() as u64).to_le_bytes());
+            h.update(part);
+        }
+        h.update(src.text.as_bytes());
+        let key = h.finalize();
+        if let Some((k, post)) = self.lock().get(&src.rel)
+            && *k == key
+        {
+            return Ok(post.clone());
+        }
+        let rel = src.rel.clone();
+        let post = Post::from_source(src, rules)?;
+        self.lock().insert(rel, (key, post.clone()));
+        Ok(post)
+    }
+
+    /// Forgets files that are no longer posts (deleted, renamed, unpublished by `exclude`).
+    pub fn keep_only<'a>(&self, files: impl IntoIterator<Item = &'a std::path::Path>) {
+        if !self.enabled {
+            return;
+        }
+        let keep: std::collections::HashSet<&std::path::Path> = files.into_iter().collect();
+        self.lock().retain(|rel, _| keep.contains(rel.as_path()));
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<PathBuf, (blake3::Hash, Post)>> {
+        // Entries are replaced whole, so a panic elsewhere leaves the map usable.
+        self.by_file.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Post {
     /// Relative to the site root, e.g. `posts/2018-12-31-x.md`.
@@ -187,6 +262,52 @@ mod tests {
             text: text.into(),
         };
         Post::from_source(src, &rules)
+    }
+
+    #[test]
+    fn the_memo_parses_again_exactly_the_posts_whose_text_or_rules_changed() {
+        let now: Zoned = "2026-01-01T00:00:00+00:00[UTC]".parse().unwrap();
+        let at = Location::file("site.toml");
+        let utc = TimeZone::UTC;
+        let rules = |permalink| PostRules {
+            timezone: &utc,
+            permalink,
+            permalink_at: &at,
+            now: &now,
+        };
+        let src = |text: &str| Source {
+            rel: "posts/2020-01-02-a.md".into(),
+            placed: "posts/2020-01-02-a.md".into(),
+            draft: false,
+            text: text.into(),
+        };
+        let memo = PostMemo::enabled();
+        let get = |text: &str, permalink| {
+            let r = rules(permalink);
+            memo.post(src(text), &r, &r.key()).unwrap()
+        };
+        let first = get("---\ntitle: One\n---\nx", "date");
+        assert_eq!(
+            (first.title.as_str(), first.url.as_str()),
+            ("One", "/2020/01/02/a.html")
+        );
+        assert_eq!(get("---\ntitle: One\n---\nx", "date").title, "One");
+        // An edit, then another permalink style: each is parsed again, never served stale.
+        assert_eq!(get("---\ntitle: Two\n---\nx", "date").title, "Two");
+        assert_eq!(
+            get("---\ntitle: Two\n---\nx", "pretty").url,
+            "/2020/01/02/a/"
+        );
+        // A front matter mistake is reported every time, not remembered as a post.
+        let broken = rules("date");
+        let e = memo.post(src("---\ntitle: [\n---\n"), &broken, &broken.key());
+        assert!(e.is_err());
+        assert!(
+            memo.post(src("---\ntitle: [\n---\n"), &broken, &broken.key())
+                .is_err()
+        );
+        memo.keep_only([]);
+        assert!(memo.lock().is_empty(), "a deleted post is forgotten");
     }
 
     #[test]

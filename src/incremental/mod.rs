@@ -38,6 +38,39 @@ pub fn fingerprint(value: &impl serde::Serialize) -> Option<blake3::Hash> {
     Some(hasher.finalize())
 }
 
+/// A [`std::hash::Hasher`] into BLAKE3, for keys over large values that derive `Hash`: no JSON
+/// escaping, and the standard `Hash` impls feed it prefix-free data (lengths, terminators).
+/// Small writes are gathered before they reach BLAKE3.
+#[derive(Default)]
+pub struct Hashing {
+    hasher: blake3::Hasher,
+    buf: Vec<u8>,
+}
+
+impl Hashing {
+    pub fn finish(mut self) -> blake3::Hash {
+        self.hasher.update(&self.buf);
+        self.hasher.finalize()
+    }
+}
+
+impl std::hash::Hasher for Hashing {
+    fn write(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= 16 * 1024 {
+            self.hasher.update(&self.buf);
+            self.buf.clear();
+        }
+    }
+
+    /// Not a key: `std::hash::Hash` requires it, and nothing here calls it.
+    fn finish(&self) -> u64 {
+        let mut h = self.hasher.clone();
+        h.update(&self.buf);
+        u64::from_le_bytes(h.finalize().as_bytes()[..8].try_into().unwrap_or_default())
+    }
+}
+
 #[derive(Default)]
 pub struct BuildCache {
     pub math: MathCache,
@@ -49,6 +82,10 @@ pub struct BuildCache {
     changed: Option<Vec<PathBuf>>,
     /// The preview server's search index, made off the reload path; `None`: made by the build.
     pub search: Option<crate::search::Background>,
+    /// The templates as last compiled (see [`crate::templates::Templates::load_memo`]).
+    pub templates: crate::templates::TemplateMemo,
+    /// The posts as last parsed, in the preview (see [`crate::content::post::PostMemo`]).
+    pub parsed: crate::content::post::PostMemo,
 }
 
 impl BuildCache {
@@ -57,6 +94,7 @@ impl BuildCache {
         BuildCache {
             posts: posts::PostCache::enabled(),
             pages: pages::PageCache::enabled(),
+            parsed: crate::content::post::PostMemo::enabled(),
             synced: Some(SyncedDir::default()),
             ..Default::default()
         }

@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use serde::Serialize;
 use tera::ast::Node;
 
 use crate::error::Result;
@@ -41,6 +40,10 @@ pub struct PageCache {
     pending: Mutex<Entries>,
     reused: Mutex<HashSet<PathBuf>>,
     rendered: AtomicUsize,
+    /// The template context holding `site` as the last round made it, under the shared key it
+    /// was made for: a save that changes no listing does not build `site` again (megabytes on
+    /// a large site).
+    context: Mutex<Option<(blake3::Hash, tera::Context)>>,
 }
 
 /// What a page was made from, hashed.
@@ -64,14 +67,14 @@ impl PageCache {
         }
     }
 
-    /// Starts one build's rendering. `shared` is what every page depends on (the `site` value
-    /// and the configuration); it and the templates are hashed once, up front. `output` is the
+    /// Starts one build's rendering. `shared` is the key of what every page depends on (the
+    /// `site` value and the configuration); the templates are hashed once, up front. `output` is the
     /// output folder as the build found it with the ledger of what the last build wrote there:
     /// a page whose key is the one recorded for a file still as it was is not rendered at all.
     pub fn round<'a>(
         &'a self,
         templates: &Templates,
-        shared: &impl Serialize,
+        shared: Option<blake3::Hash>,
         output: Option<(&'a Ledger, &'a Previous)>,
     ) -> PageRound<'a> {
         self.rendered.store(0, Ordering::Relaxed);
@@ -87,9 +90,25 @@ impl PageCache {
         }
         PageRound {
             cache: self,
-            shared: super::fingerprint(shared),
+            shared,
             templates: template_fingerprints(templates),
             output,
+        }
+    }
+
+    /// The context [`Self::keep_context`] was given for the same `shared` key, if any.
+    pub fn take_context(&self, shared: Option<blake3::Hash>) -> Option<tera::Context> {
+        let mut kept = lock(&self.context);
+        match (kept.take(), shared) {
+            (Some((k, ctx)), Some(shared)) if k == shared => Some(ctx),
+            _ => None,
+        }
+    }
+
+    /// Keeps the round's context for the next (the preview only: a one-off build has no next).
+    pub fn keep_context(&self, shared: Option<blake3::Hash>, ctx: tera::Context) {
+        if let (true, Some(shared)) = (self.enabled, shared) {
+            *lock(&self.context) = Some((shared, ctx));
         }
     }
 
@@ -324,7 +343,7 @@ mod tests {
         // What the output folder holds: the page as the last committed round left it.
         let written = Mutex::new(String::new());
         let build = |site: &str, page: &str| {
-            let round = cache.round(&t, &site, None);
+            let round = cache.round(&t, crate::incremental::fingerprint(&site), None);
             let key = round.key(path, &feed(page));
             if !round.kept(path, key) {
                 let out = round
@@ -347,15 +366,15 @@ mod tests {
         let (_d, t) = templates(&[]);
         let cache = PageCache::enabled();
         let path = Path::new("p.html");
-        let round = cache.round(&t, &"s", None);
+        let round = cache.round(&t, crate::incremental::fingerprint(&"s"), None);
         let key = round.key(path, &feed("p"));
         assert!(!round.kept(path, key));
         round.render(path, key, || Ok(b"x".to_vec())).unwrap();
         // No commit: as if writing the output failed.
-        let round = cache.round(&t, &"s", None);
+        let round = cache.round(&t, crate::incremental::fingerprint(&"s"), None);
         assert!(!round.kept(path, key), "the output folder does not hold it");
         cache.commit();
-        let round = cache.round(&t, &"s", None);
+        let round = cache.round(&t, crate::incremental::fingerprint(&"s"), None);
         assert!(
             !round.kept(path, key),
             "a round that rendered nothing commits nothing"
@@ -367,7 +386,7 @@ mod tests {
         let (_d, t) = templates(&[]);
         let off = PageCache::default();
         let path = Path::new("p.html");
-        let round = off.round(&t, &"s", None);
+        let round = off.round(&t, crate::incremental::fingerprint(&"s"), None);
         for _ in 0..2 {
             let key = round.key(path, &feed("p"));
             assert!(!round.kept(path, key));
@@ -387,7 +406,7 @@ mod tests {
 
         let (_d, t) = templates(&[("note.html", "{{ page.title }}")]);
         let cache = PageCache::enabled();
-        let round = cache.round(&t, &"s", None);
+        let round = cache.round(&t, crate::incremental::fingerprint(&"s"), None);
         let path = Path::new("p.html");
         let h = crate::markdown::highlight::Highlighter::default();
         let math = crate::markdown::math::MathCache::default();
@@ -399,6 +418,7 @@ mod tests {
             lang: "en",
             posts: &Default::default(),
             citations: &Default::default(),
+            key: Default::default(),
         };
         let render = |text: &str| {
             let input = Input {

@@ -85,9 +85,21 @@ enum Prep<'p> {
 
 impl Prepared<'_> {
     /// The formulas of every post to be rendered, in site order, for the KaTeX prepass (a post
-    /// taken whole from the store needs none).
+    /// reused whole, from memory or the store, needs none).
     pub fn formulas(&self) -> &[Formula] {
         &self.formulas
+    }
+
+    /// The formulas of the posts reused from memory (the preview's), which the site still
+    /// holds: for the count of its distinct formulas.
+    pub fn reused_formulas<'a>(
+        &'a self,
+        cache: &'a PostCache,
+    ) -> impl Iterator<Item = &'a Formula> {
+        self.posts.iter().flat_map(move |p| match p {
+            Prep::Reused(path) => cache.entries[*path].formulas.as_slice(),
+            _ => &[],
+        })
     }
 
     /// The store keys of the formulas of the posts taken from the store.
@@ -157,12 +169,8 @@ impl PostCache {
         let mut spans = Vec::with_capacity(posts.len());
         for p in &posts {
             let start = formulas.len();
-            match p {
-                Prep::Reused(path) => {
-                    formulas.extend(self.entries[*path].formulas.iter().cloned());
-                }
-                Prep::Stored(..) => {}
-                Prep::Fresh(parsed) => formulas.extend(parsed.formulas()),
+            if let Prep::Fresh(parsed) = p {
+                formulas.extend(parsed.formulas());
             }
             spans.push(start..formulas.len());
         }

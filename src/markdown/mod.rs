@@ -55,8 +55,8 @@ fn options_for(config: &MarkdownConfig) -> Options {
 
 /// A post's body with where it sits in its file, so messages can give file:line:col.
 ///
-/// Serialised into [`RenderKey`]: everything a rendering reads from the post is here, so a
-/// field added here is in the key too.
+/// Hashed into [`RenderKey`]: everything a rendering reads from the post is here, and
+/// [`RenderKey::of`] takes each field by name, so a field added here must join the key.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Input<'a> {
     pub path: &'a Path,
@@ -96,6 +96,24 @@ pub struct Renderer<'a> {
     pub posts: &'a links::PostIndex,
     /// The citation style and the bibliographies (by their files' hashes).
     pub citations: &'a citations::Citations,
+    /// This value's own hash, worked out the first time a post's key needs it: the same for
+    /// every post of a build, and costly to serialise a thousand times on each preview save.
+    #[serde(skip)]
+    pub key: RendererKey,
+}
+
+/// See [`Renderer::key`]: `Default` until it is first needed.
+#[derive(Default)]
+pub struct RendererKey(std::sync::OnceLock<Option<blake3::Hash>>);
+
+impl Renderer<'_> {
+    /// quire's code and everything here, hashed; `None` when it cannot be serialised.
+    fn hash(&self) -> Option<blake3::Hash> {
+        *self
+            .key
+            .0
+            .get_or_init(|| crate::incremental::fingerprint(&(crate::CODE_ID, self)))
+    }
 }
 
 /// What a rendering was made from, hashed: [`Input`] and [`Renderer`]. Equal keys, equal
@@ -118,8 +136,28 @@ impl RenderKey {
     /// `None` when a value cannot be serialised (a path that is not UTF-8): such a post has no
     /// key and is simply never reused.
     pub fn of(input: &Input<'_>, renderer: &Renderer<'_>) -> Option<RenderKey> {
-        let links = renderer.posts.used_by(input.text);
-        crate::incremental::fingerprint(&(crate::CODE_ID, input, renderer, links)).map(RenderKey)
+        // Every field by name, so one added to `Input` cannot be left out of the key.
+        let Input {
+            path,
+            text,
+            body_offset,
+            title,
+            macros,
+        } = *input;
+        let links = renderer.posts.used_by(text);
+        let mut h = blake3::Hasher::new();
+        h.update(renderer.hash()?.as_bytes());
+        let mut part = |bytes: &[u8]| {
+            h.update(&(bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
+        };
+        part(path.to_str()?.as_bytes());
+        // The text as it is: hashed, not serialised (escaping it was most of a key's cost).
+        part(text.as_bytes());
+        part(&(body_offset as u64).to_le_bytes());
+        part(title.as_bytes());
+        part(crate::incremental::fingerprint(&(macros, links))?.as_bytes());
+        Some(RenderKey(h.finalize()))
     }
 }
 
@@ -781,6 +819,7 @@ mod tests {
             lang: "en",
             posts: &Default::default(),
             citations: &Default::default(),
+            key: Default::default(),
         };
         render(
             &Input {
@@ -976,6 +1015,7 @@ mod tests {
                 lang: "en",
                 posts: &Default::default(),
                 citations: &Default::default(),
+                key: Default::default(),
             };
             RenderKey::of(&input, &r).unwrap()
         };
@@ -1047,6 +1087,7 @@ mod tests {
                 lang: "en",
                 posts,
                 citations,
+                key: Default::default(),
             }
         }
         let formulas: Vec<Formula> = parse(input, &renderer(&config, &cache, &h, (&posts, &cites)))

@@ -45,19 +45,19 @@ pub const KATEX_CDN_INTEGRITY: &str =
 /// its whole content, so a feed is about ten posts' size, and there is one per category.
 pub const FEED_POSTS: usize = 10;
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, Hash)]
 pub struct KatexCss {
     pub href: String,
     pub integrity: Option<String>,
 }
 
-#[derive(Serialize, Clone, PartialEq, Eq, Debug)]
+#[derive(Serialize, Clone, PartialEq, Eq, Hash, Debug)]
 pub struct Link {
     pub name: String,
     pub url: String,
 }
 
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Clone, Hash, Debug)]
 pub struct PostSummary {
     /// Plain text (a `$x$` in it is TeX source, not a formula).
     pub title: String,
@@ -78,7 +78,7 @@ pub struct PostSummary {
 }
 
 /// A category or a tag: its page and its posts, newest first.
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Clone, Hash, Debug)]
 pub struct Term<'a> {
     /// As first written (terms whose URLs match are one).
     pub name: String,
@@ -89,7 +89,7 @@ pub struct Term<'a> {
 }
 
 /// A term without its posts: what `site.tags` lists (a tag's posts are on its page).
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Clone, Hash, Debug)]
 pub struct TermCount<'a> {
     pub name: &'a str,
     pub url: &'a str,
@@ -111,13 +111,15 @@ pub struct SitemapUrl {
 }
 
 /// A header link.
-#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct NavItem {
     pub title: String,
     pub url: String,
 }
 
-#[derive(Serialize)]
+/// `site` in every template. Its `Hash` is every page's shared key (see [`shared_key`]): derived,
+/// so a field added here is in the key too.
+#[derive(Serialize, Hash)]
 pub struct SiteContext<'a> {
     pub title: &'a str,
     pub description: &'a str,
@@ -779,18 +781,8 @@ pub fn render_all(
         katex,
         search: site.config.search.enabled,
     };
-    // Serialised once; every page gets a clone of the value instead of re-serialising.
-    let site_value = serde_json::to_value(&site_ctx).map_err(Error::internal)?;
-
-    // `site` lists every post, so inserting it per page made rendering quadratic in the number
-    // of posts; each worker clones this context once, the first time it has a page to render
-    // (never, when every page comes from the cache), and only swaps `page`.
-    let mut base_ctx = tera::Context::new();
-    base_ctx.insert("site", &site_value);
-    base_ctx.insert("t", words);
-    let round = reuse
-        .cache
-        .round(templates, &(&site_value, words, &site.config), reuse.output);
+    let shared = shared_key(&site_ctx, words, &site.config);
+    let round = reuse.cache.round(templates, shared, reuse.output);
     let own = |name: &str| site.has_own_file(name);
     let listings = Listings {
         summaries: &summaries,
@@ -801,73 +793,155 @@ pub fn render_all(
         own_sitemap: own("sitemap.xml"),
     };
     let plan = plan(site, rendered, page_rendered, &listings);
-    let files: Vec<Result<PageFile>> = plan
+    // First which pages must be rendered at all (a warm build, none): `site`, megabytes on a
+    // large site, is made only when one is.
+    let sorted: Vec<Result<Sorted<'_>>> = plan
         .into_par_iter()
-        .map_init(
-            || None,
-            |ctx: &mut Option<tera::Context>, planned| {
-                let Planned {
-                    page,
-                    path,
-                    origin,
-                    layout_at,
-                } = planned?;
-                let template = page.template();
-                if !templates.has(&template) {
-                    return Err(Error::at(
-                        layout_at,
-                        format!(
-                            "layout `{}`: no template {template} (looked in templates/ and the built-in theme: {})",
-                            page.layout(),
-                            templates.names().join(", ")
-                        ),
-                    ));
-                }
-                let key = round.key(&path, &page);
-                let file_key = key.map(|k| k.file_key());
-                if round.kept(&path, key) {
-                    return Ok(PageFile {
-                        path,
-                        made: Made::Kept,
-                        key: file_key,
-                    });
-                }
-                let contents = round.render(&path, key, || {
-                    // The content of what the page shows, read for this page only.
-                    let loaded = page
-                        .renderings()
-                        .into_iter()
-                        .map(|r| reuse.contents.loaded(r))
-                        .collect::<Result<Vec<_>>>()?;
-                    let swapped = page.with_renderings(&loaded);
-                    let page = swapped.as_ref().unwrap_or(&page);
-                    let ctx = ctx.get_or_insert_with(|| base_ctx.clone());
-                    ctx.insert("page", &page.context());
-                    templates
-                        .render(&template, ctx, &origin)
-                        .map(String::into_bytes)
-                })?;
-                let made = match sink {
-                    Some(sink) => {
-                        sink.put(OutputFile {
-                            path: path.clone(),
-                            contents,
-                        })?;
-                        Made::Staged
-                    }
-                    None => Made::Bytes(contents),
-                };
-                Ok(PageFile {
-                    path,
-                    made,
-                    key: file_key,
-                })
-            },
-        )
+        .map(|planned| {
+            let planned = planned?;
+            let template = planned.page.template();
+            if !templates.has(&template) {
+                return Err(Error::at(
+                    planned.layout_at,
+                    format!(
+                        "layout `{}`: no template {template} (looked in templates/ and the built-in theme: {})",
+                        planned.page.layout(),
+                        templates.names().join(", ")
+                    ),
+                ));
+            }
+            let key = round.key(&planned.path, &planned.page);
+            Ok(match round.kept(&planned.path, key) {
+                true => Sorted::Kept(PageFile {
+                    path: planned.path,
+                    made: Made::Kept,
+                    key: key.map(|k| k.file_key()),
+                }),
+                false => Sorted::Render(Box::new(planned), key),
+            })
+        })
         .collect();
+    let mut sorted = collect_all(sorted)?;
+    let to_render = sorted
+        .iter()
+        .filter(|s| matches!(s, Sorted::Render(..)))
+        .count();
+    if to_render == 0 {
+        return finish_pages(sorted.into_iter().map(Sorted::into_kept).collect(), site);
+    }
+    let mut base_ctx = match reuse.cache.take_context(shared) {
+        Some(ctx) => ctx,
+        None => {
+            let site_value = serde_json::to_value(&site_ctx).map_err(Error::internal)?;
+            let both = serde_json::json!({ "site": site_value, "t": words });
+            tera::Context::from_value(both).map_err(Error::internal)?
+        }
+    };
+    let render_one = |ctx: &mut tera::Context, planned: Planned<'_>, key| {
+        let Planned {
+            page, path, origin, ..
+        } = planned;
+        let contents = round.render(&path, key, || {
+            // The content of what the page shows, read for this page only.
+            let loaded = page
+                .renderings()
+                .into_iter()
+                .map(|r| reuse.contents.loaded(r))
+                .collect::<Result<Vec<_>>>()?;
+            let swapped = page.with_renderings(&loaded);
+            let page = swapped.as_ref().unwrap_or(&page);
+            ctx.insert("page", &page.context());
+            templates
+                .render(&page.template(), ctx, &origin)
+                .map(String::into_bytes)
+        })?;
+        let made = match sink {
+            Some(sink) => {
+                sink.put(OutputFile {
+                    path: path.clone(),
+                    contents,
+                })?;
+                Made::Staged
+            }
+            None => Made::Bytes(contents),
+        };
+        Ok(PageFile {
+            path,
+            made,
+            key: key.map(|k| k.file_key()),
+        })
+    };
+    let files: Vec<Result<PageFile>> = if to_render < PARALLEL_FROM {
+        // One context, no copies: what a preview save renders (its post, a listing or two).
+        sorted
+            .drain(..)
+            .map(|s| match s {
+                Sorted::Kept(file) => Ok(file),
+                Sorted::Render(planned, key) => render_one(&mut base_ctx, *planned, key),
+            })
+            .collect()
+    } else {
+        // Each worker copies the context once, the first time it has a page to render, and
+        // only swaps `page` (inserting `site` per page made rendering quadratic in posts).
+        sorted
+            .into_par_iter()
+            .map_init(
+                || None,
+                |ctx: &mut Option<tera::Context>, s| match s {
+                    Sorted::Kept(file) => Ok(file),
+                    Sorted::Render(planned, key) => {
+                        render_one(ctx.get_or_insert_with(|| base_ctx.clone()), *planned, key)
+                    }
+                },
+            )
+            .collect()
+    };
+    reuse.cache.keep_context(shared, base_ctx);
+    finish_pages(files, site)
+}
+
+/// Pages to render before [`render_all`] renders them in parallel: below this, one thread with
+/// the one `site` context beats copying it for each worker.
+const PARALLEL_FROM: usize = 16;
+
+/// A planned page, sorted by whether it must be rendered.
+enum Sorted<'a> {
+    Kept(PageFile),
+    /// Boxed: most pages of a preview save or a warm build are kept.
+    Render(Box<Planned<'a>>, Option<crate::incremental::pages::PageKey>),
+}
+
+impl Sorted<'_> {
+    fn into_kept(self) -> Result<PageFile> {
+        match self {
+            Sorted::Kept(file) => Ok(file),
+            Sorted::Render(planned, _) => Err(Error::internal(format!(
+                "{} was to be rendered",
+                planned.path.display()
+            ))),
+        }
+    }
+}
+
+fn finish_pages(files: Vec<Result<PageFile>>, site: &Site) -> Result<Vec<PageFile>> {
     let files = collect_all(files)?;
     check_unique_paths(&files, site)?;
     Ok(files)
+}
+
+/// What every page's key shares: `site`, the theme's words and the configuration. `site` is
+/// hashed through [`std::hash::Hash`], not serialised: it lists every post with its excerpt
+/// (KaTeX's HTML), and escaping that as JSON on every preview save cost more than the rest of
+/// the save. `None` when the configuration cannot be serialised (nothing is then reused).
+fn shared_key(
+    site: &SiteContext<'_>,
+    words: &Words,
+    config: &crate::config::Config,
+) -> Option<blake3::Hash> {
+    let rest = crate::incremental::fingerprint(&(words, config))?;
+    let mut h = crate::incremental::Hashing::default();
+    std::hash::Hash::hash(&(site, rest.as_bytes()), &mut h);
+    Some(h.finish())
 }
 
 /// A post whose permalink lands on the index or a category page (or a page of `pages/` on a

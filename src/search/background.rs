@@ -149,6 +149,11 @@ impl Background {
         std::thread::Builder::new()
             .name("quire-search".into())
             .spawn(move || {
+                // Behind every build on the scheduler: a save's page waits on the build, while
+                // the index only has to be ready for the next search. (Linux's nice is per
+                // thread; failing to lower it only costs speed.)
+                #[cfg(unix)]
+                let _ = rustix::process::nice(LOWER_PRIORITY);
                 let made = index(ready, to_make);
                 if let (Some(dir), Ok((files, _))) = (disk, &made) {
                     // As a one-off build does: a cache that cannot be written only means
@@ -164,6 +169,10 @@ impl Background {
         Ok(())
     }
 }
+
+/// How far the index's thread is niced: as far as it goes, so it takes only idle cores.
+#[cfg(unix)]
+const LOWER_PRIORITY: i32 = 19;
 
 fn stopped() -> Error {
     Error::internal("the search index's thread stopped without an index")
