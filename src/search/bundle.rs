@@ -44,10 +44,15 @@ pub const RECORDS_AT_ONCE: usize = 64;
 
 /// As [`make`], from `batches` of records made as they are asked for (a failed batch stops
 /// the indexing with its error). Pagefind is async (tokio); it runs here on a runtime of its
-/// own, on the calling thread.
+/// own, on the calling thread, with one blocking thread: Pagefind parses each page on one,
+/// and pages are given one at a time, so a second never runs alongside. Left to its default
+/// the runtime starts a thread whenever none is idle at that instant (17 for 1,000 pages),
+/// each with an allocator arena of its own holding a share of the index's words (a few
+/// megabytes more at the build's peak).
 pub fn make_from(batches: impl Iterator<Item = Result<Vec<Record>>>) -> Result<Vec<BundleFile>> {
     let failed = |e: &dyn std::fmt::Display| Error::System(format!("search index: {e}"));
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .max_blocking_threads(1)
         .build()
         .map_err(|e| failed(&e))?;
     let files = runtime.block_on(async {
