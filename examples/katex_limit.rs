@@ -95,7 +95,7 @@ fn collect(root: &Path) -> Result<(Vec<Formula>, MathConfig), String> {
     let site = Site::load(root, &LoadOptions::default()).map_err(|e| e.to_string())?;
     let math = MathCache::new(&site.config.math);
     let highlighter = Highlighter::default();
-    let post_index = site.post_index();
+    let post_index = site.post_index(&mut Default::default());
     let citations = build::citations(&site).map_err(|e| e.to_string())?;
     let no_macros = Default::default();
     let inputs = build::inputs(&site, &no_macros);

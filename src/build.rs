@@ -358,7 +358,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     // Before anything is cached there (the store, or GIFs, which `--no-cache` leaves cached).
     prepare_cache(&site.root);
     let highlighter = Highlighter::default();
-    let post_index = site.post_index();
+    let post_index = site.post_index(&mut cache.post_index);
     let citations = citations(&site)?;
     // Parsed once: the formulas come from the same events that `finish` turns into HTML.
     let no_macros = Default::default();
@@ -629,9 +629,15 @@ impl FormulaCount {
     ) {
         let mut stored = prepared.stored_formulas().peekable();
         if !batched && stored.peek().is_none() && self.keys.is_empty() {
-            // The preview's case: no store keys worked out on every save.
-            let all: std::collections::HashSet<&crate::markdown::math::Formula> =
-                fresh.iter().copied().chain(reused).collect();
+            // The preview's case, on every save: no store keys worked out, and a fast hash
+            // (the set is this process's own, so no need for SipHash's defence against
+            // chosen keys) in a set sized once.
+            let reused: Vec<&crate::markdown::math::Formula> = reused.collect();
+            let mut all = foldhash::HashSet::with_capacity_and_hasher(
+                fresh.len() + reused.len(),
+                foldhash::fast::RandomState::default(),
+            );
+            all.extend(fresh.iter().copied().chain(reused));
             self.plain += all.len();
             return;
         }

@@ -80,12 +80,12 @@ impl Site {
             permalink_at: &permalink_at,
             now: &now,
         };
-        let sources = layout.posts(root, opts.drafts)?;
+        let files = layout.posts(root, opts.drafts)?;
         let rules_key = rules.key();
         let posts = collect_all(
-            sources
+            files
                 .into_par_iter()
-                .map(|s| memo.post(s, &rules, &rules_key))
+                .map(|(rel, placed)| memo.read(root, rel, placed, &rules, &rules_key))
                 .collect(),
         )
         .map_err(without_repeats)?;
@@ -139,11 +139,17 @@ impl Site {
         self.copied.iter().any(|c| c.provides(Path::new(rel)))
     }
 
-    /// Every post's source path and URL, for links between posts' source files.
-    pub fn post_index(&self) -> crate::markdown::links::PostIndex {
-        crate::markdown::links::PostIndex::new(
-            self.posts.iter().map(|p| (p.source.clone(), p.url.clone())),
-        )
+    /// Every post's source path and URL, for links between posts' source files; from `memo`
+    /// when no post's path or URL changed since it was built.
+    pub fn post_index(
+        &self,
+        memo: &mut crate::markdown::links::PostIndexMemo,
+    ) -> std::sync::Arc<crate::markdown::links::PostIndex> {
+        let posts = self
+            .posts
+            .iter()
+            .map(|p| (p.source.as_path(), p.url.as_str()));
+        crate::markdown::links::PostIndex::memo(posts, memo)
     }
 
     pub fn base_path(&self) -> String {
@@ -160,15 +166,19 @@ enum Layout {
 }
 
 impl Layout {
-    fn posts(&self, root: &Path, drafts: bool) -> Result<Vec<load::Source>> {
+    /// The post files, each `(rel, placed)` (see [`load::Source::placed`]), unread.
+    fn posts(&self, root: &Path, drafts: bool) -> Result<Vec<(PathBuf, PathBuf)>> {
         match self {
-            Layout::Quire => load::read_all(root, load::find(root, drafts)?),
+            Layout::Quire => Ok(load::find(root, drafts)?
+                .into_iter()
+                .map(|r| (r.clone(), r))
+                .collect()),
             Layout::Jekyll(tree) => {
                 let roles: &[Role] = match drafts {
                     true => &[Role::Post, Role::Draft],
                     false => &[Role::Post],
                 };
-                load::read_all_placed(root, Self::placed(tree, roles))
+                Ok(Self::placed(tree, roles))
             }
         }
     }

@@ -187,7 +187,8 @@ pub fn read_all_placed(root: &Path, files: Vec<(PathBuf, PathBuf)>) -> Result<Ve
     )
 }
 
-fn read(root: &Path, rel: PathBuf, placed: PathBuf) -> Result<Source> {
+/// One file of [`read_all_placed`].
+pub fn read(root: &Path, rel: PathBuf, placed: PathBuf) -> Result<Source> {
     let text = crate::fs::read_to_string(&root.join(&rel)).map_err(|e| match e {
         crate::error::Error::Io { source, .. } => crate::error::Error::Io {
             path: rel.clone(),

@@ -37,13 +37,62 @@ impl PostRules<'_> {
     }
 }
 
-/// Posts parsed by an earlier build, by file. The preview reads every post on each save, but
-/// parses again (front matter, dates, URL) only those whose text, place or rules changed. A
-/// one-off build holds none (`PostMemo::default()`).
+/// Posts parsed by an earlier build, by file. On each preview save, a post file whose stamp
+/// (size, times, inode) is as it was is not even read; one that is read is parsed again (front
+/// matter, dates, URL) only when its text, place or rules changed. A one-off build holds none
+/// (`PostMemo::default()`).
 #[derive(Default)]
 pub struct PostMemo {
     enabled: bool,
-    by_file: std::sync::Mutex<std::collections::HashMap<PathBuf, (blake3::Hash, Post)>>,
+    by_file: std::sync::Mutex<std::collections::HashMap<PathBuf, Memoised>>,
+}
+
+struct Memoised {
+    /// `None` while the file is too new for its stamp to be trusted (see [`Stamp::settled`]).
+    stamp: Option<Stamp>,
+    /// The text, place and rules the post was made from, hashed.
+    key: blake3::Hash,
+    /// The rules and the file's place alone: a stamp says nothing about them.
+    rules: blake3::Hash,
+    placed: PathBuf,
+    post: Post,
+}
+
+/// What tells whether a file was written since it was read, as git's index does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    changed: (i64, i64),
+    #[cfg(unix)]
+    inode: u64,
+}
+
+/// How long after its last write a file's stamp is trusted: the kernel stamps writes with a
+/// clock that ticks every few milliseconds, so a file written again within the tick it was read
+/// in keeps its stamp (git's "racily clean" case). Such a file is read again next time.
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            changed: (meta.ctime(), meta.ctime_nsec()),
+            #[cfg(unix)]
+            inode: meta.ino(),
+        }
+    }
+
+    /// The stamp, if the file was last written long enough before `read_at` to trust it.
+    fn settled(self, read_at: std::time::SystemTime) -> Option<Stamp> {
+        let age = read_at.duration_since(self.modified?).ok()?;
+        (age >= SETTLED).then_some(self)
+    }
 }
 
 impl PostMemo {
@@ -52,6 +101,39 @@ impl PostMemo {
             enabled: true,
             ..Default::default()
         }
+    }
+
+    /// [`Post::from_source`], or its result for the same source and rules last time.
+    /// The post in file `rel` (quire's layout has it at `placed`): as last time when the file's
+    /// stamp and the rules are unchanged, else read (and parsed if its text changed).
+    pub fn read(
+        &self,
+        root: &std::path::Path,
+        rel: PathBuf,
+        placed: PathBuf,
+        rules: &PostRules<'_>,
+        rules_key: &blake3::Hash,
+    ) -> Result<Post> {
+        if !self.enabled {
+            return Post::from_source(super::load::read(root, rel, placed)?, rules);
+        }
+        let read_at = std::time::SystemTime::now();
+        let stamp = std::fs::metadata(root.join(&rel))
+            .ok()
+            .map(|m| Stamp::of(&m));
+        if let Some(m) = self.lock().get(&rel)
+            && stamp.is_some()
+            && m.stamp == stamp
+            && m.rules == *rules_key
+            && m.placed == placed
+        {
+            return Ok(m.post.clone());
+        }
+        let post = self.post(super::load::read(root, rel, placed)?, rules, rules_key)?;
+        if let Some(m) = self.lock().get_mut(&post.source) {
+            m.stamp = stamp.and_then(|s| s.settled(read_at));
+        }
+        Ok(post)
     }
 
     /// [`Post::from_source`], or its result for the same source and rules last time.
@@ -73,14 +155,21 @@ impl PostMemo {
         }
         h.update(src.text.as_bytes());
         let key = h.finalize();
-        if let Some((k, post)) = self.lock().get(&src.rel)
-            && *k == key
+        if let Some(m) = self.lock().get(&src.rel)
+            && m.key == key
         {
-            return Ok(post.clone());
+            return Ok(m.post.clone());
         }
-        let rel = src.rel.clone();
+        let (rel, placed) = (src.rel.clone(), src.placed.clone());
         let post = Post::from_source(src, rules)?;
-        self.lock().insert(rel, (key, post.clone()));
+        let memoised = Memoised {
+            stamp: None,
+            key,
+            rules: *rules_key,
+            placed,
+            post: post.clone(),
+        };
+        self.lock().insert(rel, memoised);
         Ok(post)
     }
 
@@ -93,9 +182,7 @@ impl PostMemo {
         self.lock().retain(|rel, _| keep.contains(rel.as_path()));
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<PathBuf, (blake3::Hash, Post)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<PathBuf, Memoised>> {
         // Entries are replaced whole, so a panic elsewhere leaves the map usable.
         self.by_file.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -308,6 +395,44 @@ mod tests {
         );
         memo.keep_only([]);
         assert!(memo.lock().is_empty(), "a deleted post is forgotten");
+    }
+
+    #[test]
+    fn the_memo_never_serves_a_file_written_since_it_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let rel = PathBuf::from("posts/2020-01-02-a.md");
+        let file = dir.path().join(&rel);
+        let now: Zoned = "2026-01-01T00:00:00+00:00[UTC]".parse().unwrap();
+        let at = Location::file("site.toml");
+        let utc = TimeZone::UTC;
+        let rules = PostRules {
+            timezone: &utc,
+            permalink: "date",
+            permalink_at: &at,
+            now: &now,
+        };
+        let memo = PostMemo::enabled();
+        let title = || {
+            let post = memo.read(dir.path(), rel.clone(), rel.clone(), &rules, &rules.key());
+            post.unwrap().title
+        };
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        let write = |text: &str| {
+            crate::fs::write(&file, text).unwrap();
+            let f = std::fs::File::options().write(true).open(&file).unwrap();
+            f.set_modified(old).unwrap();
+        };
+        write("---\ntitle: AAA\n---\n");
+        assert_eq!(title(), "AAA");
+        assert_eq!(title(), "AAA", "settled and unchanged");
+        // Same length, same modification time: only the change time tells, and it does.
+        write("---\ntitle: BBB\n---\n");
+        assert_eq!(title(), "BBB");
+        // Written just now: read again on every build until it settles.
+        crate::fs::write(&file, "---\ntitle: CCC\n---\n").unwrap();
+        assert_eq!(title(), "CCC");
+        crate::fs::write(&file, "---\ntitle: DDD\n---\n").unwrap();
+        assert_eq!(title(), "DDD");
     }
 
     #[test]

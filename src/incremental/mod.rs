@@ -86,6 +86,8 @@ pub struct BuildCache {
     pub templates: crate::templates::TemplateMemo,
     /// The posts as last parsed, in the preview (see [`crate::content::post::PostMemo`]).
     pub parsed: crate::content::post::PostMemo,
+    /// Links between posts' files, as last indexed (see [`crate::markdown::links::PostIndex::memo`]).
+    pub post_index: crate::markdown::links::PostIndexMemo,
 }
 
 impl BuildCache {

@@ -21,7 +21,40 @@ pub struct PostIndex {
     owners: Vec<PathBuf>,
 }
 
+/// The index [`PostIndex::memo`] last built, under a hash of the posts it was built from.
+#[derive(Default)]
+pub struct PostIndexMemo(Option<(blake3::Hash, std::sync::Arc<PostIndex>)>);
+
 impl PostIndex {
+    /// As [`PostIndex::new`], but built only when a post's path or URL differs from the last
+    /// call's with `memo`: the preview asks on every save, and the automaton over every
+    /// post's file name is what costs.
+    pub fn memo<'a>(
+        posts: impl IntoIterator<Item = (&'a Path, &'a str)> + Clone,
+        memo: &mut PostIndexMemo,
+    ) -> std::sync::Arc<PostIndex> {
+        let mut h = blake3::Hasher::new();
+        for (path, url) in posts.clone() {
+            for part in [path.as_os_str().as_encoded_bytes(), url.as_bytes()] {
+                h.update(&(part.len() as u64).to_le_bytes());
+                h.update(part);
+            }
+        }
+        let key = h.finalize();
+        if let Some((k, index)) = &memo.0
+            && *k == key
+        {
+            return std::sync::Arc::clone(index);
+        }
+        let index = std::sync::Arc::new(PostIndex::new(
+            posts
+                .into_iter()
+                .map(|(p, u)| (p.to_path_buf(), u.to_string())),
+        ));
+        memo.0 = Some((key, std::sync::Arc::clone(&index)));
+        index
+    }
+
     pub fn new(posts: impl IntoIterator<Item = (PathBuf, String)>) -> PostIndex {
         let urls: BTreeMap<PathBuf, String> = posts.into_iter().collect();
         let mut patterns = Vec::new();
