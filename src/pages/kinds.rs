@@ -148,6 +148,7 @@ fn image(extra: &BTreeMap<String, Value>) -> Option<&str> {
 #[derive(Serialize)]
 pub struct PostPage<'a> {
     /// Title, URL, dates, categories, tags and excerpt, as listings show them.
+    #[serde(serialize_with = "hashed")]
     pub summary: &'a PostSummary,
     pub layout: &'a str,
     pub extra: &'a BTreeMap<String, Value>,
@@ -168,6 +169,15 @@ fn by_key<S: Serializer>(r: &&Rendered, s: S) -> Result<S::Ok, S::Error> {
         Some(key) => key.serialize(s),
         None => Err(serde::ser::Error::custom("a rendering without a key")),
     }
+}
+
+/// A post's own summary in its page's key: all of it (the page shows it), hashed through its
+/// derived `Hash`. Serialising it escaped every post's excerpt (KaTeX's HTML) as JSON on each
+/// preview save, most of what working out the pages' keys cost.
+fn hashed<S: Serializer>(summary: &&PostSummary, s: S) -> Result<S::Ok, S::Error> {
+    let mut h = crate::incremental::Hashing::default();
+    std::hash::Hash::hash(*summary, &mut h);
+    s.serialize_str(&h.finish().to_hex())
 }
 
 /// A listed post in a page's key: its URL (see the module's documentation).
