@@ -72,19 +72,7 @@ impl Templates {
         memo: &mut TemplateMemo,
     ) -> Result<Arc<Templates>> {
         let sources = sources(root)?;
-        let mut h = blake3::Hasher::new();
-        let mut part = |s: &str| {
-            h.update(&(s.len() as u64).to_le_bytes());
-            h.update(s.as_bytes());
-        };
-        part(base_path);
-        part(site_url);
-        for (name, (rel, text)) in &sources {
-            part(name);
-            part(&rel.to_string_lossy());
-            part(text);
-        }
-        let key = h.finalize();
+        let key = crate::incremental::hash_of(&(base_path, site_url, &sources));
         if let Some((k, t)) = &memo.0
             && *k == key
         {

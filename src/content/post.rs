@@ -103,7 +103,6 @@ impl PostMemo {
         }
     }
 
-    /// [`Post::from_source`], or its result for the same source and rules last time.
     /// The post in file `rel` (quire's layout has it at `placed`): as last time when the file's
     /// stamp and the rules are unchanged, else read (and parsed if its text changed).
     pub fn read(
@@ -137,24 +136,12 @@ impl PostMemo {
     }
 
     /// [`Post::from_source`], or its result for the same source and rules last time.
-    pub fn post(
-        &self,
-        src: Source,
-        rules: &PostRules<'_>,
-        rules_key: &blake3::Hash,
-    ) -> Result<Post> {
+    fn post(&self, src: Source, rules: &PostRules<'_>, rules_key: &blake3::Hash) -> Result<Post> {
         if !self.enabled || src.draft {
             return Post::from_source(src, rules);
         }
-        let mut h = blake3::Hasher::new();
-        h.update(rules_key.as_bytes());
-        for part in [src.rel.as_os_str(), src.placed.as_os_str()] {
-            let part = part.as_encoded_bytes();
-            h.update(&(part.len() as u64).to_le_bytes());
-            h.update(part);
-        }
-        h.update(src.text.as_bytes());
-        let key = h.finalize();
+        let key =
+            crate::incremental::hash_of(&(rules_key.as_bytes(), &src.rel, &src.placed, &src.text));
         if let Some(m) = self.lock().get(&src.rel)
             && m.key == key
         {

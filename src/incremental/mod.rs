@@ -38,6 +38,14 @@ pub fn fingerprint(value: &impl serde::Serialize) -> Option<blake3::Hash> {
     Some(hasher.finalize())
 }
 
+/// `value` hashed through its `Hash` into BLAKE3 (see [`Hashing`]): the keys of the preview's
+/// memos, made of paths, texts and other keys.
+pub fn hash_of(value: &impl std::hash::Hash) -> blake3::Hash {
+    let mut h = Hashing::default();
+    value.hash(&mut h);
+    h.finish()
+}
+
 /// A [`std::hash::Hasher`] into BLAKE3, for keys over large values that derive `Hash`: no JSON
 /// escaping, and the standard `Hash` impls feed it prefix-free data (lengths, terminators).
 /// Small writes are gathered before they reach BLAKE3.

@@ -33,14 +33,7 @@ impl PostIndex {
         posts: impl IntoIterator<Item = (&'a Path, &'a str)> + Clone,
         memo: &mut PostIndexMemo,
     ) -> std::sync::Arc<PostIndex> {
-        let mut h = blake3::Hasher::new();
-        for (path, url) in posts.clone() {
-            for part in [path.as_os_str().as_encoded_bytes(), url.as_bytes()] {
-                h.update(&(part.len() as u64).to_le_bytes());
-                h.update(part);
-            }
-        }
-        let key = h.finalize();
+        let key = crate::incremental::hash_of(&posts.clone().into_iter().collect::<Vec<_>>());
         if let Some((k, index)) = &memo.0
             && *k == key
         {

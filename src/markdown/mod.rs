@@ -145,19 +145,15 @@ impl RenderKey {
             macros,
         } = *input;
         let links = renderer.posts.used_by(text);
-        let mut h = blake3::Hasher::new();
-        h.update(renderer.hash()?.as_bytes());
-        let mut part = |bytes: &[u8]| {
-            h.update(&(bytes.len() as u64).to_le_bytes());
-            h.update(bytes);
-        };
-        part(path.to_str()?.as_bytes());
         // The text as it is: hashed, not serialised (escaping it was most of a key's cost).
-        part(text.as_bytes());
-        part(&(body_offset as u64).to_le_bytes());
-        part(title.as_bytes());
-        part(crate::incremental::fingerprint(&(macros, links))?.as_bytes());
-        Some(RenderKey(h.finalize()))
+        Some(RenderKey(crate::incremental::hash_of(&(
+            renderer.hash()?.as_bytes(),
+            path.to_str()?,
+            text,
+            body_offset,
+            title,
+            crate::incremental::fingerprint(&(macros, links))?.as_bytes(),
+        ))))
     }
 }
 

@@ -175,9 +175,7 @@ fn by_key<S: Serializer>(r: &&Rendered, s: S) -> Result<S::Ok, S::Error> {
 /// derived `Hash`. Serialising it escaped every post's excerpt (KaTeX's HTML) as JSON on each
 /// preview save, most of what working out the pages' keys cost.
 fn hashed<S: Serializer>(summary: &&PostSummary, s: S) -> Result<S::Ok, S::Error> {
-    let mut h = crate::incremental::Hashing::default();
-    std::hash::Hash::hash(*summary, &mut h);
-    s.serialize_str(&h.finish().to_hex())
+    s.serialize_str(&crate::incremental::hash_of(*summary).to_hex())
 }
 
 /// A listed post in a page's key: its URL (see the module's documentation).

@@ -939,9 +939,7 @@ fn shared_key(
     config: &crate::config::Config,
 ) -> Option<blake3::Hash> {
     let rest = crate::incremental::fingerprint(&(words, config))?;
-    let mut h = crate::incremental::Hashing::default();
-    std::hash::Hash::hash(&(site, rest.as_bytes()), &mut h);
-    Some(h.finish())
+    Some(crate::incremental::hash_of(&(site, rest.as_bytes())))
 }
 
 /// A post whose permalink lands on the index or a category page (or a page of `pages/` on a
