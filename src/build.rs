@@ -169,7 +169,7 @@ const OLD_MATH_CACHE_DIR: &str = ".quire-cache/katex";
 /// Creates the cache folder with a `.gitignore` of `*`, so it never shows up in `git status`
 /// even in a repository that does not ignore it. Failure (a read-only checkout) only means no
 /// cache.
-fn prepare_cache(root: &Path) {
+pub(crate) fn prepare_cache(root: &Path) {
     let dir = root.join(CACHE_DIR);
     let ignore = dir.join(".gitignore");
     if !ignore.exists() && std::fs::create_dir_all(&dir).is_ok() {

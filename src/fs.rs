@@ -1,6 +1,6 @@
 //! `std::fs` wrappers whose errors name the path, so no caller has to remember to.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
@@ -121,10 +121,7 @@ pub fn refuse_links_outside(site_root: &Path, dir: &Path) -> Result<()> {
     if std::fs::symlink_metadata(dir).is_err() {
         return Ok(());
     }
-    let root = std::fs::canonicalize(site_root).map_err(|e| Error::io(site_root, e))?;
-    let shown = |p: &Path| {
-        crate::error::Location::file(p.strip_prefix(site_root).unwrap_or(p).to_path_buf())
-    };
+    let links = LinksInside::new(site_root)?;
     // Links are judged by where they lead, and a folder one leads to (inside the site) is then
     // walked too, since copying will follow it; `seen` stops link cycles.
     let mut pending = vec![dir.to_path_buf()];
@@ -135,28 +132,57 @@ pub fn refuse_links_outside(site_root: &Path, dir: &Path) -> Result<()> {
             if !entry.path_is_symlink() {
                 continue;
             }
-            let target = std::fs::canonicalize(entry.path()).map_err(|e| {
-                Error::at(
-                    shown(entry.path()),
-                    format!("symbolic link that cannot be followed: {e}"),
-                )
-            })?;
-            if !target.starts_with(&root) {
-                return Err(Error::at(
-                    shown(entry.path()),
-                    format!(
-                        "symbolic link to {}, outside the site folder; quire publishes only \
-                         files inside the site, so copy the file in instead of linking to it",
-                        target.display()
-                    ),
-                ));
-            }
+            let target = links.target(entry.path())?;
             if target.is_dir() && seen.insert(target.clone()) {
                 pending.push(target);
             }
         }
     }
     Ok(())
+}
+
+/// Judges symbolic links met in a walk of the site: where one leads, if that is inside the
+/// site, else an error at the link saying why quire will not follow it.
+pub struct LinksInside<'a> {
+    site_root: &'a Path,
+    /// `site_root` resolved, as the links' targets are.
+    real_root: PathBuf,
+}
+
+impl<'a> LinksInside<'a> {
+    pub fn new(site_root: &'a Path) -> Result<Self> {
+        let real_root = std::fs::canonicalize(site_root).map_err(|e| Error::io(site_root, e))?;
+        Ok(LinksInside {
+            site_root,
+            real_root,
+        })
+    }
+
+    /// Where the link at `link` leads, resolved, when that is inside the site.
+    pub fn target(&self, link: &Path) -> Result<PathBuf> {
+        let shown = crate::error::Location::file(
+            link.strip_prefix(self.site_root)
+                .unwrap_or(link)
+                .to_path_buf(),
+        );
+        let target = std::fs::canonicalize(link).map_err(|e| {
+            Error::at(
+                shown.clone(),
+                format!("symbolic link that cannot be followed: {e}"),
+            )
+        })?;
+        if !target.starts_with(&self.real_root) {
+            return Err(Error::at(
+                shown,
+                format!(
+                    "symbolic link to {}, outside the site folder; quire publishes only \
+                     files inside the site, so copy the file in instead of linking to it",
+                    target.display()
+                ),
+            ));
+        }
+        Ok(target)
+    }
 }
 
 pub fn walk_error(root: &Path, e: walkdir::Error) -> Error {

@@ -394,19 +394,84 @@ fn a_symlink_under_static_or_gif_that_leaves_the_site_is_refused() {
     );
 
     for link in ["static/leak.txt", "gif/leak.txt", "assets/leak.txt"] {
-        std::os::unix::fs::symlink(&secret, site.join(link)).unwrap();
-        let o = build_into(&site, &out);
-        let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(1), "{link}: {err}");
-        assert!(
-            err.contains(&format!("{link}: symbolic link to")) && err.contains("outside the site"),
-            "{link}: {err}"
-        );
-        std::fs::remove_file(site.join(link)).unwrap();
+        assert_link_refused(&site, &out, link, &secret);
         let leaked = walkdir::WalkDir::new(&out)
             .into_iter()
             .filter_map(|e| e.ok())
             .any(|e| e.file_name() == "leak.txt");
         assert!(!leaked, "{link} was published");
     }
+}
+
+/// A link under `posts/` or `pages/` to a folder or file outside the site (`posts/notes ->
+/// ~/notes`) would publish what it leads to: refused before anything is read, naming the link.
+/// A link between two places inside the site is followed.
+#[test]
+fn a_symlink_under_posts_or_pages_that_leaves_the_site_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = small_site(tmp.path());
+    let notes = tmp.path().join("private-notes");
+    write(
+        &notes.join("2020-01-01-diary.md"),
+        "---\ntitle: Diary\n---\nmy bank password\n",
+    );
+    // Inside the site: fine.
+    write(
+        &site.join("drafts-elsewhere/2020-02-02-shared.md"),
+        "---\ntitle: Shared\n---\nshared text\n",
+    );
+    std::fs::create_dir_all(site.join("pages")).unwrap();
+    std::os::unix::fs::symlink(site.join("drafts-elsewhere"), site.join("posts/shared")).unwrap();
+    let out = tmp.path().join("out");
+    let o = build_into(&site, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        file_with(&out, "shared text"),
+        "a post linked from inside the site is built"
+    );
+
+    for link in ["posts/notes", "pages/notes", "posts/one.md"] {
+        let target = if link.ends_with(".md") {
+            notes.join("2020-01-01-diary.md")
+        } else {
+            notes.clone()
+        };
+        assert_link_refused(&site, &out, link, &target);
+        assert!(!walk_has(&out, "diary"), "{link} was published");
+        assert!(
+            !file_with(&out, "bank password"),
+            "{link}: the note's text was published"
+        );
+    }
+}
+
+/// Whether a file or folder under `dir` has `part` in its name.
+fn walk_has(dir: &std::path::Path, part: &str) -> bool {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .any(|e| e.file_name().to_string_lossy().contains(part))
+}
+
+/// Whether a file under `dir` holds `text`.
+fn file_with(dir: &std::path::Path, text: &str) -> bool {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .any(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains(text)))
+}
+
+/// A build of `site` with `link` leading to `target` (outside it) fails naming the link; the
+/// link is removed again.
+fn assert_link_refused(site: &Path, out: &Path, link: &str, target: &Path) {
+    std::os::unix::fs::symlink(target, site.join(link)).unwrap();
+    let o = build_into(site, out);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{link}: {err}");
+    assert!(
+        err.contains(&format!("{link}: symbolic link to")) && err.contains("outside the site"),
+        "{link}: {err}"
+    );
+    std::fs::remove_file(site.join(link)).unwrap();
 }

@@ -314,8 +314,13 @@ fn base_path_content_types_404_and_no_way_out() {
         );
     }
 
-    // The preview writes nowhere in the sources, and its output has no trace of the script.
-    assert!(!server.output.starts_with(site.path()));
+    // The preview writes nowhere in the sources but its own cache folder, and its output has
+    // no trace of the script.
+    assert!(
+        server
+            .output
+            .starts_with(site.path().join(".quire-cache/serve"))
+    );
     assert_eq!(source_snapshot(site.path()), before);
     assert!(!site.path().join("_site").exists());
     let on_disk = std::fs::read_to_string(server.output.join(SEED_PAGE)).unwrap();
@@ -414,6 +419,47 @@ fn ctrl_c_stops_the_server_cleanly() {
     assert!(status.success(), "{status:?}");
     assert!(!output.exists(), "the output folder is removed");
     assert!(server.stdout.lock().unwrap().contains("Stopped."));
+}
+
+/// A preview killed outright cannot remove its folder; the next preview of the site takes it
+/// over, so killed previews leave one folder at most, inside the site's cache. Closing the
+/// terminal (SIGHUP) stops the preview as Ctrl-C does.
+#[cfg(unix)]
+#[test]
+fn a_killed_previews_folder_is_reused_and_a_hangup_removes_it() {
+    let site = site();
+    let killed = Server::start(site.path(), &[]);
+    let left = killed.output.clone();
+    assert!(left.join("index.html").is_file());
+    drop(killed); // SIGKILL
+    assert!(
+        left.join("index.html").is_file(),
+        "nothing ran to remove it"
+    );
+
+    let mut next = Server::start(site.path(), &[]);
+    assert_eq!(
+        next.output, left,
+        "the killed preview's folder is taken over"
+    );
+    assert!(left.join("index.html").is_file(), "and built anew");
+    let hup = std::process::Command::new("kill")
+        .args(["-HUP", &next.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(hup.success());
+    let status = next
+        .wait_exit(PATIENCE)
+        .expect("the server exits on SIGHUP");
+    assert!(status.success(), "{status:?}");
+    assert!(!left.exists(), "the output folder is removed");
+    let serve = site.path().join(".quire-cache/serve");
+    let slots: Vec<_> = std::fs::read_dir(&serve)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".lock"))
+        .collect();
+    assert!(slots.is_empty(), "{slots:?} left in {}", serve.display());
 }
 
 #[test]

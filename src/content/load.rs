@@ -52,6 +52,9 @@ fn find_markdown(root: &Path, dir: &str, skip: impl Fn(&str) -> bool) -> Result<
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
+    // Followed only inside the site: a link to `~/notes` would publish all of it (Jekyll
+    // leaves such links out too).
+    let links = crate::fs::LinksInside::new(root)?;
     let mut found = Vec::new();
     let walker = walkdir::WalkDir::new(&dir)
         .follow_links(true)
@@ -60,6 +63,9 @@ fn find_markdown(root: &Path, dir: &str, skip: impl Fn(&str) -> bool) -> Result<
         .filter_entry(|e| e.depth() == 0 || !skip(&e.file_name().to_string_lossy()));
     for entry in walker {
         let entry = entry.map_err(|e| crate::fs::walk_error(&dir, e))?;
+        if entry.path_is_symlink() {
+            links.target(entry.path())?;
+        }
         if entry.file_type().is_file() && is_markdown(entry.path()) {
             found.push(
                 entry

@@ -1,5 +1,5 @@
-//! `quire serve`: the local preview. Builds the site into a private temporary folder (never
-//! into the site folder, so it cannot disturb `_site/` or the sources), serves it over HTTP
+//! `quire serve`: the local preview. Builds the site into a folder of its own in the cache
+//! ([`scratch`]: never `_site/`, so it cannot disturb the built site or the sources), serves it over HTTP
 //! under the configured base path, rebuilds on every save and makes open pages reload or show
 //! what went wrong.
 //!
@@ -10,6 +10,7 @@
 
 pub mod rebuild;
 pub mod reload;
+pub mod scratch;
 pub mod server;
 pub mod status;
 pub mod watch;
@@ -59,11 +60,8 @@ async fn serve(opts: &ServeOptions) -> Result<()> {
         .local_addr()
         .map_err(|e| Error::System(format!("cannot read the listening address: {e}")))?;
 
-    let scratch = tempfile::Builder::new()
-        .prefix("quire-serve-")
-        .tempdir()
-        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-    let output = scratch.path().join("site");
+    let scratch = scratch::Scratch::take(&opts.source)?;
+    let output = scratch.site().to_path_buf();
     let build_opts = BuildOptions {
         source: opts.source.clone(),
         output: output.clone(),
@@ -140,24 +138,27 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {
     })
 }
 
-/// Ctrl-C, or SIGTERM (what `kill` and service managers send).
+/// Ctrl-C, SIGTERM (what `kill` and service managers send) or SIGHUP (the terminal closed).
 async fn stop_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
     #[cfg(unix)]
     {
-        let term = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        use tokio::signal::unix::{SignalKind, signal};
+        let on = |kind: SignalKind| async move {
+            match signal(kind) {
                 Ok(mut s) => {
                     s.recv().await;
                 }
                 Err(_) => std::future::pending::<()>().await,
             }
         };
+        // SIGHUP: the terminal was closed; the preview's folder is removed all the same.
         tokio::select! {
             _ = ctrl_c => {}
-            _ = term => {}
+            _ = on(SignalKind::terminate()) => {}
+            _ = on(SignalKind::hangup()) => {}
         }
     }
     #[cfg(not(unix))]
