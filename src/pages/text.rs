@@ -74,11 +74,24 @@ const BLOCKS: &[&str] = &[
     "ul",
 ];
 
+/// `html`'s tokens, with a formula's markup read in bulk (see [`formula_parts`]).
 fn tokens(html: &str) -> Vec<Token<'_>> {
+    tokenize(html, true)
+}
+
+/// `html`'s tokens. With `bulk`, what [`text_of`] would pass over inside KaTeX's output is not
+/// tokenized: a `<math>` element becomes its start and end with only its `<annotation>`s
+/// inside, and the glyphs (`<span class="katex-html">`) that follow a formula whose TeX was
+/// read become their start and end tags. KaTeX writes some hundred tags per formula, which
+/// made reading a post's text cost more than indexing it; [`text_of`] reads the same text
+/// either way (a test checks it on KaTeX's real output).
+fn tokenize(html: &str, bulk: bool) -> Vec<Token<'_>> {
     let mut out = Vec::new();
     let b = html.as_bytes();
     let mut i = 0;
     let mut text_start = 0;
+    // Where the last `<math>` read in bulk ended, when it held a TeX annotation.
+    let mut tex_end: Option<usize> = None;
     while i < b.len() {
         if b[i] != b'<' {
             i += 1;
@@ -113,6 +126,28 @@ fn tokens(html: &str) -> Vec<Token<'_>> {
             let inner = &rest[1 + name_len..end];
             let self_closing = inner.trim_end().ends_with('/');
             let mut len = end + 1;
+            if bulk && !self_closing {
+                let after_tex = tex_end.is_some_and(|e| html.get(e..i) == Some("</span>"));
+                if let Some(parts) = formula_parts(&name, inner, &rest[len..], after_tex) {
+                    if text_start < i {
+                        out.push(Token::Text(&html[text_start..i]));
+                    }
+                    out.push(Token::Start {
+                        name: name.clone(),
+                        attrs: inner,
+                        self_closing,
+                    });
+                    tex_end = None;
+                    if parts.tex {
+                        tex_end = Some(i + len + parts.len);
+                    }
+                    out.extend(parts.inside);
+                    out.push(Token::End(name));
+                    i += len + parts.len;
+                    text_start = i;
+                    continue;
+                }
+            }
             let raw = RAW_TEXT.contains(&name.as_ref());
             let token = Token::Start {
                 name: name.clone(),
@@ -155,6 +190,87 @@ fn tokens(html: &str) -> Vec<Token<'_>> {
         out.push(Token::Text(&html[text_start..]));
     }
     out
+}
+
+/// What [`tokenize`] reads in bulk after a start tag `name` (attributes `attrs`) followed by
+/// `rest`: the tokens inside that matter, and the length up to and with the end tag.
+struct Parts<'a> {
+    inside: Vec<Token<'a>>,
+    len: usize,
+    /// A `<math>` whose annotations include TeX.
+    tex: bool,
+}
+
+/// KaTeX's markup after a start tag, when `rest` is read in bulk (see [`tokenize`]): a
+/// `<math>` element (only its annotations), or the glyphs' `<span class="katex-html">` right
+/// after a formula whose TeX was read (`after_tex`: nothing inside). `None` for anything else,
+/// or anything not as KaTeX writes it, which is then tokenized tag by tag.
+fn formula_parts<'a>(name: &str, attrs: &str, rest: &'a str, after_tex: bool) -> Option<Parts<'a>> {
+    const MATH_END: &str = "</math>";
+    const ANNOTATION: &str = "<annotation";
+    const ANNOTATION_END: &str = "</annotation>";
+    if name == "math" {
+        let body = &rest[..rest.find(MATH_END)?];
+        let mut inside = Vec::new();
+        let mut tex = false;
+        let mut from = 0;
+        while let Some(at) = body[from..].find(ANNOTATION).map(|p| from + p) {
+            let tag = &body[at..];
+            let after = tag.as_bytes().get(ANNOTATION.len()).copied();
+            if after != Some(b' ') && after != Some(b'>') {
+                // `<annotation-xml>` and the like: not what KaTeX writes.
+                return None;
+            }
+            let close = tag_end(tag, ANNOTATION.len())?;
+            let attrs = &tag[ANNOTATION.len()..close];
+            let text_from = at + close + 1;
+            let text_len = body[text_from..].find(ANNOTATION_END)?;
+            let text = &body[text_from..text_from + text_len];
+            if attrs.trim_end().ends_with('/') || text.contains('<') {
+                return None;
+            }
+            tex |= attr(attrs, "encoding").is_some_and(|e| e.contains("tex"));
+            inside.push(Token::Start {
+                name: Cow::Borrowed("annotation"),
+                attrs,
+                self_closing: false,
+            });
+            if !text.is_empty() {
+                inside.push(Token::Text(text));
+            }
+            inside.push(Token::End(Cow::Borrowed("annotation")));
+            from = text_from + text_len + ANNOTATION_END.len();
+        }
+        return Some(Parts {
+            inside,
+            len: body.len() + MATH_END.len(),
+            tex,
+        });
+    }
+    if !(after_tex && name == "span" && attrs.starts_with(" class=\"katex-html\"")) {
+        return None;
+    }
+    // To the `</span>` that closes it: KaTeX's glyphs are spans (and SVG) all the way down.
+    let mut depth = 1;
+    let mut at = 0;
+    while let Some(p) = rest[at..].find('<') {
+        at += p;
+        let tag = &rest[at..];
+        if tag.starts_with("</span>") {
+            depth -= 1;
+            if depth == 0 {
+                return Some(Parts {
+                    inside: Vec::new(),
+                    len: at + "</span>".len(),
+                    tex: false,
+                });
+            }
+        } else if tag.starts_with("<span ") || tag.starts_with("<span>") {
+            depth += 1;
+        }
+        at += 1;
+    }
+    None
 }
 
 /// `name` in lower case, borrowed when it already is.
@@ -266,7 +382,12 @@ pub struct Heading {
 /// search indexes, so a match links to the section holding it. Sections with neither heading
 /// nor text are left out.
 pub fn sections(html: &str) -> Vec<Section> {
-    let tokens = tokens(html);
+    sections_read(html, true)
+}
+
+/// [`sections`], `bulk` as for [`tokenize`].
+fn sections_read(html: &str, bulk: bool) -> Vec<Section> {
+    let tokens = tokenize(html, bulk);
     let mut out = Vec::new();
     let mut push = |heading: Option<Heading>, body: &[Token]| {
         let text = text_of(body);
@@ -429,9 +550,14 @@ pub fn cuts_at_separator(separator: &str, markdown: &str) -> bool {
 /// The start of `html` up to `end`, with every element left open there closed, so a cut in
 /// the middle of a paragraph or a list is still well formed.
 pub fn cut_at(html: &str, end: usize) -> String {
+    cut_read(html, end, true)
+}
+
+/// [`cut_at`], `bulk` as for [`tokenize`].
+fn cut_read(html: &str, end: usize, bulk: bool) -> String {
     let head = &html[..end];
     let mut open: Vec<Cow<'_, str>> = Vec::new();
-    for token in tokens(head) {
+    for token in tokenize(head, bulk) {
         match token {
             Token::Start {
                 name, self_closing, ..
@@ -548,6 +674,62 @@ pub fn excerpt(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reading KaTeX's markup in bulk changes nothing that is read: on KaTeX's own output
+    /// (both output modes, inline and display, arrays, SVG glyphs, text with `<` and `&`,
+    /// a formula's glyphs alone), plain text, sections and cuts are those read tag by tag,
+    /// from a fraction of the tokens.
+    #[test]
+    fn formulas_read_in_bulk_read_as_tag_by_tag() {
+        use crate::config::{MathConfig, MathOutput};
+        use crate::markdown::math::{Formula, render};
+        let tex = [
+            r"x^2 + \frac{1}{\sqrt{y_{i}}}",
+            r"\begin{array}{cc} a & b \\ c & d \end{array}",
+            r"\text{if } a<b \;\&\; \overrightarrow{AB} \widehat{xyz}",
+            r"\left( \sum_{k=1}^{n} \mathbb{E}[X_k] \right)",
+            r"\text{归一化}\ \mathrm{softmax}(z)_i",
+        ];
+        for output in [
+            MathOutput::HtmlAndMathml,
+            MathOutput::Html,
+            MathOutput::Mathml,
+        ] {
+            let config = MathConfig {
+                output,
+                ..MathConfig::default()
+            };
+            let mut html = String::from("<h2 id=\"a\">Top <b>bold</b></h2>");
+            for (i, t) in tex.iter().enumerate() {
+                let f = |display| Formula {
+                    tex: t.to_string(),
+                    display,
+                    macros: Default::default(),
+                };
+                let inline = render(&f(false), &config).unwrap();
+                let display = render(&f(true), &config).unwrap();
+                html.push_str(&format!(
+                    "<p>Before {inline}, after.</p>\n<h3 id=\"s{i}\">S{i} {inline}</h3>\n{display}\n"
+                ));
+            }
+            let bulk = tokenize(&html, true);
+            let each = tokenize(&html, false);
+            assert_eq!(text_of(&bulk), text_of(&each), "{output:?}");
+            let text = text_of(&bulk);
+            if output != MathOutput::Html {
+                assert!(text.contains(r"$x^2 + \frac{1}{\sqrt{y_{i}}}$"), "{text}");
+                assert!(
+                    bulk.len() * 4 < each.len(),
+                    "{} of {}",
+                    bulk.len(),
+                    each.len()
+                );
+            }
+            assert_eq!(sections_read(&html, true), sections_read(&html, false));
+            let cut = html.find("<h3 id=\"s2\"").unwrap();
+            assert_eq!(cut_read(&html, cut, true), cut_read(&html, cut, false));
+        }
+    }
 
     #[test]
     fn plain_text_keeps_tex_and_drops_markup() {
