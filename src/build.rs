@@ -10,7 +10,7 @@ use crate::incremental::BuildCache;
 use crate::incremental::posts::Contents;
 use crate::markdown::citations::{Citations, PostBibliography};
 use crate::markdown::highlight::{self, Highlighter};
-use crate::markdown::{Content, Input, Rendered, Renderer};
+use crate::markdown::{Content, Input, RenderKey, Rendered, Renderer};
 use crate::output::ledger::{FileKey, Ledger};
 use crate::output::{self, Copy, OutputFile, Previous};
 use crate::pages::{self, KATEX_CDN_HREF, KATEX_CDN_INTEGRITY, KatexCss, PageFile};
@@ -374,6 +374,25 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
             .flatten(),
     );
     cache.posts.set_store(store.0.clone());
+    // What the last build wrote into the output folder, so an unchanged page is not rendered
+    // again (a one-off build with the cache; the preview remembers its pages itself).
+    let previous = if one_off {
+        Previous::of(&opts.output)
+    } else {
+        Previous::default()
+    };
+    let ledger = store.get().map(|s| Ledger::load(s, &opts.output));
+    let in_output = ledger.as_ref().map(|l| (l, &previous));
+    // A one-off build that must index the pages indexes them as they are rendered (its store,
+    // if any, is open from here to the end).
+    let stream_store = store.0.clone().filter(|_| one_off);
+    let mut search_stream = one_off
+        .then(|| {
+            let r = renderer(&site, &cache.math, &highlighter, &post_index, &citations);
+            let keys: Vec<_> = inputs.iter().map(|i| RenderKey::of(i, &r)).collect();
+            crate::search::Stream::start(&site, &keys, opts.cache, in_output)
+        })
+        .flatten();
     // With the store, posts are rendered a batch at a time, each batch's HTML kept there and
     // dropped: what a cold build holds is one batch's parsed events, formulas and HTML.
     let batch = if store.get().is_some() {
@@ -418,6 +437,10 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         cache.math.set_disk(None);
         let r = renderer(&site, &cache.math, &highlighter, &post_index, &citations);
         let mut done = cache.posts.finish(prepared, &r);
+        if let Some(stream) = search_stream.as_mut() {
+            let contents = Contents::new(stream_store.as_deref());
+            stream.feed(&site, rendered.len(), &done, contents)?;
+        }
         if let Some(s) = store.get().filter(|_| one_off) {
             match s.flush() {
                 // Kept in the store now: read back page by page.
@@ -476,15 +499,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     let has_math = rendered.iter().any(|r| r.has_math);
     let (katex, katex_copy, katex_files) = katex_stylesheet(&site, has_math)?;
     let page_rendered = rendered.split_off(site.posts.len());
-    // What the last build wrote into the output folder, so an unchanged page is not rendered
-    // again (a one-off build with the cache; the preview remembers its pages itself).
-    let previous = if one_off {
-        Previous::of(&opts.output)
-    } else {
-        Previous::default()
-    };
-    let ledger = store.get().map(|s| Ledger::load(s, &opts.output));
-    let in_output = ledger.as_ref().map(|l| (l, &previous));
+    drop(stream_store);
     let contents = Contents::new(store.get());
     // Search (src/search): a record per post and page, then the index, or its cached copy.
     // Before the pages: Pagefind holds every page's words until it writes the index, and
@@ -496,6 +511,7 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         contents,
         in_output,
         cache.search.as_mut(),
+        search_stream,
     )?;
     let base_path = site.base_path();
     // A one-off build puts each page into the staged site as soon as it is rendered.

@@ -261,3 +261,45 @@ fn a_base_path_changes_no_byte_of_the_index() {
         "{index}"
     );
 }
+
+/// A one-off build that must index its pages gives Pagefind each batch of posts as soon as it
+/// is rendered; the preview indexes them all after. Over several batches (more posts than one
+/// batch holds, one left out with `search: false`, a page), both make the same index, byte for
+/// byte, and the search finds a word of the last batch.
+#[test]
+fn the_index_made_while_posts_render_is_the_index_made_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    write(&src.join("site.toml"), "title = \"T\"\nlang = \"zh-CN\"\n");
+    write(&src.join(ABOUT.0), ABOUT.1);
+    for i in 0..150 {
+        let hidden = if i == 7 { "search: false\n" } else { "" };
+        write(
+            &src.join(format!("posts/2020-01-01-p{i:03}.md")),
+            &format!(
+                "---\ntitle: Post {i}\n{hidden}---\n## Part {i}\n\n归一化 word{i} and $x_{{{i}}}^2$.\n"
+            ),
+        );
+    }
+    let streamed = build(&options(dir.path())).unwrap();
+    assert_eq!(
+        streamed.report.search_indexed, 150,
+        "149 posts and the page"
+    );
+    let one_off = snapshot(&dir.path().join("out/pagefind"));
+
+    let mut after = options(dir.path());
+    after.output = dir.path().join("preview");
+    after.cache = false;
+    let mut preview = quire::incremental::BuildCache::for_preview();
+    let built = quire::build::build_with_cache(&after, &mut preview).unwrap();
+    assert_eq!(built.report.search_indexed, 150);
+    assert_eq!(snapshot(&dir.path().join("preview/pagefind")), one_off);
+
+    let words: String = fragments(&dir.path().join("out"))
+        .iter()
+        .map(Value::to_string)
+        .collect();
+    assert!(words.contains("word149"), "the last batch is indexed");
+    assert!(!words.contains("word7 "), "search: false is left out");
+}

@@ -43,41 +43,73 @@ pub fn make(records: &[Record]) -> Result<Vec<BundleFile>> {
 pub const RECORDS_AT_ONCE: usize = 64;
 
 /// As [`make`], from `batches` of records made as they are asked for (a failed batch stops
-/// the indexing with its error). Pagefind is async (tokio); it runs here on a runtime of its
-/// own, on the calling thread, with one blocking thread: Pagefind parses each page on one,
-/// and pages are given one at a time, so a second never runs alongside. Left to its default
-/// the runtime starts a thread whenever none is idle at that instant (17 for 1,000 pages),
-/// each with an allocator arena of its own holding a share of the index's words (a few
-/// megabytes more at the build's peak).
+/// the indexing with its error).
 pub fn make_from(batches: impl Iterator<Item = Result<Vec<Record>>>) -> Result<Vec<BundleFile>> {
-    let failed = |e: &dyn std::fmt::Display| Error::System(format!("search index: {e}"));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .max_blocking_threads(1)
-        .build()
-        .map_err(|e| failed(&e))?;
-    let files = runtime.block_on(async {
-        let mut index = PagefindIndex::new(Some(PagefindServiceConfig::builder().build()))
+    let mut indexer = Indexer::new()?;
+    for batch in batches {
+        indexer.add(batch?)?;
+    }
+    indexer.files()
+}
+
+/// Pagefind, given records one at a time, then asked for the bundle. Pagefind is async
+/// (tokio); it runs here on a runtime of its own, on the calling thread, with one blocking
+/// thread: Pagefind parses each page on one, and pages are given one at a time, so a second
+/// never runs alongside. Left to its default the runtime starts a thread whenever none is idle
+/// at that instant (17 for 1,000 pages), each with an allocator arena of its own holding a
+/// share of the index's words (a few megabytes more at the build's peak).
+pub struct Indexer {
+    runtime: tokio::runtime::Runtime,
+    index: PagefindIndex,
+}
+
+fn failed(e: &dyn std::fmt::Display) -> Error {
+    Error::System(format!("search index: {e}"))
+}
+
+impl Indexer {
+    pub fn new() -> Result<Indexer> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .max_blocking_threads(1)
+            .build()
             .map_err(|e| failed(&e))?;
-        for batch in batches {
-            for r in batch? {
+        let index = PagefindIndex::new(Some(PagefindServiceConfig::builder().build()))
+            .map_err(|e| failed(&e))?;
+        Ok(Indexer { runtime, index })
+    }
+
+    pub fn add(&mut self, records: Vec<Record>) -> Result<()> {
+        let index = &mut self.index;
+        self.runtime.block_on(async {
+            for r in records {
                 index
                     .add_html_file(None, Some(r.url), r.html)
                     .await
                     .map_err(|e| failed(&e))?;
             }
-        }
-        index.get_files().await.map_err(|e| failed(&e))
-    });
-    let mut files: Vec<BundleFile> = files?
-        .into_iter()
-        .filter(|f| !UNUSED.iter().any(|u| f.filename == PathBuf::from(u)))
-        .map(|f| BundleFile {
-            path: f.filename,
-            contents: f.contents,
+            Ok(())
         })
-        .collect();
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    }
+
+    /// The bundle's files, sorted by path. Pagefind builds the index with rayon, on the pool
+    /// of the thread that calls this: call it from the build's pool, or a second pool starts
+    /// (threads, and their allocator arenas, tens of megabytes at the build's peak).
+    pub fn files(self) -> Result<Vec<BundleFile>> {
+        let Indexer { runtime, mut index } = self;
+        let files = runtime
+            .block_on(index.get_files())
+            .map_err(|e| failed(&e))?;
+        let mut files: Vec<BundleFile> = files
+            .into_iter()
+            .filter(|f| !UNUSED.iter().any(|u| f.filename == PathBuf::from(u)))
+            .map(|f| BundleFile {
+                path: f.filename,
+                contents: f.contents,
+            })
+            .collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
 }
 
 #[cfg(test)]

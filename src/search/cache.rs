@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::Source;
 use crate::cache_entry::Kind;
+use crate::markdown::RenderKey;
 
 /// Bump when what is stored (the payload's layout, or how records become an index) changes.
 const KIND: Kind = Kind {
@@ -30,31 +31,51 @@ pub struct BundleFile {
 /// them) and Pagefind's (which reads the records), so a key can only match an index of the
 /// same pages, and no page's text need be read to find it.
 pub fn key(sources: &[Source<'_>]) -> String {
+    key_of(&sources.iter().map(source_key).collect::<Vec<_>>())
+}
+
+/// [`key`] of the pages whose keys ([`page_key`]) are `pages`, in order.
+pub fn key_of(pages: &[blake3::Hash]) -> String {
     let mut h = blake3::Hasher::new();
     h.update(super::bundle::PAGEFIND_VERSION.as_bytes());
     // What turns a page into its record is quire's code: another quire, another key.
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
-    h.update(&(sources.len() as u64).to_le_bytes());
-    for s in sources {
-        h.update(source_key(s).as_bytes());
+    h.update(&(pages.len() as u64).to_le_bytes());
+    for page in pages {
+        h.update(page.as_bytes());
     }
     h.finalize().to_hex().to_string()
 }
 
+/// What a page's record is made from, besides its URL, title and language.
+pub enum Made<'a> {
+    /// The rendering key, which stands for the HTML it was made into.
+    Key(&'a RenderKey),
+    /// The HTML itself, for a rendering without a key (never reused).
+    Html(&'a str),
+}
+
 /// The key of one page's record: its URL, title, language and rendering key.
 pub fn source_key(s: &Source<'_>) -> blake3::Hash {
+    let made = match &s.rendered.key {
+        Some(key) => Made::Key(key),
+        None => Made::Html(s.rendered.html()),
+    };
+    page_key(s.url, s.title, s.lang, made)
+}
+
+/// [`source_key`] of a page's parts.
+pub fn page_key(url: &str, title: &str, lang: &str, made: Made<'_>) -> blake3::Hash {
     let mut h = blake3::Hasher::new();
-    for field in [s.url, s.title, s.lang] {
+    for field in [url, title, lang] {
         h.update(&(field.len() as u64).to_le_bytes());
         h.update(field.as_bytes());
     }
-    // The rendering key stands for the HTML it was made into; a rendering without one (never
-    // reused) is keyed by its HTML.
-    match s.rendered.key {
-        Some(key) => h.update(b"k").update(key.as_bytes()),
-        None => h
+    match made {
+        Made::Key(key) => h.update(b"k").update(key.as_bytes()),
+        Made::Html(html) => h
             .update(b"h")
-            .update(blake3::hash(s.rendered.html().as_bytes()).as_bytes()),
+            .update(blake3::hash(html.as_bytes()).as_bytes()),
     };
     h.finalize()
 }

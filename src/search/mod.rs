@@ -11,8 +11,10 @@ mod background;
 mod bundle;
 mod cache;
 mod record;
+mod stream;
 
 pub use background::Background;
+pub use stream::Stream;
 
 use std::path::{Path, PathBuf};
 
@@ -72,26 +74,45 @@ pub fn sources<'a>(
     if !site.config.search.enabled {
         return Vec::new();
     }
-    let lang = |extra: &'a std::collections::BTreeMap<String, Value>| {
-        extra
-            .get("lang")
-            .and_then(Value::as_str)
-            .unwrap_or(&site.config.lang)
-    };
-    let posts = site.posts.iter().zip(rendered);
-    let posts = posts.map(|(p, r)| (&p.url, &p.title, &p.extra, r));
-    let pages = site.pages.iter().zip(page_rendered);
-    let pages = pages.map(|(p, r)| (&p.url, &p.title, &p.extra, r));
-    posts
-        .chain(pages)
-        .filter(|(_, _, extra, _)| extra.get("search") != Some(&Value::Bool(false)))
-        .map(|(url, title, extra, rendered)| Source {
-            url,
-            title,
-            lang: lang(extra),
-            rendered,
+    rendered
+        .iter()
+        .chain(page_rendered)
+        .enumerate()
+        .filter_map(|(i, rendered)| {
+            indexed(site, i).map(|(url, title, lang)| Source {
+                url,
+                title,
+                lang,
+                rendered,
+            })
         })
         .collect()
+}
+
+/// The URL, title and language under which search indexes the `i`-th of the site's posts
+/// then standalone pages (the Markdown stage's order), or `None` when its front matter says
+/// `search: false` (or there is no such page).
+fn indexed(site: &Site, i: usize) -> Option<(&str, &str, &str)> {
+    let (url, title, extra) = match site.posts.get(i) {
+        Some(p) => (&p.url, &p.title, &p.extra),
+        None => {
+            let p = site.pages.get(i - site.posts.len())?;
+            (&p.url, &p.title, &p.extra)
+        }
+    };
+    if extra.get("search") == Some(&Value::Bool(false)) {
+        return None;
+    }
+    let lang = extra
+        .get("lang")
+        .and_then(Value::as_str)
+        .unwrap_or(&site.config.lang);
+    Some((url, title, lang))
+}
+
+/// Where the last index is kept (see [`cache`]).
+fn cache_dir(root: &Path) -> PathBuf {
+    root.join(crate::build::CACHE_DIR).join(cache::DIR)
 }
 
 /// Each source's [`Record`], in order (what Pagefind is given on a cache miss). `contents`
@@ -122,12 +143,15 @@ pub fn index(
     contents: Contents<'_>,
     output: Option<(&Ledger, &Previous)>,
     background: Option<&mut Background>,
+    stream: Option<Stream>,
 ) -> Result<Indexed> {
     if !site.config.search.enabled {
         return Ok(Indexed::default());
     }
-    let dir = site.root.join(crate::build::CACHE_DIR).join(cache::DIR);
+    let dir = cache_dir(&site.root);
     let key = cache::key(sources);
+    // Made while the posts were rendered: taken if it is the index of these very pages.
+    let stream = stream.filter(|s| s.key() == key);
     let file_key = blake3::Hash::from_hex(&key).ok();
     let script = script(&site.root)?;
     let kept = output
@@ -141,20 +165,27 @@ pub fn index(
             pages_indexed: 0,
         });
     }
-    let made_now = || match cache.then(|| cache::read(&dir, &key)).flatten() {
-        Some(files) => Ok((files, 0)),
-        None => {
-            let batches = sources
-                .chunks(bundle::RECORDS_AT_ONCE)
-                .map(|chunk| records(chunk, contents));
-            let files = bundle::make_from(batches)?;
-            if cache {
-                // A cache that cannot be written (a read-only checkout) only means the next
-                // build indexes again.
-                let _ = cache::write(&dir, &key, &files);
-            }
-            Ok((files, sources.len()))
+    let made_now = || {
+        let cached = (stream.is_none() && cache)
+            .then(|| cache::read(&dir, &key))
+            .flatten();
+        if let Some(files) = cached {
+            return Ok((files, 0));
         }
+        let files = match stream {
+            Some(stream) => stream.finish()?,
+            None => bundle::make_from(
+                sources
+                    .chunks(bundle::RECORDS_AT_ONCE)
+                    .map(|chunk| records(chunk, contents)),
+            )?,
+        };
+        if cache {
+            // A cache that cannot be written (a read-only checkout) only means the next
+            // build indexes again.
+            let _ = cache::write(&dir, &key, &files);
+        }
+        Ok((files, sources.len()))
     };
     let (bundle, pages_indexed, file_key) = match background {
         Some(bg) => {
