@@ -387,6 +387,12 @@ mod tests {
                 "every page is new"
             );
             cache.search.as_mut().unwrap().wait().unwrap();
+            // The thread hands over the index, then tells the server: the telling may come a
+            // moment after `wait` returns.
+            let told_by = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while told.load(Ordering::SeqCst) < i + 1 && std::time::Instant::now() < told_by {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
             assert_eq!(told.load(Ordering::SeqCst), i + 1, "the server is told");
             build_with_cache(&preview, &mut cache).unwrap();
             assert_eq!(
