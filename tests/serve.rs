@@ -509,3 +509,56 @@ fn a_site_broken_at_start_is_served_once_fixed() {
     assert_eq!(fixed.data["problems"], serde_json::json!([]));
     assert_eq!(server.get(SEED_URL).status, 200);
 }
+
+/// A Jekyll site previewed as it is (`_config.yml`, `_posts/`, no `site.toml`): its folders
+/// are watched, so a save to a post in `_posts/` or to an include in `_includes/` is rebuilt
+/// and announced, and the page holds the edit.
+#[test]
+fn a_jekyll_sites_posts_and_includes_are_watched() {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/jekyll");
+    let site = tempfile::tempdir().unwrap();
+    for entry in walkdir::WalkDir::new(&from) {
+        let entry = entry.unwrap();
+        let to = site.path().join(entry.path().strip_prefix(&from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    let server = Server::start(site.path(), &[]);
+    let events = server.events();
+    events.next(PATIENCE).expect("a status event on connecting");
+    let post = site.path().join("_posts/2019-01-01-welcome.md");
+    let page = walkdir::WalkDir::new(&server.output)
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .find(|p| {
+            p.ends_with("index.html")
+                && p.to_string_lossy().contains("welcome")
+                && !p.to_string_lossy().contains("feed")
+        })
+        .expect("the welcome post's page");
+    let url = format!(
+        "/mathblog/{}",
+        page.strip_prefix(&server.output).unwrap().display()
+    );
+    assert_eq!(server.get(&url).status, 200, "{url}");
+
+    for (file, marker) in [
+        (post.clone(), "An appended line in _posts, 7c1e."),
+        (
+            site.path().join("_includes/note.html"),
+            "An include's new line, 5d2a.",
+        ),
+    ] {
+        append(&file, marker);
+        events
+            .wait_for(PATIENCE, |e| e.name == "reload")
+            .unwrap_or_else(|| panic!("a reload after saving {}", file.display()));
+        if file == post {
+            let body = server.get(&url).body;
+            assert!(body.contains(marker), "{url} holds the edit");
+        }
+    }
+}

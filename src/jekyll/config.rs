@@ -200,11 +200,17 @@ pub struct Loaded {
     pub jekyll_exclude: Option<Vec<String>>,
 }
 
+/// Whether the folder at `root` is a Jekyll site read as it is: a `_config.yml` and no
+/// `site.toml`.
+pub fn is_jekyll_layout(root: &Path) -> bool {
+    !root.join(CONFIG_FILE).exists() && root.join(JEKYLL_CONFIG_FILE).is_file()
+}
+
 /// The site's configuration: `site.toml`, else `_config.yml` (Jekyll's, with compat on and a
 /// warning for each key quire does not follow; the folder is then a Jekyll site read as it
 /// is), else the defaults.
 pub fn load(root: &Path) -> Result<Loaded> {
-    if root.join(CONFIG_FILE).exists() || !root.join(JEKYLL_CONFIG_FILE).is_file() {
+    if !is_jekyll_layout(root) {
         return Ok(Loaded {
             config: Config::load(root)?,
             warnings: Vec::new(),

@@ -98,6 +98,18 @@ const MOOT: &[&str] = &[
     JEKYLL_CONFIG_FILE,
 ];
 
+/// Whether a top-level entry named `name` is one [`Tree::map`] never reads (Jekyll's own
+/// machinery or output, quire's cache, files read elsewhere).
+pub fn is_moot(name: &str) -> bool {
+    MOOT.contains(&name)
+}
+
+/// Whether a top-level folder named `name` is one of Jekyll's that [`Tree::map`] reads
+/// (`_posts`, `_drafts`, `_includes`), though its name starts with `_`.
+pub fn is_read_folder(name: &str) -> bool {
+    MOVED.iter().any(|(from, _, _)| *from == name)
+}
+
 impl Tree {
     /// Reads the layout of the Jekyll site at `src` (never its contents, but the first line of
     /// a file that may have front matter). `exclude` is `_config.yml`'s; `skip` is a folder

@@ -44,7 +44,11 @@ pub fn run(opts: &ServeOptions) -> Result<()> {
         .enable_all()
         .build()
         .map_err(|e| Error::System(format!("cannot start the server runtime: {e}")))?;
-    runtime.block_on(serve(opts))
+    let served = runtime.block_on(serve(opts));
+    // Not waiting for a build still running (a stop during a cold first build): its thread
+    // ends with the process, and the next preview clears what it wrote.
+    runtime.shutdown_background();
+    served
 }
 
 async fn serve(opts: &ServeOptions) -> Result<()> {
@@ -60,6 +64,8 @@ async fn serve(opts: &ServeOptions) -> Result<()> {
         .local_addr()
         .map_err(|e| Error::System(format!("cannot read the listening address: {e}")))?;
 
+    // From here on a stop signal is the server's to handle (it removes the folder below).
+    let mut signalled = Box::pin(stop_signal()?);
     let scratch = scratch::Scratch::take(&opts.source)?;
     let output = scratch.site().to_path_buf();
     let build_opts = BuildOptions {
@@ -74,7 +80,15 @@ async fn serve(opts: &ServeOptions) -> Result<()> {
 
     let (watcher, changes) = watch::SourceWatcher::start(&opts.source)?;
     let mut rebuilder = rebuild::Rebuilder::new(build_opts.clone(), watcher.sender());
-    let first = rebuilder.build().await;
+    // A stop during the first build (a cold one may take a while) stops at once.
+    let first = tokio::select! {
+        built = rebuilder.build() => built,
+        _ = &mut signalled => {
+            drop(scratch);
+            println!("Stopped.");
+            return Ok(());
+        }
+    };
     // Until a build succeeds, nothing is served under any base path but the root.
     let initial = rebuild::next_status(&Status::default(), &first);
     let base = initial.base_path.clone();
@@ -100,7 +114,7 @@ async fn serve(opts: &ServeOptions) -> Result<()> {
         shutdown: shutdown_rx,
     });
     let stop = async move {
-        stop_signal().await;
+        signalled.await;
         // Ends the event streams, or graceful shutdown would wait for every open page.
         let _ = shutdown_tx.send(true);
     };
@@ -139,30 +153,33 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {
 }
 
 /// Ctrl-C, SIGTERM (what `kill` and service managers send) or SIGHUP (the terminal closed).
-async fn stop_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Listening starts when this is called, not when the future is first polled: a signal that
+/// came between the "Serving" line and the server's first poll would otherwise end the
+/// process by the default action, leaving its folder behind.
+fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let on = |kind: SignalKind| async move {
-            match signal(kind) {
-                Ok(mut s) => {
-                    s.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
-            }
+        let listen = |kind: SignalKind| {
+            signal(kind).map_err(|e| Error::System(format!("cannot listen for signals: {e}")))
         };
-        // SIGHUP: the terminal was closed; the preview's folder is removed all the same.
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = on(SignalKind::terminate()) => {}
-            _ = on(SignalKind::hangup()) => {}
-        }
+        let (mut int, mut term, mut hup) = (
+            listen(SignalKind::interrupt())?,
+            listen(SignalKind::terminate())?,
+            listen(SignalKind::hangup())?,
+        );
+        Ok(async move {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+        })
     }
     #[cfg(not(unix))]
-    ctrl_c.await;
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 fn open_browser(url: &str) {

@@ -38,6 +38,9 @@ pub enum Change {
     Template(PathBuf),
     Static(PathBuf),
     Gif(PathBuf),
+    /// Any file of a Jekyll site read as it is (`_posts/`, `_includes/`, pages, assets,
+    /// `_config.yml`): its folders are not quire's, so any change rebuilds (from the caches).
+    Jekyll(PathBuf),
     /// Not a file: the search index made in the background is ready to be written.
     SearchIndex,
 }
@@ -52,7 +55,8 @@ impl Change {
             | Change::Page(p)
             | Change::Template(p)
             | Change::Static(p)
-            | Change::Gif(p) => p,
+            | Change::Gif(p)
+            | Change::Jekyll(p) => p,
         }
     }
 }
@@ -60,8 +64,15 @@ impl Change {
 /// What an event means for the site, or `None` if nothing a build reads can have changed:
 /// reads, metadata-only changes (`touch`, `chmod`), editor swap and backup files, hidden files,
 /// and files beside `site.toml` that are not part of the site. `macros` is the macros file,
-/// relative to `root`.
-pub fn classify(root: &Path, macros: &Path, kind: &EventKind, path: &Path) -> Option<Change> {
+/// relative to `root`. `jekyll`: the site is a Jekyll site read as it is (see
+/// [`crate::jekyll::config::is_jekyll_layout`]).
+pub fn classify(
+    root: &Path,
+    macros: &Path,
+    jekyll: bool,
+    kind: &EventKind,
+    path: &Path,
+) -> Option<Change> {
     match kind {
         EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_)) => return None,
         _ => {}
@@ -79,6 +90,12 @@ pub fn classify(root: &Path, macros: &Path, kind: &EventKind, path: &Path) -> Op
         return None;
     }
     let rel = rel.to_path_buf();
+    if jekyll {
+        let read = !crate::jekyll::tree::is_moot(top) && !top.starts_with('_')
+            || crate::jekyll::tree::is_read_folder(top);
+        return (read || top == crate::jekyll::config::JEKYLL_CONFIG_FILE)
+            .then_some(Change::Jekyll(rel));
+    }
     // A bibliography may be anywhere the site names it; like `site.toml`, it is read by every
     // post that cites, so it reloads the whole site.
     if rel.extension().is_some_and(|e| e == "bib") {
@@ -150,6 +167,8 @@ pub struct SourceWatcher {
     macros_dir: Option<PathBuf>,
     /// Where changes go, for changes that are not files' (see [`Self::sender`]).
     changes: mpsc::UnboundedSender<Change>,
+    /// A Jekyll site read as it is: its top-level folders are watched instead of quire's.
+    jekyll: bool,
 }
 
 /// The macros file `site.toml` names now; the default while `site.toml` cannot be read (the
@@ -168,11 +187,13 @@ impl SourceWatcher {
         let event_root = root.clone();
         let macros = Arc::new(RwLock::new(macros_file(&root)));
         let event_macros = Arc::clone(&macros);
+        // Read once: a preview started on a Jekyll site previews it as one.
+        let jekyll = crate::jekyll::config::is_jekyll_layout(&root);
         let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
             let Ok(event) = res else { return };
             let macros = event_macros.read().map(|m| m.clone()).unwrap_or_default();
             for path in &event.paths {
-                if let Some(change) = classify(&event_root, &macros, &event.kind, path) {
+                if let Some(change) = classify(&event_root, &macros, jekyll, &event.kind, path) {
                     // The receiver is gone only while the server shuts down.
                     let _ = tx.send(change);
                 }
@@ -185,12 +206,13 @@ impl SourceWatcher {
             macros,
             macros_dir: None,
             changes,
+            jekyll,
         };
         w.watcher
             .watch(&w.root, RecursiveMode::NonRecursive)
             .map_err(|e| watch_error(&w.root, e))?;
-        for dir in WATCHED_DIRS {
-            w.rewatch(dir)?;
+        for dir in w.watched_dirs() {
+            w.rewatch(&dir)?;
         }
         w.rewatch_macros()?;
         Ok((w, rx))
@@ -205,9 +227,9 @@ impl SourceWatcher {
     }
 
     pub fn refresh(&mut self, batch: &[Change]) -> Result<()> {
-        for dir in WATCHED_DIRS {
-            if batch.iter().any(|c| c.path() == Path::new(dir)) {
-                self.rewatch(dir)?;
+        for dir in self.watched_dirs() {
+            if batch.iter().any(|c| c.path() == Path::new(&dir)) {
+                self.rewatch(&dir)?;
             }
         }
         if batch
@@ -243,6 +265,29 @@ impl SourceWatcher {
         Ok(())
     }
 
+    /// The folders watched recursively: [`WATCHED_DIRS`], or for a Jekyll site each
+    /// top-level folder it reads (not `_site/`, hidden folders, Jekyll's machinery or a
+    /// folder holding a quire output).
+    fn watched_dirs(&self) -> Vec<String> {
+        if !self.jekyll {
+            return WATCHED_DIRS.iter().map(|d| d.to_string()).collect();
+        }
+        let Ok(entries) = std::fs::read_dir(&self.root) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter(|e| !e.path().join(crate::output::MARKER).is_file())
+            .filter_map(|e| e.file_name().to_str().map(String::from))
+            .filter(|name| {
+                !is_ignored_name(name)
+                    && !crate::jekyll::tree::is_moot(name)
+                    && (!name.starts_with('_') || crate::jekyll::tree::is_read_folder(name))
+            })
+            .collect()
+    }
+
     fn rewatch(&mut self, dir: &str) -> Result<()> {
         let path = self.root.join(dir);
         let _ = self.watcher.unwatch(&path);
@@ -269,6 +314,39 @@ fn watch_error(path: &Path, e: notify::Error) -> Error {
 mod tests {
     use super::*;
     use notify::event::{AccessKind, CreateKind, DataChange, MetadataKind, RemoveKind, RenameMode};
+
+    #[test]
+    fn a_jekyll_sites_files_are_changes_and_its_machinery_is_not() {
+        let root = Path::new("/site");
+        let write = EventKind::Modify(ModifyKind::Data(DataChange::Content));
+        let jekyll = |p: &str| classify(root, Path::new("macros.tex"), true, &write, Path::new(p));
+        for changed in [
+            "/site/_config.yml",
+            "/site/_posts/2019-01-01-a.md",
+            "/site/_drafts/b.md",
+            "/site/_includes/note.html",
+            "/site/about.md",
+            "/site/assets/css/main.css",
+            "/site/refs.bib",
+        ] {
+            let rel = changed.strip_prefix("/site/").unwrap();
+            assert_eq!(
+                jekyll(changed),
+                Some(Change::Jekyll(rel.into())),
+                "{changed}"
+            );
+        }
+        for ignored in [
+            "/site/_site/index.html",
+            "/site/_layouts/post.html",
+            "/site/.jekyll-cache/x",
+            "/site/.quire-cache/serve/0/site/index.html",
+            "/site/node_modules/a/b.js",
+            "/site/_posts/.a.md.swp",
+        ] {
+            assert_eq!(jekyll(ignored), None, "{ignored}");
+        }
+    }
 
     #[test]
     fn events_are_classified_by_what_they_mean() {
@@ -314,7 +392,7 @@ mod tests {
         ];
         for (kind, path, want) in table {
             assert_eq!(
-                &classify(root, Path::new("macros.tex"), kind, Path::new(path)),
+                &classify(root, Path::new("macros.tex"), false, kind, Path::new(path)),
                 want,
                 "{kind:?} {path}"
             );
@@ -341,7 +419,7 @@ mod tests {
         ];
         for (file, kind, path, want) in table {
             assert_eq!(
-                &classify(root, file, kind, Path::new(path)),
+                &classify(root, file, false, kind, Path::new(path)),
                 want,
                 "{file:?} {path}"
             );
