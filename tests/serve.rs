@@ -517,15 +517,7 @@ fn a_site_broken_at_start_is_served_once_fixed() {
 fn a_jekyll_sites_posts_and_includes_are_watched() {
     let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/jekyll");
     let site = tempfile::tempdir().unwrap();
-    for entry in walkdir::WalkDir::new(&from) {
-        let entry = entry.unwrap();
-        let to = site.path().join(entry.path().strip_prefix(&from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&to).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &to).unwrap();
-        }
-    }
+    common::copy_dir(&from, site.path());
     let server = Server::start(site.path(), &[]);
     let events = server.events();
     events.next(PATIENCE).expect("a status event on connecting");

@@ -34,7 +34,7 @@ impl Scratch {
     pub fn take(root: &Path) -> Result<Scratch> {
         let base = root.join(crate::build::CACHE_DIR).join(DIR);
         crate::build::prepare_cache(root);
-        std::fs::create_dir_all(&base).map_err(|e| Error::io(&base, e))?;
+        crate::fs::create_dir_all(&base)?;
         for n in 0..SLOTS {
             let lock_path = base.join(format!("{n}.lock"));
             let lock = OpenOptions::new()
@@ -50,7 +50,7 @@ impl Scratch {
             }
             let slot = base.join(n.to_string());
             clear(&slot)?;
-            std::fs::create_dir_all(&slot).map_err(|e| Error::io(&slot, e))?;
+            crate::fs::create_dir_all(&slot)?;
             return Ok(Scratch {
                 site: slot.join("site"),
                 _lock: lock,
@@ -81,7 +81,7 @@ fn clear(path: &Path) -> Result<()> {
     match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(Error::io(path, e)),
-        Ok(m) if m.is_dir() => std::fs::remove_dir_all(path).map_err(|e| Error::io(path, e)),
+        Ok(m) if m.is_dir() => crate::fs::remove_dir_all(path),
         Ok(_) => std::fs::remove_file(path).map_err(|e| Error::io(path, e)),
     }
 }
