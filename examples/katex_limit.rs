@@ -100,8 +100,9 @@ fn collect(root: &Path) -> Result<(Vec<Formula>, MathConfig), String> {
     let no_macros = Default::default();
     let inputs = build::inputs(&site, &no_macros);
     let renderer = build::renderer(&site, &math, &highlighter, &post_index, &citations);
+    let keys = quire::markdown::render_keys(&inputs, &renderer);
     let prepared = PostCache::default()
-        .parse(&inputs, &renderer)
+        .parse(&inputs, &keys, &renderer)
         .map_err(|e| e.to_string())?;
     let mut distinct: Vec<Formula> = prepared.formulas().to_vec();
     distinct.sort();

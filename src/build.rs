@@ -10,7 +10,7 @@ use crate::incremental::BuildCache;
 use crate::incremental::posts::Contents;
 use crate::markdown::citations::{Citations, PostBibliography};
 use crate::markdown::highlight::{self, Highlighter};
-use crate::markdown::{Content, Input, RenderKey, Rendered, Renderer};
+use crate::markdown::{Content, Input, Rendered, Renderer, render_keys};
 use crate::output::ledger::{FileKey, Ledger};
 use crate::output::{self, Copy, OutputFile, Previous};
 use crate::pages::{self, KATEX_CDN_HREF, KATEX_CDN_INTEGRITY, KatexCss, PageFile};
@@ -386,12 +386,12 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     // A one-off build that must index the pages indexes them as they are rendered (its store,
     // if any, is open from here to the end).
     let stream_store = store.0.clone().filter(|_| one_off);
+    let keys = render_keys(
+        &inputs,
+        &renderer(&site, &cache.math, &highlighter, &post_index, &citations),
+    );
     let mut search_stream = one_off
-        .then(|| {
-            let r = renderer(&site, &cache.math, &highlighter, &post_index, &citations);
-            let keys: Vec<_> = inputs.iter().map(|i| RenderKey::of(i, &r)).collect();
-            crate::search::Stream::start(&site, &keys, opts.cache, in_output)
-        })
+        .then(|| crate::search::Stream::start(&site, &keys, opts.cache, in_output))
         .flatten();
     // With the store, posts are rendered a batch at a time, each batch's HTML kept there and
     // dropped: what a cold build holds is one batch's parsed events, formulas and HTML.
@@ -405,9 +405,10 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     let mut rendered: Vec<Rendered> = Vec::with_capacity(inputs.len());
     let mut counted = FormulaCount::default();
     let mut formulas_rendered = 0;
-    for inputs in inputs.chunks(batch) {
+    for (inputs, keys) in inputs.chunks(batch).zip(keys.chunks(batch)) {
         let prepared = cache.posts.parse(
             inputs,
+            keys,
             &renderer(&site, &cache.math, &highlighter, &post_index, &citations),
         )?;
         let distinct: Vec<&crate::markdown::math::Formula> = prepared

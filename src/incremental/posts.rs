@@ -145,15 +145,23 @@ impl PostCache {
     /// own path.
     ///
     /// Fails only on what rendering any post needs and does not have: a bibliography that
-    /// does not parse (checked only when some post is to be rendered).
-    pub fn parse<'p>(&self, inputs: &[Input<'p>], r: &Renderer<'_>) -> Result<Prepared<'p>> {
+    /// does not parse (checked only when some post is to be rendered). `keys` are the inputs'
+    /// [`markdown::render_keys`] under `r`.
+    pub fn parse<'p>(
+        &self,
+        inputs: &[Input<'p>],
+        keys: &[Option<RenderKey>],
+        r: &Renderer<'_>,
+    ) -> Result<Prepared<'p>> {
+        debug_assert_eq!(inputs.len(), keys.len(), "a key for each input");
         let found: Vec<Option<Prep<'p>>> = inputs
             .par_iter()
-            .map(|i| {
-                if self.hit(i, r).is_some() {
+            .zip(keys)
+            .map(|(i, key)| {
+                if self.hit(i, *key).is_some() {
                     return Some(Prep::Reused(i.path));
                 }
-                self.stored(i, r)
+                self.stored(*key)
                     .map(|(rendered, keys)| Prep::Stored(i.path, Box::new(rendered), keys))
             })
             .collect();
@@ -249,18 +257,19 @@ impl PostCache {
         self.last_rendered
     }
 
-    fn hit(&self, input: &Input<'_>, r: &Renderer<'_>) -> Option<&Entry> {
+    /// The remembered rendering of `input`, if it was made from what `key` stands for.
+    fn hit(&self, input: &Input<'_>, key: Option<RenderKey>) -> Option<&Entry> {
         if !self.enabled {
             return None;
         }
         let entry = self.entries.get(input.path)?;
-        (Some(entry.key) == RenderKey::of(input, r)).then_some(entry)
+        (Some(entry.key) == key).then_some(entry)
     }
 
-    /// The rendering of `input` kept in the store, without its content (see [`Contents`]).
-    fn stored(&self, input: &Input<'_>, r: &Renderer<'_>) -> Option<(Rendered, Vec<String>)> {
+    /// The rendering kept in the store under `key`, without its content (see [`Contents`]).
+    fn stored(&self, key: Option<RenderKey>) -> Option<(Rendered, Vec<String>)> {
         let store = self.store.as_deref()?;
-        let key = RenderKey::of(input, r)?;
+        let key = key?;
         let head: Head = serde_json::from_slice(&store.get(HEAD, &key.to_hex())?).ok()?;
         let rendered = Rendered::without_content(
             Some(key),
@@ -411,9 +420,9 @@ mod tests {
         let inputs: Vec<Input> = site.posts.iter().map(input).collect();
         let (posts, citations) = Default::default();
         let renderer = crate::build::renderer;
-        let prepared = cache
-            .parse(&inputs, &renderer(site, math, &h, &posts, &citations))
-            .unwrap();
+        let r = renderer(site, math, &h, &posts, &citations);
+        let keys = markdown::render_keys(&inputs, &r);
+        let prepared = cache.parse(&inputs, &keys, &r).unwrap();
         math.render_missing(prepared.formulas());
         cache.finish(prepared, &renderer(site, math, &h, &posts, &citations))
     }

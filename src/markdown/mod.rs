@@ -157,6 +157,16 @@ impl RenderKey {
     }
 }
 
+/// Every input's [`RenderKey::of`], worked out once per build: both whether the search index
+/// must be made and whether each post is reused depend on them.
+pub fn render_keys(inputs: &[Input<'_>], renderer: &Renderer<'_>) -> Vec<Option<RenderKey>> {
+    use rayon::prelude::*;
+    inputs
+        .par_iter()
+        .map(|i| RenderKey::of(i, renderer))
+        .collect()
+}
+
 impl Serialize for RenderKey {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.0.to_hex())
