@@ -462,8 +462,10 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
         rendered.extend(done);
     }
     let formulas = counted.total();
-    // Every formula's key (2 MB for 21,000 formulas), not to be held while Pagefind indexes.
+    // Not to be held while Pagefind indexes: every formula's key (2 MB for 21,000 formulas),
+    // and the syntaxes, whose regexes compile as code blocks ask for them.
     drop(counted);
+    drop(highlighter);
     if one_off {
         rayon::broadcast(|_| crate::markdown::math::stop_engine());
     }

@@ -53,9 +53,10 @@ pub const KEEP_BUILDS: u64 = 10;
 /// How long a build waits for another quire holding the store before building without it.
 pub const BUSY_WAIT: Duration = Duration::from_secs(3);
 
-/// redb's page cache. Its default (1 GiB) would let a large site's cache count against the
-/// build's memory; reads here touch each entry once, so a small cache loses nothing.
-const PAGE_CACHE_BYTES: usize = 4 << 20;
+/// redb's page cache, per file. Its default (1 GiB) would let a large site's cache count
+/// against the build's memory; reads here touch each entry once, so a small cache loses
+/// nothing, and what it holds is still held when Pagefind reaches the build's peak.
+const PAGE_CACHE_BYTES: usize = 1 << 20;
 
 /// The open store of one build.
 pub struct Store {
