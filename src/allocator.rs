@@ -1,18 +1,41 @@
-//! The process's allocator: jemalloc, for Rust's allocations and, through its unprefixed
-//! `malloc`, for the C libraries' too (QuickJS, which runs KaTeX, allocates the most).
+//! The process's allocator: on Linux, jemalloc, for Rust's allocations and, through its
+//! unprefixed `malloc`, for the C libraries' too (QuickJS, which runs KaTeX, allocates the
+//! most).
 //!
 //! Why not the system's: a cold build's peak is Pagefind indexing every page's words at the
 //! end, after two KaTeX engines, the batches and the store have come and gone on other
 //! threads. glibc keeps what those threads freed in their own arenas, where Pagefind's threads
-//! cannot reuse it. jemalloc told to return freed pages at once (no decay) holds close to the
-//! live heap: a cold build of 1,000 posts peaked at 153 MiB instead of 170, in the same time,
-//! and `katex_limit` (which links this too) rendered no slower.
+//! cannot reuse it; jemalloc hands it back when told to ([`release_freed`], called just before
+//! the index is made), and otherwise after 100 ms. Measured on a cold build of 1,000 posts
+//! (`bench/`, issue 15's notes): peak 170 MiB with glibc. Returning every page at once
+//! (no decay at all) peaked at 149 MiB but cost a fifth more CPU, since each large page
+//! buffer the build frees was handed back and faulted in again for the next.
 
+#[cfg(target_os = "linux")]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// jemalloc's options, read when it starts: dirty and muzzy pages (freed, not yet returned)
-/// go back to the system at once instead of over ten seconds.
+/// jemalloc's options, read when it starts: freed (dirty) pages go back to the system after
+/// 100 ms instead of 10 s, and without passing through MADV_FREE's "muzzy" state, which still
+/// counts as the process's memory until the kernel needs it.
+#[cfg(target_os = "linux")]
 #[unsafe(export_name = "malloc_conf")]
 static MALLOC_CONF: Option<&std::ffi::c_char> =
-    Some(unsafe { &*c"dirty_decay_ms:0,muzzy_decay_ms:0".as_ptr() });
+    Some(unsafe { &*c"dirty_decay_ms:100,muzzy_decay_ms:0".as_ptr() });
+
+/// Hands every freed page the allocator still holds back to the system, now: before a stage
+/// that needs much memory and follows stages that freed much (elsewhere, a no-op).
+pub fn release_freed() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `arena.<i>.purge` takes and returns nothing; 4096 is MALLCTL_ARENAS_ALL, every
+    // arena. A failure only means the pages go back at their decay.
+    unsafe {
+        tikv_jemalloc_sys::mallctl(
+            c"arena.4096.purge".as_ptr(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            0,
+        );
+    }
+}

@@ -152,6 +152,8 @@ pub struct BuiltPost {
     /// The post's file, relative to the site root, as messages show it.
     pub source: PathBuf,
     /// The post's whole file, front matter included: [`crate::markdown::SourceMark::source`] counts from here.
+    /// Empty for a one-off build not asked for [`BuildOptions::contents`] (see
+    /// [`Site::drop_post_texts`]).
     pub text: String,
     /// The content HTML the Markdown stage wrote, before templates and the base-path pass
     /// ([`crate::markdown::SourceMark::html`] counts from here), with its source map. Empty unless the build
@@ -471,6 +473,13 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     }
     cache.posts.set_store(None);
     drop(inputs);
+    let mut site = site;
+    if one_off && !opts.contents {
+        site.drop_post_texts();
+    }
+    // What the engines, the batches and the store freed, back to the system before Pagefind
+    // indexes (the build's peak).
+    crate::allocator::release_freed();
     if !one_off {
         store.close(false, &mut cache_warnings);
     }

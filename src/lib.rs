@@ -9,8 +9,7 @@
 /// makes, so another quire never reuses it.
 pub const CODE_ID: &str = env!("QUIRE_CODE_ID");
 
-#[cfg(target_os = "linux")]
-mod allocator;
+pub mod allocator;
 pub mod build;
 pub mod cache_entry;
 pub mod check;

@@ -139,6 +139,21 @@ impl Site {
         self.copied.iter().any(|c| c.provides(Path::new(rel)))
     }
 
+    /// Lets go of each post's text once the Markdown stage is done with it, for a build that
+    /// does not hand the texts on ([`crate::build::BuiltPost::text`]): 3.4 MB for 1,000 posts,
+    /// otherwise held through Pagefind's indexing, the build's peak. What the pages still ask
+    /// of a text, whether its body holds the excerpt separator ([`crate::pages::text::cuts_at_separator`]),
+    /// is kept by keeping the text of the few posts whose body does.
+    pub fn drop_post_texts(&mut self) {
+        let separator = &self.config.excerpt_separator;
+        for post in &mut self.posts {
+            if !crate::pages::text::cuts_at_separator(separator, post.body()) {
+                post.text = String::new();
+                post.body_offset = 0;
+            }
+        }
+    }
+
     /// Every post's source path and URL, for links between posts' source files; from `memo`
     /// when no post's path or URL changed since it was built.
     pub fn post_index(
