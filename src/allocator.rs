@@ -7,9 +7,10 @@
 //! threads. glibc keeps what those threads freed in their own arenas, where Pagefind's threads
 //! cannot reuse it; jemalloc hands it back when told to ([`release_freed`], called just before
 //! the index is made), and otherwise after 100 ms. Measured on a cold build of 1,000 posts
-//! (`bench/`, issue 15's notes): peak 170 MiB with glibc. Returning every page at once
-//! (no decay at all) peaked at 149 MiB but cost a fifth more CPU, since each large page
-//! buffer the build frees was handed back and faulted in again for the next.
+//! (`bench/`, issue 15's notes): peak 170 MiB with glibc, 149 MiB with this. Returning every
+//! page at once (no decay at all) peaked no lower but made a cache-only build twice as slow
+//! (1.8 s against 0.87 s): each large page buffer it frees was handed back and faulted in
+//! again for the next.
 
 #[cfg(target_os = "linux")]
 #[global_allocator]

@@ -474,12 +474,14 @@ fn build_here(opts: &BuildOptions, cache: &mut BuildCache) -> Result<Built> {
     cache.posts.set_store(None);
     drop(inputs);
     let mut site = site;
-    if one_off && !opts.contents {
-        site.drop_post_texts();
+    if one_off {
+        if !opts.contents {
+            site.drop_post_texts();
+        }
+        // What the engines, the batches and the store freed, back to the system before
+        // Pagefind indexes (the build's peak); the preview indexes off its rebuild path.
+        crate::allocator::release_freed();
     }
-    // What the engines, the batches and the store freed, back to the system before Pagefind
-    // indexes (the build's peak).
-    crate::allocator::release_freed();
     if !one_off {
         store.close(false, &mut cache_warnings);
     }
