@@ -119,10 +119,15 @@ impl MathCache {
             .collect();
         missing.sort();
         missing.dedup();
+        longest_first(&mut missing);
         let config = &self.config;
         let disk = self.disk.as_deref();
         let done: Vec<(Formula, Rendering, bool)> = missing
             .par_iter()
+            // One formula per task, so an engine that runs out takes the other's next formula:
+            // rayon's default cuts a batch into a few long runs, and one engine rendered the
+            // last run alone (in a cold build of 1,000 posts, 0.2-0.6 s at the end of each batch).
+            .with_max_len(1)
             .map(|f| {
                 if let Err(e) = check_size(f, config) {
                     return ((*f).clone(), Err(e), false);
@@ -170,6 +175,13 @@ impl MathCache {
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
+}
+
+/// The order formulas go to the engines: longest TeX first (rendering time grows with it), so
+/// the formulas left when one engine runs out are short and both finish close together. The
+/// engine limit (`examples/katex_limit.rs`) renders in this order too.
+pub fn longest_first(formulas: &mut [&Formula]) {
+    formulas.sort_by(|a, b| b.tex.len().cmp(&a.tex.len()).then_with(|| a.cmp(b)));
 }
 
 /// For [`super::RenderKey`]: a formula's rendering depends on the KaTeX version and the
