@@ -3,17 +3,25 @@
 /// Escapes text for element content and quoted attribute values. Unlike Tera's default it
 /// leaves `/` alone, so URLs stay readable.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    let mut out = String::with_capacity(s.len() + s.len() / 16);
+    // Copied a run at a time between the five characters: the feeds escape each post's whole
+    // content (KaTeX's markup, megabytes a build), and a push per character was most of it.
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        // The five are ASCII, so `i` is a character boundary.
+        out.push_str(&s[run..i]);
+        out.push_str(entity);
+        run = i + 1;
     }
+    out.push_str(&s[run..]);
     out
 }
 
@@ -61,4 +69,20 @@ pub fn decode_entities(s: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_the_five_and_keeps_everything_else() {
+        assert_eq!(
+            escape(r#"<a href="/x?a=1&b='2'">深度 x>y</a>/"#),
+            "&lt;a href=&quot;/x?a=1&amp;b=&#39;2&#39;&quot;&gt;深度 x&gt;y&lt;/a&gt;/"
+        );
+        assert_eq!(escape(""), "");
+        assert_eq!(escape("学习"), "学习");
+        assert_eq!(escape("&&"), "&amp;&amp;");
+    }
 }
