@@ -43,4 +43,46 @@ fn main() {
         env!("CARGO_PKG_VERSION"),
         h.finish()
     );
+    if links_packed_relocs() {
+        println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
+    }
+}
+
+/// Whether `quire` is linked with its relative relocations packed (DT_RELR). Without it, the
+/// loader reads 2 MB of relocation entries at start-up, and they stay resident: 3 MiB more at
+/// the peak of a cold build of 1,000 posts (147.8 against 150.9 MiB, medians of 3 interleaved
+/// runs). Only where the loader understands it (glibc 2.36 and later) and the linker can do
+/// it (GNU ld 2.38, lld 15): a tiny program is linked with the flag and run, as a configure
+/// script would, and the flag is left out if either fails (a cross build is never probed).
+fn links_packed_relocs() -> bool {
+    let var = |name: &str| std::env::var(name).unwrap_or_default();
+    let target = var("TARGET");
+    if target != var("HOST")
+        || !target.ends_with("-linux-gnu")
+        || !(target.starts_with("x86_64") || target.starts_with("aarch64"))
+    {
+        return false;
+    }
+    let Some(out) = std::env::var_os("OUT_DIR").map(PathBuf::from) else {
+        return false;
+    };
+    // Cargo names the linker it was configured with; rustc's default for these targets is `cc`.
+    let linker = std::env::var_os("RUSTC_LINKER").unwrap_or_else(|| "cc".into());
+    let (source, program) = (out.join("relr_probe.c"), out.join("relr_probe"));
+    if std::fs::write(&source, "int main(void) { return 0; }\n").is_err() {
+        return false;
+    }
+    let quiet = |c: &mut std::process::Command| {
+        c.stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    quiet(
+        std::process::Command::new(linker)
+            .arg("-Wl,-z,pack-relative-relocs")
+            .arg("-o")
+            .arg(&program)
+            .arg(&source),
+    ) && quiet(&mut std::process::Command::new(&program))
 }
