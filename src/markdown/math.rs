@@ -117,9 +117,9 @@ impl MathCache {
             .into_iter()
             .filter(|f| !self.map.contains_key(*f))
             .collect();
-        missing.sort();
-        missing.dedup();
+        // Equal formulas end up side by side in this order too, so it serves `dedup` as well.
         longest_first(&mut missing);
+        missing.dedup();
         let config = &self.config;
         let disk = self.disk.as_deref();
         let done: Vec<(Formula, Rendering, bool)> = missing
