@@ -1,11 +1,15 @@
 //! TeX → HTML with KaTeX at build time. Formulas are gathered from every post first and each
 //! distinct one is rendered once, in parallel; the `katex` crate keeps one QuickJS engine per
-//! thread, so each rayon worker drives a render thread of its own (see [`render`] for why).
+//! thread, so each rayon worker drives a render thread of its own (see [`render`] for why, and
+//! [`engines`] for how a batch is shared between them).
 
-use std::cell::RefCell;
+mod engines;
+
+pub use engines::stop_engine;
+
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rayon::prelude::*;
@@ -122,25 +126,35 @@ impl MathCache {
         missing.dedup();
         let config = &self.config;
         let disk = self.disk.as_deref();
-        let done: Vec<(Formula, Rendering, bool)> = missing
+        // Kept from an earlier build (or too large to try): never sent to an engine.
+        let kept: Vec<Option<Rendering>> = missing
             .par_iter()
-            // One formula per task, so an engine that runs out takes the other's next formula:
-            // rayon's default cuts a batch into a few long runs, and one engine rendered the
-            // last run alone (in a cold build of 1,000 posts, 0.2-0.6 s at the end of each batch).
-            .with_max_len(1)
-            .map(|f| {
-                if let Err(e) = check_size(f, config) {
-                    return ((*f).clone(), Err(e), false);
-                }
-                let key = disk_key(f, config);
-                if let Some(hit) = disk.and_then(|d| read_disk(d, &key)) {
-                    return ((*f).clone(), hit, false);
-                }
-                let r = render(f, config);
-                if let Some(store) = disk.filter(|_| cacheable(&r)) {
-                    write_disk(store, &key, &r);
-                }
-                ((*f).clone(), r, true)
+            .map(|f| match check_size(f, config) {
+                Err(e) => Some(Err(e)),
+                Ok(()) => disk.and_then(|d| read_disk(d, &disk_key(f, config))),
+            })
+            .collect();
+        let to_render: Vec<&Formula> = missing
+            .iter()
+            .zip(&kept)
+            .filter(|(_, k)| k.is_none())
+            .map(|(f, _)| *f)
+            .collect();
+        let fresh = render_many(&to_render, config);
+        if let Some(store) = disk {
+            to_render
+                .par_iter()
+                .zip(&fresh)
+                .filter(|(_, r)| cacheable(r))
+                .for_each(|(f, r)| write_disk(store, &disk_key(f, config), r));
+        }
+        let mut fresh = to_render.into_iter().zip(fresh);
+        let done: Vec<(Formula, Rendering, bool)> = missing
+            .iter()
+            .zip(kept)
+            .filter_map(|(f, k)| match k {
+                Some(r) => Some(((*f).clone(), r, false)),
+                None => fresh.next().map(|(f, r)| (f.clone(), r, true)),
             })
             .collect();
         let rendered = done.iter().filter(|(_, _, fresh)| *fresh).count();
@@ -292,10 +306,50 @@ pub fn render(f: &Formula, config: &MathConfig) -> Rendering {
     check_size(f, config)?;
     let opts = opts(f, config).map_err(MathError::Engine)?;
     let limit = Duration::from_secs_f64(config.timeout_secs);
-    match render_on_worker(&f.tex, opts.clone(), limit)? {
+    let raw = engines::render_one(&f.tex, opts.clone(), limit);
+    finish(&f.tex, opts, limit, raw)
+}
+
+/// [`render`] for many formulas at once, in order: the engines take them from one queue.
+fn render_many(formulas: &[&Formula], config: &MathConfig) -> Vec<Rendering> {
+    let limit = Duration::from_secs_f64(config.timeout_secs);
+    let prepared: Vec<Result<katex::Opts, MathError>> = formulas
+        .iter()
+        .map(|f| {
+            check_size(f, config)?;
+            opts(f, config).map_err(MathError::Engine)
+        })
+        .collect();
+    let queued: Vec<(String, katex::Opts)> = formulas
+        .iter()
+        .zip(&prepared)
+        .filter_map(|(f, o)| o.as_ref().ok().map(|o| (f.tex.clone(), o.clone())))
+        .collect();
+    let mut raw = engines::render_queue(queued, limit).into_iter();
+    let raw: Vec<(Result<katex::Opts, MathError>, Option<engines::Raw>)> = prepared
+        .into_iter()
+        .map(|o| {
+            let r = o.is_ok().then(|| raw.next()).flatten();
+            (o, r)
+        })
+        .collect();
+    formulas
+        .par_iter()
+        .zip(raw)
+        .map(|(f, (o, r))| {
+            let opts = o?;
+            let r = r.ok_or_else(|| MathError::Engine("a formula was not rendered".into()))?;
+            finish(&f.tex, opts, limit, r)
+        })
+        .collect()
+}
+
+/// KaTeX's answer as a [`Rendering`]: its message cleaned of the engine's wrapping.
+fn finish(tex: &str, opts: katex::Opts, limit: Duration, raw: engines::Raw) -> Rendering {
+    match raw? {
         Ok(html) => Ok(html),
         Err(katex::Error::JsExecError(detail)) if detail.trim() == UNREADABLE => {
-            Err(MathError::Katex(message_outside_bmp(&f.tex, opts, limit)?))
+            Err(MathError::Katex(message_outside_bmp(tex, opts, limit)?))
         }
         Err(katex::Error::JsExecError(detail)) => Err(MathError::Katex(clean_message(&detail))),
         Err(other) => Err(MathError::Katex(other.to_string())),
@@ -328,89 +382,12 @@ fn message_outside_bmp(tex: &str, opts: katex::Opts, limit: Duration) -> Result<
             .map(|c| from.iter().position(|x| *x == c).map_or(c, |i| to[i]))
             .collect()
     };
-    let message = match render_on_worker(&swap(tex, &outside, &stand_ins), opts, limit)? {
+    let message = match engines::render_one(&swap(tex, &outside, &stand_ins), opts, limit)? {
         Err(katex::Error::JsExecError(detail)) => clean_message(&detail),
         Err(other) => other.to_string(),
         Ok(_) => return Ok(UNREADABLE.to_string()),
     };
     Ok(swap(&message, &stand_ins, &outside))
-}
-
-type Job = (String, katex::Opts);
-
-/// The sending half of a render thread, owned by the thread that waits on it.
-struct Worker {
-    jobs: mpsc::Sender<Job>,
-    done: mpsc::Receiver<katex::Result<String>>,
-}
-
-impl Worker {
-    /// Starts a render thread and waits until its engine has loaded KaTeX, so that the time
-    /// limit measures rendering only.
-    fn spawn() -> Result<Worker, MathError> {
-        let (jobs, job_rx) = mpsc::channel::<Job>();
-        let (done_tx, done) = mpsc::channel();
-        let (ready_tx, ready) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("quire-katex".into())
-            .spawn(move || {
-                let _ = katex::render("");
-                let _ = ready_tx.send(());
-                // Ends when the owner hangs up: after a timeout the owner drops its `Worker`,
-                // and the send below fails once the abandoned render finishes.
-                for (tex, opts) in job_rx {
-                    if done_tx.send(katex::render_with_opts(&tex, &opts)).is_err() {
-                        break;
-                    }
-                }
-            })
-            .map_err(|e| MathError::Engine(format!("cannot start a render thread: {e}")))?;
-        ready
-            .recv()
-            .map_err(|_| MathError::Engine("KaTeX failed to load".into()))?;
-        Ok(Worker { jobs, done })
-    }
-}
-
-thread_local! {
-    /// One render thread (one QuickJS engine) per thread that renders, as before the limit.
-    static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
-}
-
-/// Stops the calling thread's render thread, if it has one: its QuickJS engine (KaTeX and its
-/// heap, megabytes each) is freed as the thread ends. A one-off build calls it on every build
-/// thread once all its formulas are rendered, so the pages and the search index that follow do
-/// not share memory with idle engines. Rendering again starts a new one.
-pub fn stop_engine() {
-    WORKER.with(|cell| drop(cell.borrow_mut().take()));
-}
-
-fn render_on_worker(
-    tex: &str,
-    opts: katex::Opts,
-    limit: Duration,
-) -> Result<katex::Result<String>, MathError> {
-    WORKER.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        let worker = match slot.take() {
-            Some(w) => w,
-            None => Worker::spawn()?,
-        };
-        if worker.jobs.send((tex.to_string(), opts)).is_err() {
-            return Err(MathError::Engine("the render thread stopped".into()));
-        }
-        match worker.done.recv_timeout(limit) {
-            Ok(r) => {
-                *slot = Some(worker);
-                Ok(r)
-            }
-            // The worker is dropped: its thread finishes this render alone and exits.
-            Err(mpsc::RecvTimeoutError::Timeout) => Err(MathError::TooSlow { limit }),
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                Err(MathError::Engine("the render thread stopped".into()))
-            }
-        }
-    })
 }
 
 /// The QuickJS engine hands back KaTeX's exception as a debug-printed JS value
@@ -688,6 +665,37 @@ mod tests {
         assert_eq!(stored(dir.path(), &big, &c), None, "never cached");
         // Just under the limit still renders.
         assert!(render(&f(&"x".repeat(1000), false), &c).is_ok());
+    }
+
+    #[test]
+    fn a_slow_formula_in_a_batch_times_out_alone_and_the_others_render() {
+        let c = MathConfig {
+            timeout_secs: 0.2,
+            ..Default::default()
+        };
+        // The longest, so an engine takes it first; the one that does is given up on, and a
+        // fresh engine renders the rest of the queue with the other.
+        let slow = f(&"x+".repeat(3 * 1024), false);
+        let others: Vec<Formula> = (0..24)
+            .map(|i| f(&format!("x^{{{i}}}"), i % 2 == 0))
+            .collect();
+        let mut cache = MathCache::new(&c);
+        let n = cache.render_missing(others.iter().chain([&slow]));
+        assert_eq!(n, 25);
+        assert_eq!(
+            cache.get(&slow),
+            Some(&Err(MathError::TooSlow {
+                limit: Duration::from_millis(200)
+            }))
+        );
+        for o in &others {
+            assert_eq!(
+                cache.get(o),
+                Some(&render(o, &MathConfig::default())),
+                "{}",
+                o.tex
+            );
+        }
     }
 
     #[test]
