@@ -274,3 +274,37 @@ fn an_output_file_touched_since_the_last_build_is_made_again() {
     assert!(again.pages_kept < again.pages, "{again:?}");
     assert_eq!(snapshot(&opts.output), good);
 }
+
+/// A cold build with the store renders in batches, the engines rendering one while the last is
+/// written and the next parsed; without the store, in one go. Over several batches, with
+/// formulas shared by every post, by neighbours across a batch's edge and by posts batches
+/// apart, both write the same site, and each distinct formula is rendered once.
+#[test]
+fn a_build_in_batches_writes_what_a_build_in_one_go_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    write(&site.join("site.toml"), "title = \"T\"\n");
+    let posts = 300;
+    for i in 0..posts {
+        write(
+            &site.join(format!("posts/2020-01-01-p{i:03}.md")),
+            &format!(
+                "---\ntitle: P{i}\n---\nEveryone's $E=mc^2$, mine $x_{{{i}}}$, my neighbours' \
+                 $y_{{{}}}$ and $y_{{{}}}$, and $z_{{{}}}$.\n\nBad $\\nope{}$.\n",
+                i / 2,
+                (i + 1) / 2,
+                i % 7,
+                i % 3
+            ),
+        );
+    }
+    let mut batched = BuildOptions::new(&site);
+    batched.output = tmp.path().join("batched");
+    let cold = build(&batched).unwrap().report;
+    // E=mc^2, 300 x's, 151 y's, 7 z's, 3 bad ones.
+    assert_eq!(cold.formulas, 1 + 300 + 151 + 7 + 3);
+    assert_eq!(cold.formulas_rendered, cold.formulas);
+    assert_eq!(cold.warnings.len(), posts, "each post's bad formula, once");
+    let in_one_go = fresh_build(&site, &tmp.path().join("one"));
+    assert_eq!(snapshot(&batched.output), in_one_go);
+}
