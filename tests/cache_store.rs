@@ -284,7 +284,7 @@ fn a_build_in_batches_writes_what_a_build_in_one_go_writes() {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
     write(&site.join("site.toml"), "title = \"T\"\n");
-    let posts = 300;
+    let posts: usize = 300;
     for i in 0..posts {
         write(
             &site.join(format!("posts/2020-01-01-p{i:03}.md")),
@@ -292,7 +292,7 @@ fn a_build_in_batches_writes_what_a_build_in_one_go_writes() {
                 "---\ntitle: P{i}\n---\nEveryone's $E=mc^2$, mine $x_{{{i}}}$, my neighbours' \
                  $y_{{{}}}$ and $y_{{{}}}$, and $z_{{{}}}$.\n\nBad $\\nope{}$.\n",
                 i / 2,
-                (i + 1) / 2,
+                i.div_ceil(2),
                 i % 7,
                 i % 3
             ),
