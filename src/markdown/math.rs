@@ -162,6 +162,14 @@ impl MathCache {
         rendered
     }
 
+    /// Drops the renderings held in memory but those of `keep` (the disk copies stay): a
+    /// one-off build keeps of a batch's, which may not be committed yet, those the next batch
+    /// shares.
+    pub fn retain(&mut self, keep: &[Formula]) {
+        let keep: std::collections::HashSet<&Formula> = keep.iter().collect();
+        self.map.retain(|f, _| keep.contains(f));
+    }
+
     /// Frees the renderings held in memory (the disk copies stay): a one-off build needs them
     /// only until every post is rendered, and for a large site they are a big share of memory.
     pub fn clear(&mut self) {
