@@ -33,5 +33,6 @@ pub mod search;
 pub mod serve;
 pub mod site;
 pub mod store;
+pub mod sync;
 pub mod templates;
 pub mod urls;

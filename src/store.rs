@@ -212,7 +212,7 @@ impl Store {
                     }
                 };
                 if opened.as_ref().is_some_and(holds_nothing) {
-                    *lock_or_inner(&self.written[1]) = Some(HashSet::new());
+                    *crate::sync::lock(&self.written[1]) = Some(HashSet::new());
                 }
                 opened
             })
@@ -237,7 +237,7 @@ impl Store {
     pub fn get(&self, kind: Kind, key: &str) -> Option<Vec<u8>> {
         let name = entry_name(kind, key);
         let db = self.db_of(&name)?;
-        if let Some(written) = &*lock_or_inner(&self.written[usize::from(is_bulk(&name))]) {
+        if let Some(written) = &*crate::sync::lock(&self.written[usize::from(is_bulk(&name))]) {
             written.contains(&name_hash(&name)).then_some(())?;
         }
         let sealed = read(db, &name).ok().flatten()?;
@@ -300,7 +300,7 @@ impl Store {
                 }
             }
             txn.commit().map_err(why)?;
-            if let Some(written) = &mut *lock_or_inner(&self.written[usize::from(bulk)]) {
+            if let Some(written) = &mut *crate::sync::lock(&self.written[usize::from(bulk)]) {
                 written.extend(mine.iter().map(|(_, name, _)| name_hash(name)));
             }
         }
@@ -444,10 +444,6 @@ fn name_hash(name: &str) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     name.hash(&mut h);
     h.finish()
-}
-
-fn lock_or_inner<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn read_generation(db: &Database) -> Result<u64, redb::Error> {

@@ -19,6 +19,7 @@ use crate::error::Result;
 use crate::output::Previous;
 use crate::output::ledger::{FileKey, Ledger};
 use crate::pages::Page;
+use crate::sync::lock;
 use crate::templates::Templates;
 
 /// Each page's key by output path.
@@ -128,11 +129,6 @@ impl PageCache {
         committed.retain(|p, _| reused.contains(p));
         committed.extend(lock(&self.pending).drain());
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A panic while holding the lock leaves the data usable: entries are replaced whole.
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// One build's view of the cache.

@@ -318,36 +318,32 @@ pub fn render(f: &Formula, config: &MathConfig) -> Rendering {
     finish(&f.tex, opts, limit, raw)
 }
 
-/// [`render`] for many formulas at once, in order: the engines take them from one queue.
+/// [`render`] for many formulas within the size limit (checked by the caller), in order: the
+/// engines take them from one queue.
 fn render_many(formulas: &[&Formula], config: &MathConfig) -> Vec<Rendering> {
     let limit = Duration::from_secs_f64(config.timeout_secs);
-    let prepared: Vec<Result<katex::Opts, MathError>> = formulas
+    let opts: Vec<Result<katex::Opts, MathError>> = formulas
         .iter()
-        .map(|f| {
-            check_size(f, config)?;
-            opts(f, config).map_err(MathError::Engine)
-        })
+        .map(|f| opts(f, config).map_err(MathError::Engine))
         .collect();
     let queued: Vec<(String, katex::Opts)> = formulas
         .iter()
-        .zip(&prepared)
+        .zip(&opts)
         .filter_map(|(f, o)| o.as_ref().ok().map(|o| (f.tex.clone(), o.clone())))
         .collect();
     let mut raw = engines::render_queue(queued, limit).into_iter();
-    let raw: Vec<(Result<katex::Opts, MathError>, Option<engines::Raw>)> = prepared
+    // Each queued formula's answer, in the queue's order.
+    let answered: Vec<_> = opts
         .into_iter()
-        .map(|o| {
-            let r = o.is_ok().then(|| raw.next()).flatten();
-            (o, r)
-        })
+        .map(|o| o.map(|o| (o, raw.next())))
         .collect();
     formulas
         .par_iter()
-        .zip(raw)
-        .map(|(f, (o, r))| {
-            let opts = o?;
-            let r = r.ok_or_else(|| MathError::Engine("a formula was not rendered".into()))?;
-            finish(&f.tex, opts, limit, r)
+        .zip(answered)
+        .map(|(f, answered)| {
+            let (opts, raw) = answered?;
+            let raw = raw.ok_or_else(|| MathError::Engine("a formula was not rendered".into()))?;
+            finish(&f.tex, opts, limit, raw)
         })
         .collect()
 }

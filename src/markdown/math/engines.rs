@@ -9,10 +9,11 @@
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use super::MathError;
+use crate::sync::lock;
 
 /// KaTeX's answer for one formula, or why the engine gave none.
 pub(super) type Raw = Result<katex::Result<String>, MathError>;
@@ -54,12 +55,6 @@ enum Done {
     One(katex::Result<String>),
     /// No formula is left to take from the queue.
     Drained,
-}
-
-/// A lock that a panicking thread cannot poison for the others: each value under one is whole
-/// at every moment.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The build thread's end of a render thread.
