@@ -197,6 +197,10 @@ pub struct Rendered {
     /// ([`crate::incremental::posts::Contents::load`]). Listings, keys and a build whose pages
     /// are all unchanged never need it, and it is most of a rendering's size.
     content: std::sync::OnceLock<Arc<Content>>,
+    /// Minutes to read the content, once something has read its text: the search record,
+    /// which reads it anyway, sets it (see [`crate::search::records`]); the post's page works
+    /// it out itself otherwise.
+    pub reading_minutes: std::sync::OnceLock<u32>,
 }
 
 /// A rendering's HTML and where its author-written parts came from.
@@ -229,6 +233,7 @@ impl Rendered {
             errors: Vec::new(),
             animations,
             content: Default::default(),
+            reading_minutes: Default::default(),
         }
     }
 

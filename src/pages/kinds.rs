@@ -234,9 +234,12 @@ impl PageKind for PostPage<'_> {
             extra: self.extra,
             description: description(self.extra, &s.excerpt),
             image: image(self.extra),
-            reading_minutes: Some(text::reading_minutes(&text::plain_text(
-                self.rendered.html(),
-            ))),
+            reading_minutes: Some(
+                *self
+                    .rendered
+                    .reading_minutes
+                    .get_or_init(|| text::reading_minutes(&text::plain_text(self.rendered.html()))),
+            ),
             previous: self.previous,
             next: self.next,
             ..PageContext::bare("post", &s.title, &s.url, self.layout)

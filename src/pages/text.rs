@@ -581,28 +581,61 @@ fn cut_read(html: &str, end: usize, bulk: bool) -> String {
 /// Minutes to read `text` (plain text), at least 1: CJK characters at
 /// [`CJK_CHARS_PER_MINUTE`], words of other scripts at [`WORDS_PER_MINUTE`].
 pub fn reading_minutes(text: &str) -> u32 {
-    let script = CodePointMapData::<Script>::new();
-    let (mut cjk, mut words, mut in_word) = (0usize, 0usize, false);
-    for c in text.chars() {
-        let ideographic = !c.is_ascii()
-            && matches!(
-                script.get(c),
-                Script::Han | Script::Hiragana | Script::Katakana
-            );
-        if ideographic {
-            cjk += 1;
-            in_word = false;
-        } else if c.is_alphanumeric() {
-            if !in_word {
-                words += 1;
+    let mut read = Read::default();
+    read.add(text);
+    read.minutes()
+}
+
+/// [`reading_minutes`] of the page whose [`sections`] these are: the same as of its
+/// [`plain_text`], since a section ends where a block does and no word runs across one. Search
+/// cuts every page into sections anyway, so its reading time costs no second reading of the
+/// HTML (KaTeX's markup makes that most of the time spent on a page's text).
+pub fn reading_minutes_of(sections: &[Section]) -> u32 {
+    let mut read = Read::default();
+    for s in sections {
+        if let Some(h) = &s.heading {
+            read.add(&h.text);
+        }
+        read.add(&s.text);
+    }
+    read.minutes()
+}
+
+/// What [`reading_minutes`] counts, over one or more runs of text.
+#[derive(Default)]
+struct Read {
+    cjk: usize,
+    words: usize,
+}
+
+impl Read {
+    fn add(&mut self, text: &str) {
+        let script = CodePointMapData::<Script>::new();
+        let mut in_word = false;
+        for c in text.chars() {
+            let ideographic = !c.is_ascii()
+                && matches!(
+                    script.get(c),
+                    Script::Han | Script::Hiragana | Script::Katakana
+                );
+            if ideographic {
+                self.cjk += 1;
+                in_word = false;
+            } else if c.is_alphanumeric() {
+                if !in_word {
+                    self.words += 1;
+                }
+                in_word = true;
+            } else {
+                in_word = false;
             }
-            in_word = true;
-        } else {
-            in_word = false;
         }
     }
-    let minutes = cjk as f64 / CJK_CHARS_PER_MINUTE + words as f64 / WORDS_PER_MINUTE;
-    (minutes.ceil() as u32).max(1)
+
+    fn minutes(&self) -> u32 {
+        let minutes = self.cjk as f64 / CJK_CHARS_PER_MINUTE + self.words as f64 / WORDS_PER_MINUTE;
+        (minutes.ceil() as u32).max(1)
+    }
 }
 
 /// A post's excerpt as a listing shows it, from the post's content `html` (`first_paragraph`
@@ -834,6 +867,32 @@ mod tests {
             reading_minutes(&format!("{} {}", "中".repeat(400), "a ".repeat(200))),
             2
         );
+    }
+
+    #[test]
+    fn reading_time_from_sections_is_that_of_the_plain_text() {
+        // Headings with and without ids, a formula, CJK text, a heading anchor, a list: each
+        // place a section may end, with words on both sides of it.
+        let katex = katex::render_with_opts(
+            "\\frac{a}{b} + \\alpha",
+            &katex::Opts::builder().build().unwrap(),
+        )
+        .unwrap();
+        let body = format!(
+            "<p>lead words {katex} end</p><h2 id=\"one\">First part<a class=\"anchor\" href=\"#one\">#</a></h2>\
+             <p>{}</p><h3>no id here</h3><ul><li>item one</li><li>item two</li></ul>\
+             <h2 id=\"二\">第二 部分</h2><p>{} {katex}</p>",
+            "word ".repeat(150),
+            "深度学习".repeat(60)
+        );
+        let sections = sections(&body);
+        assert!(sections.len() >= 3, "{sections:?}");
+        assert_eq!(
+            reading_minutes_of(&sections),
+            reading_minutes(&plain_text(&body))
+        );
+        assert_eq!(reading_minutes_of(&sections), 2);
+        assert_eq!(reading_minutes_of(&[]), 1);
     }
 
     #[test]

@@ -116,13 +116,18 @@ fn cache_dir(root: &Path) -> PathBuf {
 }
 
 /// Each source's [`Record`], in order (what Pagefind is given on a cache miss). `contents`
-/// gives pages taken from the store their HTML, for the moment their record is made.
+/// gives pages taken from the store their HTML, for the moment their record is made. Each
+/// rendering's reading time is noted from the same reading of its text.
 pub fn records(sources: &[Source<'_>], contents: Contents<'_>) -> Result<Vec<Record>> {
     let records = sources
         .par_iter()
         .map(|s| {
             let r = contents.loaded(s.rendered)?;
-            Ok(Record::new(s.url, s.title, s.lang, r.html()))
+            let sections = crate::pages::text::sections(r.html());
+            s.rendered
+                .reading_minutes
+                .get_or_init(|| crate::pages::text::reading_minutes_of(&sections));
+            Ok(Record::of_sections(s.url, s.title, s.lang, &sections))
         })
         .collect();
     crate::error::collect_all(records)

@@ -3,7 +3,7 @@
 //! and the page dropped.
 
 use crate::html::escape;
-use crate::pages::text::sections;
+use crate::pages::text::{Section, sections};
 
 /// One page as search sees it. Everything the index holds of the page is in here, so a hash of
 /// the records is the index's cache key (see [`super::cache`]).
@@ -26,13 +26,18 @@ impl Record {
     /// The record of the page at site path `url`, titled `title` (plain text: a formula in it
     /// is TeX already), whose content is `content_html`.
     pub fn new(url: &str, title: &str, lang: &str, content_html: &str) -> Self {
+        Self::of_sections(url, title, lang, &sections(content_html))
+    }
+
+    /// [`Record::new`] of content already cut into its [`sections`].
+    pub fn of_sections(url: &str, title: &str, lang: &str, sections: &[Section]) -> Self {
         let mut html = format!(
             "<!DOCTYPE html><html lang=\"{}\"><head><title>{}</title></head><body><h1 data-pagefind-meta=\"title\">{}</h1>",
             escape(lang),
             escape(title),
             escape(title)
         );
-        for s in sections(content_html) {
+        for s in sections {
             if let Some(h) = &s.heading {
                 html.push_str(&format!(
                     "<h{l} id=\"{}\">{}</h{l}>",
