@@ -875,7 +875,7 @@ mod tests {
         // place a section may end, with words on both sides of it.
         let katex = katex::render_with_opts(
             "\\frac{a}{b} + \\alpha",
-            &katex::Opts::builder().build().unwrap(),
+            katex::Opts::builder().build().unwrap(),
         )
         .unwrap();
         let body = format!(
