@@ -350,9 +350,11 @@ const RENDER_RATHER_THAN_OPEN: usize = 64;
 /// Posts a build with the cache renders at once: enough formulas to keep every thread busy,
 /// few enough that holding their parsed events, formulas and HTML costs little memory (they
 /// go to the store after each batch), and that the progress bar moves. Each batch is one
-/// commit to the store: 128 took up to 0.5 s off a cold build of 1,000 posts, but its peak
-/// (Pagefind's, after the batches) rose by 3 MiB, to the 150 MiB limit.
-const POST_BATCH: usize = 64;
+/// commit to the store, and one hand-over of a queue to the engines: 128 rather than 64 took
+/// 0.05–0.5 s off a cold build of 1,000 posts. Its peak (Pagefind's, after the batches) rose
+/// by 3 MiB with it until Pagefind's freed memory was returned as it went
+/// ([`crate::allocator::ReturnFreedOften`]); now by under 1 MiB.
+const POST_BATCH: usize = 128;
 
 /// The Markdown stage's inputs for `site`. Made twice per build, around the KaTeX prepass,
 /// which needs the math cache to itself in between.

@@ -96,6 +96,7 @@ impl Indexer {
     /// (threads, and their allocator arenas, tens of megabytes at the build's peak).
     pub fn files(self) -> Result<Vec<BundleFile>> {
         let Indexer { runtime, mut index } = self;
+        let _often = crate::allocator::ReturnFreedOften::start();
         let files = runtime
             .block_on(index.get_files())
             .map_err(|e| failed(&e))?;
