@@ -46,7 +46,8 @@ pub fn release_freed() {
 /// frees tens of megabytes as it grows its tables and would otherwise hold them for the
 /// decay's 100 ms, right at the peak (a cold build of 1,000 posts peaked 5–8 MiB higher).
 /// Pagefind works on one core there, so the other does the returning; a decay of 0 did it on
-/// Pagefind's own thread, at each free, and made the stage 0.14 s slower. Elsewhere a no-op.
+/// Pagefind's own thread, at each free, and made the stage up to 0.14 s slower. Elsewhere a
+/// no-op.
 pub struct ReturnFreedOften {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
