@@ -6,9 +6,10 @@
 //! [`crate::cache_entry`] (blake3 over kind, version, key and payload), since whatever comes
 //! out of the cache is published: a value that does not verify is a miss, never output.
 //!
-//! One build, one session: [`Store::open`] at the start, reads from one snapshot while the
-//! build renders, and [`Store::finish`] commits in one write transaction what the build
-//! rendered, when each entry was last used, and the pruning. Readers never wait on that write.
+//! One build, one session: [`Store::open`] at the start; while the build renders, each
+//! batch's renderings committed as it is done ([`Store::flush`]); and [`Store::finish`], whose
+//! one write transaction commits the rest, when each entry was last used, and the pruning.
+//! Readers never wait on a write.
 //!
 //! What can go wrong only costs time, never the build:
 //! - another quire has the store open (redb locks the file): quire waits up to [`BUSY_WAIT`],

@@ -64,7 +64,7 @@ pub struct PageContext<'a> {
     /// The front matter's `image` (a URL or a site path; `image: {path: …}` too, as
     /// jekyll-seo-tag reads it), for `og:image`.
     pub image: Option<&'a str>,
-    /// On posts: minutes to read (see [`text::reading_minutes`]).
+    /// On posts: minutes to read (see [`text::reading_minutes_of`]).
     pub reading_minutes: Option<u32>,
     /// On posts: the older and the newer post (Jekyll's `page.previous` and `page.next`).
     pub previous: Option<&'a PostSummary>,
@@ -235,10 +235,9 @@ impl PageKind for PostPage<'_> {
             description: description(self.extra, &s.excerpt),
             image: image(self.extra),
             reading_minutes: Some(
-                *self
-                    .rendered
-                    .reading_minutes
-                    .get_or_init(|| text::reading_minutes(&text::plain_text(self.rendered.html()))),
+                *self.rendered.reading_minutes.get_or_init(|| {
+                    text::reading_minutes_of(&text::sections(self.rendered.html()))
+                }),
             ),
             previous: self.previous,
             next: self.next,

@@ -579,14 +579,16 @@ fn cut_read(html: &str, end: usize, bulk: bool) -> String {
 }
 
 /// Minutes to read `text` (plain text), at least 1: CJK characters at
-/// [`CJK_CHARS_PER_MINUTE`], words of other scripts at [`WORDS_PER_MINUTE`].
-pub fn reading_minutes(text: &str) -> u32 {
+/// [`CJK_CHARS_PER_MINUTE`], words of other scripts at [`WORDS_PER_MINUTE`]. The definition;
+/// pages count it over their [`sections`] ([`reading_minutes_of`]).
+#[cfg(test)]
+fn reading_minutes(text: &str) -> u32 {
     let mut read = Read::default();
     read.add(text);
     read.minutes()
 }
 
-/// [`reading_minutes`] of the page whose [`sections`] these are: the same as of its
+/// Minutes to read the page whose [`sections`] these are: what [`Read`] counts over its
 /// [`plain_text`], since a section ends where a block does and no word runs across one. Search
 /// cuts every page into sections anyway, so its reading time costs no second reading of the
 /// HTML (KaTeX's markup makes that most of the time spent on a page's text).
@@ -601,7 +603,8 @@ pub fn reading_minutes_of(sections: &[Section]) -> u32 {
     read.minutes()
 }
 
-/// What [`reading_minutes`] counts, over one or more runs of text.
+/// What reading time counts, over one or more runs of text: CJK characters at
+/// [`CJK_CHARS_PER_MINUTE`], words of other scripts at [`WORDS_PER_MINUTE`], at least a minute.
 #[derive(Default)]
 struct Read {
     cjk: usize,
